@@ -1,0 +1,31 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ExitCode, reportError, TaegisError } from '../errors.js';
+
+/**
+ * The CLI's single catch: runs a command, prints a TaegisError's cause and fix on failure and sets
+ * `process.exitCode` (0 pass, 1 a check failed, 2 bad input). Entry points in scripts/ call only this.
+ */
+export async function runCli(main: (argv: readonly string[]) => Promise<ExitCode>, argv = process.argv.slice(2)): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}
+
+/**
+ * `node:util` parseArgs with our error: an unknown or malformed flag is bad input (exit 2) naming the flag.
+ */
+export function parseFlags<T extends ParseArgsConfig['options']>(argv: readonly string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new TaegisError('INPUT_INVALID', (err as Error).message, { fix: 'run with --help for the flags this command takes' });
+  }
+}
+
+/** The AWS endpoint override: `--endpoint-url`, else `AWS_ENDPOINT_URL`. Read only at the CLI edge. */
+export function endpointFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = flag ?? env.AWS_ENDPOINT_URL;
+  return value === undefined || value === '' ? undefined : value;
+}

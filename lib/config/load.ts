@@ -1,0 +1,124 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { z } from 'zod';
+import { invalidInput, TaegisError, type Problem } from '../errors.js';
+import { deriveTaegisRegion, FIX_SEPARATOR, TaegisConfigSchema, type TaegisConfigInput } from './schema.js';
+
+/** Default config file name, looked up in the working directory. */
+export const DEFAULT_CONFIG_FILE = 'taegis.config.json';
+
+/** Absolute paths of the four vendor downloads. */
+export interface ArtifactPaths {
+  readonly lambdaZip: string;
+  readonly sharedTemplate: string;
+  readonly lambdaTemplate: string;
+  readonly credentials: string;
+}
+
+/** The parsed, validated config with everything relative resolved. Passed down typed; nothing re-reads the file. */
+export type TaegisConfig = Omit<TaegisConfigInput, 'taegisRegion'> & {
+  /** The Taegis region, given or derived from `xdrLoginUrl`. */
+  readonly taegisRegion: string;
+  /** Absolute path of the config file. */
+  readonly configPath: string;
+  /** Absolute paths of the vendor artifacts. */
+  readonly artifactPaths: ArtifactPaths;
+};
+
+/** Reads, parses and validates a config file; throws one TaegisError listing every problem. */
+export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE): TaegisConfig {
+  const abs = path.resolve(configPath);
+  if (!existsSync(abs)) {
+    throw new TaegisError('CONFIG_NOT_FOUND', `config file ${abs} does not exist`, {
+      fix: `create it (see README "Config", or run "npm run discover -- --write ${configPath}"), or pass another path with -c config=PATH / --config PATH`,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(abs, 'utf8'));
+  } catch (err) {
+    throw new TaegisError('CONFIG_INVALID', `config file ${abs} is not valid JSON: ${(err as Error).message}`, {
+      fix: 'fix the JSON syntax (a trailing comma or a missing quote is the usual cause)',
+    });
+  }
+  return parseConfig(raw, abs);
+}
+
+/** Validates an already-read config object. `configPath` anchors the relative `artifactsDir`. */
+export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
+  const result = TaegisConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw invalidInput('CONFIG_INVALID', `config ${configPath}`, zodProblems(result.error));
+  }
+  const cfg = result.data;
+  const taegisRegion = cfg.taegisRegion ?? deriveTaegisRegion(cfg.xdrLoginUrl ?? '');
+  if (taegisRegion === undefined) {
+    // Unreachable: the schema's refinement already rejects this; kept so the type is narrowed honestly.
+    throw new TaegisError('CONFIG_INVALID', 'no Taegis region', { fix: 'set "taegisRegion"' });
+  }
+  const artifactsDir = path.resolve(path.dirname(configPath), cfg.artifactsDir);
+  return {
+    ...cfg,
+    taegisRegion,
+    configPath,
+    artifactsDir,
+    artifactPaths: {
+      lambdaZip: path.join(artifactsDir, cfg.artifacts.lambdaZip),
+      sharedTemplate: path.join(artifactsDir, cfg.artifacts.sharedTemplate),
+      lambdaTemplate: path.join(artifactsDir, cfg.artifacts.lambdaTemplate),
+      credentials: path.join(artifactsDir, cfg.artifacts.credentials),
+    },
+  };
+}
+
+/**
+ * Limits the config to the named regions (from `-c region=` or `--region`).
+ * A name that is not configured is bad input, not an empty run.
+ */
+export function selectRegions(config: TaegisConfig, wanted: readonly string[]): TaegisConfig {
+  const names = wanted.flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w.length > 0);
+  if (names.length === 0) return config;
+  const configured = new Set(config.regions.map((r) => r.region));
+  const unknown = names.filter((n) => !configured.has(n));
+  if (unknown.length > 0) {
+    throw new TaegisError('INPUT_INVALID', `region ${unknown.join(', ')} is not in ${config.configPath}`, {
+      fix: `use one of ${[...configured].join(', ')}, or add the region to "regions" in the config`,
+    });
+  }
+  const keep = new Set(names);
+  return { ...config, regions: config.regions.filter((r) => keep.has(r.region)) };
+}
+
+/** Turns a JSON path array into `regions[0].lambdaStacks[1].stackName`. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += out === '' ? String(s) : `.${String(s)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function zodProblems(error: z.ZodError): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of error.issues) {
+    const at = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({
+          path: formatPath([...issue.path, key]),
+          message: 'is not a known field',
+          fix: 'remove it or correct its spelling (field names are case-sensitive; see README "Config")',
+        });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      problems.push({ path: at, message: 'is required but missing', fix: `add "${String(issue.path.at(-1) ?? '')}" (see README "Config")` });
+      continue;
+    }
+    const [what, fix] = issue.message.split(FIX_SEPARATOR);
+    problems.push({ path: at, message: what ?? issue.message, ...(fix ? { fix } : {}) });
+  }
+  return problems;
+}
