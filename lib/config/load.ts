@@ -48,7 +48,7 @@ export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE): TaegisConf
 export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
   const result = TaegisConfigSchema.safeParse(raw);
   if (!result.success) {
-    throw invalidInput('CONFIG_INVALID', `config ${configPath}`, zodProblems(result.error));
+    throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [...zodProblems(result.error), ...eitherOrProblems(raw, result.error)]);
   }
   const cfg = result.data;
   const taegisRegion = cfg.taegisRegion ?? deriveTaegisRegion(cfg.xdrLoginUrl ?? '');
@@ -87,6 +87,26 @@ export function selectRegions(config: TaegisConfig, wanted: readonly string[]): 
   }
   const keep = new Set(names);
   return { ...config, regions: config.regions.filter((r) => keep.has(r.region)) };
+}
+
+/**
+ * zod runs the schema's cross-field refinement only once every field has the right shape; the
+ * "exactly one of taegisRegion / xdrLoginUrl" rule is worth reporting alongside the other mistakes.
+ */
+function eitherOrProblems(raw: unknown, error: z.ZodError): Problem[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const already = error.issues.some((i) => i.path.length <= 1 && (i.path[0] ?? 'xdrLoginUrl') === 'xdrLoginUrl' && i.code === 'custom');
+  if (already) return [];
+  const record = raw as Record<string, unknown>;
+  const hasRegion = record.taegisRegion !== undefined;
+  const hasUrl = record.xdrLoginUrl !== undefined;
+  if (hasRegion && hasUrl) {
+    return [{ path: 'xdrLoginUrl', message: 'both "taegisRegion" and "xdrLoginUrl" are set', fix: 'set exactly one of them' }];
+  }
+  if (!hasRegion && !hasUrl) {
+    return [{ path: '(root)', message: 'neither "taegisRegion" nor "xdrLoginUrl" is set', fix: 'set exactly one of them' }];
+  }
+  return [];
 }
 
 /** Turns a JSON path array into `regions[0].lambdaStacks[1].stackName`. */

@@ -1,0 +1,127 @@
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, selectRegions, formatPath } from '../lib/config/load.js';
+import { deriveTaegisRegion } from '../lib/config/schema.js';
+import { TaegisError } from '../lib/errors.js';
+
+const CONFIG_PATH = path.resolve('/tmp/project/taegis.config.json');
+
+function valid(): Record<string, unknown> {
+  return {
+    taegisRegion: 'ctpx',
+    regions: [
+      {
+        region: 'us-east-1',
+        account: '123456789012',
+        lambdaStacks: [{ stackName: 'lab-network-lambda', integrationType: 'awscloudtrail', notificationBucket: 'lab-cloudtrail-logs' }],
+      },
+    ],
+  };
+}
+
+function problemsOf(raw: unknown): { path: string; message: string; fix?: string }[] {
+  try {
+    parseConfig(raw, CONFIG_PATH);
+  } catch (err) {
+    expect(err).toBeInstanceOf(TaegisError);
+    const e = err as TaegisError;
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.exitCode).toBe(2);
+    return e.problems.map((p) => ({ ...p }));
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('config', () => {
+  it('GIVEN a minimal config WHEN parsed THEN defaults are applied and artifacts resolve next to the config file', () => {
+    const cfg = parseConfig(valid(), CONFIG_PATH);
+    expect(cfg.lambdaRuntime).toBe('provided.al2');
+    expect(cfg.sharedStackName).toBe('taegis-shared-resources');
+    expect(cfg.artifactPaths.lambdaZip).toBe('/tmp/project/artifacts/taegis-lambda-amd64.zip');
+    expect(cfg.artifactPaths.credentials).toBe('/tmp/project/artifacts/credentials.txt');
+  });
+
+  it.each([
+    ['https://ctpx.secureworks.com/login', 'ctpx'],
+    ['https://delta.taegis.secureworks.com/', 'delta'],
+    ['https://echo.taegis.secureworks.com/some/path?x=1', 'echo'],
+    ['https://FOXTROT.taegis.secureworks.com', 'foxtrot'],
+    ['https://example.com/', undefined],
+    ['https://taegis.secureworks.com/', undefined],
+    ['not a url', undefined],
+  ])('GIVEN login URL %s WHEN the Taegis region is derived THEN it is %s', (url, expected) => {
+    expect(deriveTaegisRegion(url)).toBe(expected);
+  });
+
+  it('GIVEN xdrLoginUrl instead of taegisRegion WHEN parsed THEN the region is derived', () => {
+    const raw = { ...valid(), taegisRegion: undefined, xdrLoginUrl: 'https://delta.taegis.secureworks.com/' };
+    expect(parseConfig(raw, CONFIG_PATH).taegisRegion).toBe('delta');
+  });
+
+  it('GIVEN several mistakes WHEN parsed THEN one error lists every problem with its JSON path and fix', () => {
+    const raw = {
+      taegisRegion: 'ctpx',
+      xdrLoginUrl: 'https://ctpx.secureworks.com/',
+      lambdaRuntime: 'go1.x',
+      colour: 'blue',
+      regions: [
+        {
+          region: 'us-east-1',
+          account: 123456789012,
+          lambdaStacks: [
+            { stackName: 'a', integrationType: 'awscloudtrail', notificationBucket: 'arn:aws:s3:::logs', snsNotificationArn: 'nope' },
+            { stackName: 'a', integrationType: 'generic', notificationBucket: 'logs-bucket' },
+          ],
+        },
+      ],
+    };
+    const problems = problemsOf(raw);
+    const paths = problems.map((p) => p.path).sort();
+    expect(paths).toEqual(
+      [
+        'colour',
+        'lambdaRuntime',
+        'regions[0].account',
+        'regions[0].lambdaStacks[0].notificationBucket',
+        'regions[0].lambdaStacks[0].snsNotificationArn',
+        'xdrLoginUrl',
+      ].sort(),
+    );
+    // The duplicate stack name is a refinement: zod runs refinements only once the shape is valid.
+    for (const p of problems) expect(p.fix, `fix for ${p.path}`).toBeTruthy();
+  });
+
+  it('GIVEN a duplicated stack and region WHEN parsed THEN both are named', () => {
+    const base = valid();
+    const region = (base.regions as unknown[])[0] as Record<string, unknown>;
+    const stacks = region.lambdaStacks as unknown[];
+    const raw = { ...base, regions: [{ ...region, lambdaStacks: [...stacks, ...stacks] }, region] };
+    expect(problemsOf(raw).map((p) => p.path)).toEqual(['regions[0].lambdaStacks[1].stackName', 'regions[1].region']);
+  });
+
+  it('GIVEN neither taegisRegion nor xdrLoginUrl WHEN parsed THEN the fix says to set exactly one', () => {
+    const problems = problemsOf({ ...valid(), taegisRegion: undefined });
+    expect(problems).toEqual([{ path: '(root)', message: 'neither "taegisRegion" nor "xdrLoginUrl" is set', fix: 'set exactly one of them' }]);
+  });
+
+  it('GIVEN a missing required field WHEN parsed THEN it is reported as missing', () => {
+    const raw = valid();
+    delete (raw as { regions?: unknown }).regions;
+    expect(problemsOf(raw)).toEqual([{ path: 'regions', message: 'is required but missing', fix: 'add "regions" (see README "Config")' }]);
+  });
+
+  it('GIVEN a region filter WHEN it names a configured region THEN only that region is kept, and an unknown one is bad input', () => {
+    const raw = valid();
+    (raw.regions as unknown[]).push({ region: 'eu-west-1', account: '123456789012', lambdaStacks: [] });
+    const cfg = parseConfig(raw, CONFIG_PATH);
+    expect(selectRegions(cfg, ['eu-west-1']).regions.map((r) => r.region)).toEqual(['eu-west-1']);
+    expect(selectRegions(cfg, ['us-east-1,eu-west-1']).regions).toHaveLength(2);
+    expect(selectRegions(cfg, []).regions).toHaveLength(2);
+    expect(() => selectRegions(cfg, ['ap-south-1'])).toThrow(/ap-south-1 is not in/);
+  });
+
+  it('formats JSON paths the way users read them', () => {
+    expect(formatPath(['regions', 0, 'lambdaStacks', 2, 'stackName'])).toBe('regions[0].lambdaStacks[2].stackName');
+    expect(formatPath([])).toBe('(root)');
+  });
+});
