@@ -46,7 +46,8 @@ export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE): TaegisConf
 
 /** Validates an already-read config object. `configPath` anchors the relative `artifactsDir`. */
 export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
-  const result = TaegisConfigSchema.safeParse(raw);
+  // reportInput lets zodProblems tell a missing field from one of the wrong type.
+  const result = TaegisConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [...zodProblems(result.error), ...eitherOrProblems(raw, result.error)]);
   }
@@ -135,6 +136,15 @@ function zodProblems(error: z.ZodError): Problem[] {
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       problems.push({ path: at, message: 'is required but missing', fix: `add "${String(issue.path.at(-1) ?? '')}" (see README "Config")` });
+      continue;
+    }
+    if (issue.code === 'invalid_type') {
+      const found = Array.isArray(issue.input) ? 'array' : issue.input === null ? 'null' : typeof issue.input;
+      problems.push({
+        path: at,
+        message: `must be ${issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}, not ${found === 'array' || found === 'object' ? 'an' : 'a'} ${found}`,
+        fix: issue.expected === 'string' ? 'write the value in double quotes' : `write it as ${issue.expected === 'array' ? 'a JSON array [...]' : issue.expected === 'object' ? 'a JSON object {...}' : `a ${issue.expected}`}`,
+      });
       continue;
     }
     const [what, fix] = issue.message.split(FIX_SEPARATOR);
