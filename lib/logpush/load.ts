@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { zodProblems } from '../config/load.js';
+import { invalidInput, TaegisError, type Problem } from '../errors.js';
+import { LogpushConfigSchema, type LogpushConfigInput } from './config.js';
+
+/** The validated logpush config plus where it was read from (secret files are relative to it). */
+export type LogpushConfig = LogpushConfigInput & {
+  /** Absolute path of the file the config came from. */
+  readonly configPath: string;
+};
+
+/**
+ * Reads the logpush config: the `logpush` section of the main config file when the file has one, else the
+ * whole file as a standalone logpush config. Only the logpush part is validated here: the AWS part belongs to
+ * the other commands (and the main schema validates the section too, for them).
+ */
+export function loadLogpushConfig(configPath: string): LogpushConfig {
+  const abs = path.resolve(configPath);
+  if (!existsSync(abs)) {
+    throw new TaegisError('CONFIG_NOT_FOUND', `config file ${abs} does not exist`, {
+      fix: 'create it with a "logpush" section (see README "Cloudflare Logpush"), or pass another path with --config PATH',
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(abs, 'utf8'));
+  } catch (err) {
+    throw new TaegisError('CONFIG_INVALID', `config file ${abs} is not valid JSON: ${(err as Error).message}`, {
+      fix: 'fix the JSON syntax (a trailing comma or a missing quote is the usual cause)',
+    });
+  }
+  return parseLogpushConfig(raw, abs);
+}
+
+/** Validates an already-read config object (a main config with a `logpush` section, or a standalone one). */
+export function parseLogpushConfig(raw: unknown, configPath: string): LogpushConfig {
+  const isMain = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && 'logpush' in raw;
+  const section = isMain ? raw.logpush : raw;
+  const result = LogpushConfigSchema.safeParse(section);
+  if (!result.success) {
+    const problems: Problem[] = zodProblems(result.error).map((p) =>
+      isMain ? { ...p, path: p.path === '(root)' ? 'logpush' : `logpush.${p.path}` } : p,
+    );
+    throw invalidInput('CONFIG_INVALID', `logpush config in ${configPath}`, problems);
+  }
+  return { ...result.data, configPath };
+}
