@@ -37,7 +37,9 @@ export function loadLogpushConfig(configPath: string): LogpushConfig {
 export function parseLogpushConfig(raw: unknown, configPath: string): LogpushConfig {
   const isMain = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && 'logpush' in raw;
   const section = isMain ? raw.logpush : raw;
-  const result = LogpushConfigSchema.safeParse(section);
+  // reportInput: zodProblems tells "missing" from "wrong type" by `issue.input`, which zod 4 only sets on request.
+  // It never prints the input, so a secret pasted into the config is not echoed.
+  const result = LogpushConfigSchema.safeParse(section, { reportInput: true });
   if (!result.success) {
     const problems: Problem[] = zodProblems(result.error).map((p) =>
       isMain ? { ...p, path: p.path === '(root)' ? 'logpush' : `logpush.${p.path}` } : p,
