@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -246,5 +246,17 @@ describe('health helpers', () => {
       'filter: { date_geq: "2026-11-01", date_lt: "2026-12-01", jobId: 42, status_lt: 300, final: 1 }',
     );
     expect(() => healthQuery('zone', 'x" } evil', 1, { since: '2026-11-01', until: '2026-11-01' })).toThrow();
+  });
+});
+
+describe('README', () => {
+  it('GIVEN the config example in the logpush section THEN it is a valid config (main-file form)', () => {
+    const readme = readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section:logpush (issue 5) -->'));
+    const json = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(json).toBeDefined();
+    const cfg = parseLogpushConfig(JSON.parse(json ?? '{}'), '/x/taegis.config.json');
+    expect(cfg.zones[0]?.datasets[0]?.dataset).toBe('http_requests');
+    expect(cfg.accounts[0]?.datasets[0]?.dataset).toBe('gateway_dns');
   });
 });
