@@ -13,6 +13,8 @@ import {
   healthLines,
   maskedOutput,
   setupLines,
+  setupSummary,
+  stepNotes,
   statusJson,
   statusLines,
   type Output,
@@ -166,8 +168,11 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
       for (const line of setupLines(steps, dryRun)) out.out(line);
       return ExitCode.Ok;
     }
-    await applySetup(client, steps, (step, job) => out.out(appliedLine(step, job)));
-    out.out(setupLines(steps, false).at(-1) ?? '');
+    await applySetup(client, steps, (step, job) => {
+      out.out(appliedLine(step, job));
+      for (const note of stepNotes(step)) out.out(note);
+    });
+    out.out(setupSummary(steps, 'applied'));
     return ExitCode.Ok;
   }
   if (command === 'status') {

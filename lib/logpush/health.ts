@@ -134,7 +134,7 @@ function totalOf(days: readonly DayHealth[]): Omit<DayHealth, 'date'> {
   );
 }
 
-/** Per-day health of the job of every configured dataset (optionally only the named datasets). */
+/** Per-day health of the job of every enabled configured dataset (optionally only the named datasets). */
 export async function collectHealth(
   client: CloudflareClient,
   config: LogpushConfigInput,
@@ -144,7 +144,10 @@ export async function collectHealth(
   const out: JobHealth[] = [];
   const empty = daysOf(range).map((date) => ({ date, records: 0, bytes: 0, bytesCompressed: 0, uploads: 0 }));
   for (const scope of scopesOf(config)) {
-    const datasets = scope.datasets.filter((d) => onlyDatasets.length === 0 || onlyDatasets.includes(d.dataset));
+    // A dataset the config disables is expected to push nothing: not checked.
+    const datasets = scope.datasets.filter(
+      (d) => d.enabled && (onlyDatasets.length === 0 || onlyDatasets.includes(d.dataset)),
+    );
     if (datasets.length === 0) continue;
     const jobs = await listJobs(client, scope.kind, scope.id);
     for (const d of datasets) {

@@ -208,6 +208,8 @@ export interface StatusRow {
   readonly job?: LogpushJob;
   /** True when the job is the one `setup` manages for a configured dataset. */
   readonly managed: boolean;
+  /** For managed rows: whether the config wants the job enabled (a disabled job is then no failure). */
+  readonly wantEnabled?: boolean;
   readonly state: JobState;
 }
 
@@ -225,19 +227,32 @@ export async function collectStatus(client: CloudflareClient, config: LogpushCon
   const rows: StatusRow[] = [];
   for (const scope of scopesOf(config)) {
     const jobs = await listJobs(client, scope.kind, scope.id);
-    const managedIds = new Set<number>();
+    const managed = new Map<number, boolean>();
     for (const d of scope.datasets) {
       const [job] = matchingJobs(jobs, d.dataset, d.ingestUrl);
-      if (job === undefined) rows.push({ scope, dataset: d.dataset, managed: true, state: 'missing' });
-      else managedIds.add(job.id);
+      if (job === undefined)
+        rows.push({ scope, dataset: d.dataset, managed: true, wantEnabled: d.enabled, state: 'missing' });
+      else managed.set(job.id, d.enabled);
     }
     for (const job of [...jobs].sort((a, b) => a.id - b.id)) {
-      rows.push({ scope, dataset: job.dataset ?? '', job, managed: managedIds.has(job.id), state: stateOf(job) });
+      const wantEnabled = managed.get(job.id);
+      rows.push({
+        scope,
+        dataset: job.dataset ?? '',
+        job,
+        managed: wantEnabled !== undefined,
+        ...(wantEnabled === undefined ? {} : { wantEnabled }),
+        state: stateOf(job),
+      });
     }
   }
   return rows;
 }
 
-/** `status` fails (exit 1) when a managed job is missing, disabled or failing. */
+/** `status` fails (exit 1) when a managed job is missing, failing, or disabled though the config wants it enabled. */
 export const statusFailed = (rows: readonly StatusRow[]): boolean =>
-  rows.some((r) => r.managed && (r.state === 'missing' || r.state === 'disabled' || r.state === 'failing'));
+  rows.some(
+    (r) =>
+      r.managed &&
+      (r.state === 'missing' || r.state === 'failing' || (r.state === 'disabled' && r.wantEnabled !== false)),
+  );

@@ -52,22 +52,34 @@ export function setupLines(steps: readonly SetupStep[], dryRun: boolean): string
         `    max_upload_bytes ${s.body.max_upload_bytes}, max_upload_records ${s.body.max_upload_records}, enabled ${s.body.enabled}`,
       );
     }
-    if (s.duplicates.length > 0) {
-      lines.push(
-        `    note: job(s) ${s.duplicates.join(', ')} push the same dataset to the same destination; left alone, delete them if unwanted`,
-      );
-    }
-    if (s.strays.length > 0) {
-      lines.push(
-        `    note: job(s) ${s.strays.join(', ')} are named ${s.body.name} but push elsewhere (an old ingest URL?); left alone`,
-      );
-    }
+    lines.push(...stepNotes(s));
   }
-  const count = (a: SetupStep['action']) => steps.filter((s) => s.action === a).length;
-  lines.push(
-    `${dryRun ? 'dry run: ' : ''}${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged${dryRun ? '; nothing was changed' : ''}`,
-  );
+  lines.push(setupSummary(steps, dryRun ? 'dry-run' : 'plan'));
   return lines;
+}
+
+/** Jobs setup found but leaves alone, for the user to review. */
+export function stepNotes(s: SetupStep): string[] {
+  const notes: string[] = [];
+  if (s.duplicates.length > 0) {
+    notes.push(
+      `    note: job(s) ${s.duplicates.join(', ')} push the same dataset to the same destination; left alone, delete them if unwanted`,
+    );
+  }
+  if (s.strays.length > 0) {
+    notes.push(
+      `    note: job(s) ${s.strays.join(', ')} are named ${s.body.name} but push elsewhere (an old ingest URL?); left alone`,
+    );
+  }
+  return notes;
+}
+
+export function setupSummary(steps: readonly SetupStep[], mode: 'dry-run' | 'plan' | 'applied'): string {
+  const count = (a: SetupStep['action']) => steps.filter((s) => s.action === a).length;
+  if (mode === 'applied')
+    return `done: ${count('create')} created, ${count('update')} updated, ${count('unchanged')} unchanged`;
+  const text = `${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged`;
+  return mode === 'dry-run' ? `dry run: ${text}; nothing was changed` : text;
 }
 
 export function appliedLine(step: SetupStep, job: LogpushJob | undefined): string {

@@ -112,6 +112,7 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
 
     const r = await runLogpush(['setup', '--config', configPath], env);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('done: 1 created, 1 updated, 0 unchanged');
     const put = fake.writes().find((w) => w.method === 'PUT');
     expect(put?.path).toBe(`/client/v4/zones/${ZONE}/logpush/jobs/${old.id}`);
     expect(put?.body).not.toHaveProperty('dataset');
@@ -346,6 +347,33 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
     expect(r.stdout).toContain('Logpush health 2026-11-17 .. 2026-11-23');
     expect(r.stdout).toContain('FAIL: no Logpush job for this dataset and ingest URL (run setup)');
     expect(r.stdout).not.toContain('http_requests');
+  });
+
+  it('GIVEN a dataset disabled in the config WHEN setup, status and health run THEN the job is made disabled and is not a failure', async () => {
+    ({ dir, configPath } = writeConfig({
+      accounts: [],
+      zones: [
+        {
+          id: ZONE,
+          datasets: [
+            {
+              dataset: 'firewall_events',
+              ingestUrl: INGEST_HTTP,
+              integrationKey: { env: 'TAEGIS_DNS_KEY' },
+              enabled: false,
+            },
+          ],
+        },
+      ],
+    }));
+    expect((await runLogpush(['setup', '--config', configPath], env)).code).toBe(0);
+    expect(fake.allJobs().map((j) => [j.dataset, j.enabled])).toEqual([['firewall_events', false]]);
+    const status = await runLogpush(['status', '--config', configPath], env);
+    expect(status.stdout).toMatch(/firewall_events\s+secureworks-http-firewall-events\s+yes\s+disabled/);
+    expect(status.code).toBe(0);
+    const health = await runLogpush(['health', '--config', configPath], env);
+    expect(health.code).toBe(0);
+    expect(health.stdout).not.toContain('firewall_events');
   });
 
   it('GIVEN bad flags or dates WHEN a command runs THEN exit 2 and no request', async () => {
