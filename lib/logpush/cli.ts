@@ -153,7 +153,7 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   const range = command === 'health' ? parseRange(flags.since, flags.until, deps.now) : undefined;
   if (flags.dataset) checkDatasets(config, flags.dataset);
   const auth = resolveAuth(config, deps.env, masker);
-  const keys = command === 'setup' ? resolveIntegrationKeys(config, deps.env, masker) : new Map<string, string>();
+  const keys = resolveIntegrationKeys(config, deps.env, masker, { bestEffort: command !== 'setup' });
   const client = new CloudflareClient({
     auth,
     baseUrl,

@@ -33,9 +33,18 @@ export function loadLogpushConfig(configPath: string): LogpushConfig {
   return parseLogpushConfig(raw, abs);
 }
 
+/** Keys only the main (AWS migration) config has: a file with one of them but no `logpush` is not a logpush config. */
+const MAIN_ONLY_KEYS = ['regions', 'taegisRegion', 'xdrLoginUrl', 'artifactsDir'] as const;
+
 /** Validates an already-read config object (a main config with a `logpush` section, or a standalone one). */
 export function parseLogpushConfig(raw: unknown, configPath: string): LogpushConfig {
-  const isMain = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && 'logpush' in raw;
+  const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+  const isMain = isObject && 'logpush' in raw;
+  if (isObject && !isMain && MAIN_ONLY_KEYS.some((k) => k in raw)) {
+    throw new TaegisError('CONFIG_INVALID', `config ${configPath} has no "logpush" section`, {
+      fix: 'add a "logpush" section (see README "Cloudflare Logpush to Taegis HTTP ingest"), or pass a standalone logpush config with --config PATH',
+    });
+  }
   const section = isMain ? raw.logpush : raw;
   // reportInput: zodProblems tells "missing" from "wrong type" by `issue.input`, which zod 4 only sets on request.
   // It never prints the input, so a secret pasted into the config is not echoed.

@@ -81,12 +81,14 @@ export const datasetKey = (kind: string, id: string, dataset: string): string =>
 
 /**
  * Reads every configured integration key before any Cloudflare call, so a missing one is reported (all of
- * them at once) before anything changes. Registers them with the masker.
+ * them at once) before anything changes. Registers them with the masker. `bestEffort` (status, health: they
+ * do not need the keys) only registers the keys it finds, so they are masked even outside `header_*` values.
  */
 export function resolveIntegrationKeys(
   config: LogpushConfig,
   env: NodeJS.ProcessEnv,
   masker: Masker,
+  options: { readonly bestEffort?: boolean } = {},
 ): Map<string, string> {
   const baseDir = path.dirname(config.configPath);
   const keys = new Map<string, string>();
@@ -108,7 +110,7 @@ export function resolveIntegrationKeys(
       }
     });
   }
-  if (problems.length > 0) {
+  if (problems.length > 0 && !options.bestEffort) {
     throw new TaegisError(
       'CREDENTIALS_MISSING',
       `${problems.length} Taegis integration key(s) missing; nothing was changed`,

@@ -81,7 +81,7 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
   it('GIVEN setup already ran WHEN it runs again THEN nothing is written (idempotent)', async () => {
     expect((await runLogpush(['setup', '--config', configPath], env)).code).toBe(0);
     fake.requests.length = 0;
-    const again = await runLogpush(['setup', '--config', configPath], env);
+    const again = await runLogpush(['setup', '-c', `config=${configPath}`], env);
     expect(again.code).toBe(0);
     expect(fake.writes()).toEqual([]);
     expect(fake.allJobs()).toHaveLength(2);
@@ -268,7 +268,7 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
     dns.last_complete = '2026-11-22T10:00:00Z';
     http.last_complete = '2026-11-22T09:00:00Z';
     http.last_error = '2026-11-22T11:00:00Z';
-    http.error_message = `POST ${http.destination_conf} 401`;
+    http.error_message = `POST ${http.destination_conf} 401; rejected key ${HTTP_KEY}`;
     const r = await runLogpush(['status', '--config', configPath], env);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
@@ -383,6 +383,7 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
       ['health', '--dataset', 'nope', '--config', configPath],
       ['setup', '--bogus', '--config', configPath],
       ['frobnicate'],
+      ['status', '-c', configPath],
     ]) {
       const r = await runLogpush(argv, env);
       expect(r.code, argv.join(' ')).toBe(2);

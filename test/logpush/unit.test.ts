@@ -119,6 +119,12 @@ describe('logpush config', () => {
     ]);
   });
 
+  it('GIVEN the main config without a logpush section THEN it says so instead of listing its keys as unknown', () => {
+    expect(() => parseLogpushConfig({ taegisRegion: 'ctpx', regions: [] }, '/x/taegis.config.json')).toThrow(
+      /has no "logpush" section/,
+    );
+  });
+
   it('GIVEN a missing config file THEN CONFIG_NOT_FOUND', () => {
     expect(() => loadLogpushConfig('/nonexistent/logpush.json')).toThrow(/does not exist/);
   });
