@@ -175,7 +175,9 @@ export class CloudflareClient {
           'CLOUDFLARE_ERROR',
           `${what}: HTTP ${res.status} after ${tried} attempt${tried === 1 ? '' : 's'}${
             res.status === 429 ? ' (rate limited)' : ''
-          }: ${envelope?.errors ? formatCloudflareErrors(envelope.errors) : snippet(text)}`,
+          }${wait > this.maxRetryAfterMs ? ` (Retry-After ${Math.ceil(wait / 1000)}s is longer than this tool waits)` : ''}: ${
+            envelope?.errors ? formatCloudflareErrors(envelope.errors) : snippet(text)
+          }`,
           { fix: fixFor(res.status, this.auth) },
         );
       }

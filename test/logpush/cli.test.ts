@@ -176,6 +176,23 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
     expect(r.stderr).toContain('fix: Cloudflare rate-limits');
   });
 
+  it('GIVEN an HTML 502 from the edge on every GET WHEN status runs THEN it retries with backoff, then shows a snippet', async () => {
+    fake.inject({ method: 'GET', status: 502, body: '<html><body>502 Bad Gateway</body></html>', times: 10 });
+    const r = await runLogpush(['status', '--config', configPath], env);
+    expect(r.code).toBe(1);
+    expect(r.sleeps).toEqual([1000, 2000, 4000, 8000]);
+    expect(r.stderr).toContain('HTTP 502 after 5 attempts: <html><body>502 Bad Gateway</body></html>');
+    expect(r.stderr).toContain('fix: Cloudflare had a problem');
+  });
+
+  it('GIVEN a Retry-After longer than the tool waits WHEN rate limited THEN it fails at once saying so', async () => {
+    fake.inject({ method: 'GET', status: 429, headers: { 'Retry-After': '3600' } });
+    const r = await runLogpush(['status', '--config', configPath], env);
+    expect(r.code).toBe(1);
+    expect(r.sleeps).toEqual([]);
+    expect(r.stderr).toContain('(Retry-After 3600s is longer than this tool waits)');
+  });
+
   it('GIVEN a 500 on create WHEN setup runs THEN the POST is not retried (it could duplicate) and the error is reported', async () => {
     fake.inject({ method: 'POST', status: 500, body: envelopeError([{ code: 10002, message: 'internal error' }]) });
     const r = await runLogpush(['setup', '--config', configPath], env);
