@@ -120,7 +120,7 @@ export function formatPath(segments: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-function zodProblems(error: z.ZodError): Problem[] {
+export function zodProblems(error: z.ZodError): Problem[] {
   const problems: Problem[] = [];
   for (const issue of error.issues) {
     const at = formatPath(issue.path);
