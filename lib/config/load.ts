@@ -138,7 +138,8 @@ export function zodProblems(error: z.ZodError): Problem[] {
       problems.push({ path: at, message: 'is required but missing', fix: `add "${String(issue.path.at(-1) ?? '')}" (see README "Config")` });
       continue;
     }
-    if (issue.code === 'invalid_type') {
+    // A schema's own message (with its fix) wins over the generic wording below.
+    if (issue.code === 'invalid_type' && !issue.message.includes(FIX_SEPARATOR)) {
       const found = Array.isArray(issue.input) ? 'array' : issue.input === null ? 'null' : typeof issue.input;
       problems.push({
         path: at,
