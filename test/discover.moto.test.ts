@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
+import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClientFactory } from '../lib/aws/clients.js';
 import { parseConfig } from '../lib/config/load.js';
 import { discoverMain } from '../lib/discover/cli.js';
 import { discover } from '../lib/discover/discover.js';
+import { planMain } from '../lib/plan/cli.js';
 import { reportError } from '../lib/errors.js';
 import { snapshotState } from './support/aws-state.js';
+import { synthTestApp } from './support/test-app.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from './support/moto.js';
 import {
   createCodeBucket,
@@ -198,6 +201,28 @@ describe('discover against moto', () => {
     );
     expect(again).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(first);
+  });
+
+  it('GIVEN the written config WHEN synthesized (stand-in app) and planned THEN the current stack passes and the older template fails on its removed function', async () => {
+    const file = path.join(dir, 'taegis.config.json');
+    const cfg = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
+    const asm = synthTestApp(
+      new App({ outdir: path.join(dir, 'discovered.out') }),
+      cfg,
+      path.join(import.meta.dirname, 'fixtures', 'new-lambda-template.json'),
+    );
+    const lines: string[] = [];
+    const code = await planMain(['--config', file, '--assembly', asm, '--region', 'us-east-1'], {
+      clients: moto.clients(),
+      out: (t) => lines.push(t),
+      planOptions: { pollMs: 100, timeoutMs: 30_000 },
+    });
+    const text = lines.join('\n');
+    expect(code).toBe(1);
+    expect(text).toMatch(/us-east-1\/lab-network-lambda: \d+ change\(s\) .*\[ok\]/);
+    // The older template's logical IDs differ from the new one's: CloudFormation would delete its function.
+    expect(text).toMatch(/us-east-1\/legacy-vpc: \d+ change\(s\) .*\[FAIL\]/);
+    expect(text).toContain('FAIL: Function (AWS::Lambda::Function) would be removed');
   });
 
   it('GIVEN a discover run WHEN comparing moto before and after THEN nothing changed and only read operations were sent', async () => {

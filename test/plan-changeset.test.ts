@@ -44,11 +44,9 @@ const FAST = { pollMs: 1, timeoutMs: 1000 };
 describe('planStack with a mocked CloudFormation', () => {
   beforeEach(() => {
     cfnMock.reset();
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [{ StackName: 'lab', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Parameters: [] }],
-      });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'lab', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Parameters: [] }],
+    });
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
   });
@@ -79,14 +77,11 @@ describe('planStack with a mocked CloudFormation', () => {
 
   it('GIVEN a change set that fails with "no changes" WHEN planned THEN it is no-changes (pass) and deleted', async () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: 'arn:cs' });
-    cfnMock
-      .on(DescribeChangeSetCommand)
-      .resolvesOnce({ Status: 'CREATE_PENDING' })
-      .resolves({
-        Status: 'FAILED',
-        StatusReason:
-          "The submitted information didn't contain changes. Submit different information to create a change set.",
-      });
+    cfnMock.on(DescribeChangeSetCommand).resolvesOnce({ Status: 'CREATE_PENDING' }).resolves({
+      Status: 'FAILED',
+      StatusReason:
+        "The submitted information didn't contain changes. Submit different information to create a change set.",
+    });
     const result = await planStack(
       new CloudFormationClient({ region: 'us-east-1' }),
       input(templateFile('n.json', SYNTHESIZED)),
@@ -199,5 +194,39 @@ describe('reading a cloud assembly', () => {
     expect(findStack(stacks, 'ap-south-1', 'other')?.artifactId).toBe('Agnostic');
     expect(findStack(stacks, 'ap-south-1', 'lab')).toBeUndefined();
     expect(() => readAssembly(path.join(dir, 'nope'))).toThrow(/is not a cloud assembly/);
+  });
+});
+
+describe('plan input validation (before any AWS call)', () => {
+  it('GIVEN a missing config, a bad config or an unconfigured region WHEN planning THEN exit-2 errors and no AWS call', async () => {
+    const { planMain } = await import('../lib/plan/cli.js');
+    const { AwsClientFactory } = await import('../lib/aws/clients.js');
+    const calls: string[] = [];
+    const deps = { clients: new AwsClientFactory({ onRequest: (r) => calls.push(r.operation) }), out: () => {} };
+    await expect(planMain(['--config', path.join(dir, 'absent.json')], deps)).rejects.toMatchObject({
+      code: 'CONFIG_NOT_FOUND',
+      exitCode: 2,
+    });
+    const bad = templateFile('bad-config.json', {
+      taegisRegion: 'ctpx',
+      regions: [{ region: 'us-east-1', account: '12', lambdaStacks: [] }],
+    });
+    await expect(planMain(['--config', bad], deps)).rejects.toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 });
+    const good = templateFile('good-config.json', {
+      taegisRegion: 'ctpx',
+      regions: [{ region: 'us-east-1', account: '123456789012', lambdaStacks: [] }],
+    });
+    await expect(planMain(['--config', good, '--region', 'eu-west-1'], deps)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      exitCode: 2,
+    });
+    await expect(planMain(['--config', good, '--bogus'], deps)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      exitCode: 2,
+    });
+    await expect(planMain(['--config', good, '--assembly', path.join(dir, 'no-such-dir')], deps)).rejects.toMatchObject(
+      { code: 'INPUT_INVALID' },
+    );
+    expect(calls).toEqual([]);
   });
 });
