@@ -80,9 +80,7 @@ export function changeSetParameters(
 // A CommaDelimitedList's default may be written as a list in YAML; CloudFormation wants "a,b".
 function defaultText(value: unknown): string {
   if (Array.isArray(value)) return value.map((v) => String(v)).join(',');
-  return typeof value === 'object' && value !== null
-    ? JSON.stringify(value)
-    : String(value);
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 /** Turns a CreateChangeSet / DescribeChangeSet failure into the cause and the fix the user needs. */
