@@ -109,11 +109,8 @@ export async function synthAssembly(options: SynthOptions): Promise<string> {
   if (options.regions.length > 0) args.push('-c', `region=${options.regions.join(',')}`);
   if (options.app !== undefined) args.push('--app', options.app);
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn('npx', args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    // Both of the CLI's streams go to our stderr: our stdout stays the plan alone (pipeable, diffable).
+    const child = spawn('npx', args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 2, 2] });
     child.on('error', reject);
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
   });

@@ -85,7 +85,7 @@ function defaultText(value: unknown): string {
 
 /** Turns a CreateChangeSet / DescribeChangeSet failure into the cause and the fix the user needs. */
 export function explainFailure(reason: string, input: PlanStackInput): { error: string; fix: string } {
-  if (/cdk-bootstrap|Unable to fetch parameters|BootstrapVersion/i.test(reason)) {
+  if (/cdk-bootstrap|cdk bootstrap|Unable to fetch parameters|BootstrapVersion/i.test(reason)) {
     return {
       error: `the region is not bootstrapped for CDK: ${reason}`,
       fix: `run "npx cdk bootstrap aws://${input.account ?? '<account>'}/${input.region}" (once per account and region), then plan again`,
