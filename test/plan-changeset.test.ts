@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -109,9 +109,22 @@ describe('planStack with a mocked CloudFormation', () => {
       FAST,
     );
     expect(result.state).toBe('error');
-    expect(result.error).toMatch(/is \d+ bytes; CloudFormation takes at most 51200 bytes inline/);
+    expect(result.error).toMatch(
+      /is \d+ bytes \(without whitespace\); CloudFormation takes at most 51200 bytes inline/,
+    );
     expect(result.fix).toContain('cdk diff');
     expect(cfnMock.commandCalls(CreateChangeSetCommand)).toHaveLength(0);
+  });
+
+  it('GIVEN an indented template over the limit that fits without whitespace WHEN planned THEN it is sent minified', async () => {
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: 'arn:cs' });
+    cfnMock.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', Changes: [] });
+    const wide = { ...SYNTHESIZED, Metadata: { padding: Array.from({ length: 3000 }, (_, i) => i) } };
+    const file = templateFile('wide.json', JSON.stringify(wide, null, 8));
+    expect(readFileSync(file).length).toBeGreaterThan(51_200);
+    const result = await planStack(new CloudFormationClient({ region: 'us-east-1' }), input(file), FAST);
+    expect(result.state).toBe('no-changes');
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]?.args[0].input.TemplateBody).toBe(JSON.stringify(wide));
   });
 
   it('GIVEN the change set cannot be deleted WHEN planned THEN the stack fails with the command to delete it', async () => {

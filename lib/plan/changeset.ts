@@ -133,7 +133,9 @@ export async function planStack(
   options: ChangeSetOptions = {},
 ): Promise<StackPlan> {
   const base = { region: input.region, stackName: input.stackName };
-  const body = readFileSync(input.templateFile, 'utf8');
+  const raw = readFileSync(input.templateFile, 'utf8');
+  // cdk synth indents its JSON; the same template without the whitespace often fits the inline limit.
+  const body = raw.trimStart().startsWith('{') ? JSON.stringify(JSON.parse(raw)) : raw;
   const size = Buffer.byteLength(body, 'utf8');
   if (size > MAX_TEMPLATE_BODY_BYTES) {
     return {
@@ -142,7 +144,7 @@ export async function planStack(
       changeSetDeleted: true,
       changes: [],
       findings: [],
-      error: `the synthesized template is ${size} bytes; CloudFormation takes at most ${MAX_TEMPLATE_BODY_BYTES} bytes inline and plan does not upload templates`,
+      error: `the synthesized template is ${size} bytes (without whitespace); CloudFormation takes at most ${MAX_TEMPLATE_BODY_BYTES} bytes inline and plan does not upload templates`,
       fix: 'review this stack with "npx cdk diff" (it uploads large templates to the bootstrap bucket) and report the size',
     };
   }
