@@ -12,7 +12,8 @@ void runCli(async () => {
   // aws-cdk-lib's built-in CloudFormation validation costs ~0.7 s per stack (90 s for 17 regions x 8 stacks) and
   // lints the vendor's templates, which we include unchanged; our own checks and cdk-nag run regardless.
   // CDK_VALIDATION=true turns it back on.
-  const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
+  // autoSynth off: on bad input the App must not write an (empty) assembly when the process exits.
+  const app = new App({ autoSynth: false, builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
   const configPath = (app.node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG_FILE;
   const config = loadConfig(configPath);
   await buildApp(config, {

@@ -139,7 +139,7 @@ export function runtimeDeprecationMessage(now: Date): string {
   const today = now.toISOString().slice(0, 10);
   const status =
     today >= UPDATE_BLOCKED
-      ? `As of today (${today}) AWS blocks updating functions on provided.al2: the Lambda stack updates will likely fail.`
+      ? `As of today (${today}) AWS blocks creating (since ${CREATE_BLOCKED}) and updating (since ${UPDATE_BLOCKED}) functions on provided.al2: the Lambda stack updates will likely fail.`
       : today >= CREATE_BLOCKED
         ? `As of today (${today}) AWS blocks creating functions on provided.al2; updating them is blocked from ${UPDATE_BLOCKED}.`
         : `AWS blocks creating functions on it from ${CREATE_BLOCKED} and updating them from ${UPDATE_BLOCKED}.`;
