@@ -28,8 +28,14 @@ function tryRequire<T>(rel: string, check: (m: T) => boolean): T | undefined {
   }
 }
 
-const yamlCfn = tryRequire<YamlCfnModule>('cloudformation-include/lib/private/yaml-cfn.js', (m) => typeof m.deserialize === 'function');
-const fileUtils = tryRequire<FileUtilsModule>('cloudformation-include/lib/file-utils.js', (m) => typeof m.readYamlSync === 'function');
+const yamlCfn = tryRequire<YamlCfnModule>(
+  'cloudformation-include/lib/private/yaml-cfn.js',
+  (m) => typeof m.deserialize === 'function',
+);
+const fileUtils = tryRequire<FileUtilsModule>(
+  'cloudformation-include/lib/file-utils.js',
+  (m) => typeof m.readYamlSync === 'function',
+);
 
 let parses = 0;
 /** How many templates this process has parsed (tests and the benchmark check "once per synth"). */
@@ -40,7 +46,9 @@ export function parseCfnYaml(text: string): unknown {
   parses += 1;
   if (!yamlCfn) {
     // aws-cdk-lib is pinned; this only happens if an upgrade moved the reader. Fail loudly rather than parse differently.
-    throw new Error(`aws-cdk-lib at ${CDK_ROOT} has no cloudformation-include/lib/private/yaml-cfn.js; update lib/artifacts/cfn-yaml.ts`);
+    throw new Error(
+      `aws-cdk-lib at ${CDK_ROOT} has no cloudformation-include/lib/private/yaml-cfn.js; update lib/artifacts/cfn-yaml.ts`,
+    );
   }
   return yamlCfn.deserialize(text);
 }

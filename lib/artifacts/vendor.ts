@@ -71,14 +71,23 @@ export async function loadVendorArtifacts(
   ] as const) {
     // The staging bucket gets these files at its root under their own names, so they must sit directly in artifactsDir.
     if (path.dirname(file) !== path.resolve(config.artifactsDir)) {
-      problems.push({ path: `artifacts.${what}`, message: `"${file}" is not directly inside artifactsDir`, fix: 'move the file into artifactsDir and give only its name' });
+      problems.push({
+        path: `artifacts.${what}`,
+        message: `"${file}" is not directly inside artifactsDir`,
+        fix: 'move the file into artifactsDir and give only its name',
+      });
     }
   }
 
   const zipProblem = existsSync(paths.lambdaZip)
     ? await checkLambdaZip(paths.lambdaZip)
     : { problem: 'does not exist', fix: REDOWNLOAD };
-  if (zipProblem.problem) problems.push({ path: paths.lambdaZip, message: zipProblem.problem, ...(zipProblem.fix ? { fix: zipProblem.fix } : {}) });
+  if (zipProblem.problem)
+    problems.push({
+      path: paths.lambdaZip,
+      message: zipProblem.problem,
+      ...(zipProblem.fix ? { fix: zipProblem.fix } : {}),
+    });
 
   const shared = readTemplate(paths.sharedTemplate, problems);
   if (shared) {
@@ -97,7 +106,10 @@ export async function loadVendorArtifacts(
   let lambda: LambdaVendorTemplate | undefined;
   if (lambdaTemplate) {
     requireParameters(lambdaTemplate, Object.values(LAMBDA_PARAMETERS), problems);
-    const resources = (lambdaTemplate.template.Resources ?? {}) as Record<string, { Type?: unknown; Properties?: Record<string, unknown> }>;
+    const resources = (lambdaTemplate.template.Resources ?? {}) as Record<
+      string,
+      { Type?: unknown; Properties?: Record<string, unknown> }
+    >;
     const functions = Object.entries(resources).filter(([, r]) => r?.Type === 'AWS::Lambda::Function');
     if (functions.length !== 1) {
       problems.push({
@@ -127,7 +139,11 @@ export async function loadVendorArtifacts(
 
   if (problems.length > 0 || !shared || !lambda) {
     const n = problems.length;
-    throw new TaegisError('ARTIFACT_INVALID', `vendor artifacts: ${n} problem${n === 1 ? '' : 's'} found; nothing was synthesized or changed`, { problems });
+    throw new TaegisError(
+      'ARTIFACT_INVALID',
+      `vendor artifacts: ${n} problem${n === 1 ? '' : 's'} found; nothing was synthesized or changed`,
+      { problems },
+    );
   }
   return { paths, shared, lambda };
 }
@@ -138,14 +154,19 @@ export async function loadVendorArtifacts(
  */
 export function readCredentials(file: string): string {
   const problem = credentialsProblem(file);
-  if (problem) throw new TaegisError('CREDENTIALS_MISSING', `${problem.path} ${problem.message}`, { ...(problem.fix ? { fix: problem.fix } : {}) });
+  if (problem)
+    throw new TaegisError('CREDENTIALS_MISSING', `${problem.path} ${problem.message}`, {
+      ...(problem.fix ? { fix: problem.fix } : {}),
+    });
   return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
 }
 
 function credentialsProblem(file: string): Problem | undefined {
   const fix = `download credentials.txt from the Taegis console into ${path.dirname(file)} (it is ignored by git)`;
-  if (!existsSync(file)) return { path: file, message: 'does not exist (the shared stack needs it as SecretValue)', fix };
-  if (!statSync(file).isFile() || readFileSync(file, 'utf8').trim() === '') return { path: file, message: 'is empty', fix };
+  if (!existsSync(file))
+    return { path: file, message: 'does not exist (the shared stack needs it as SecretValue)', fix };
+  if (!statSync(file).isFile() || readFileSync(file, 'utf8').trim() === '')
+    return { path: file, message: 'is empty', fix };
   return undefined;
 }
 
@@ -167,8 +188,17 @@ function readTemplate(file: string, problems: Problem[]): VendorTemplate | undef
     });
     return undefined;
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || typeof (parsed as Record<string, unknown>).Resources !== 'object') {
-    problems.push({ path: file, message: 'is not a CloudFormation template (no "Resources" section)', fix: REDOWNLOAD });
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    Array.isArray(parsed) ||
+    typeof (parsed as Record<string, unknown>).Resources !== 'object'
+  ) {
+    problems.push({
+      path: file,
+      message: 'is not a CloudFormation template (no "Resources" section)',
+      fix: REDOWNLOAD,
+    });
     return undefined;
   }
   const template = parsed as Record<string, unknown>;

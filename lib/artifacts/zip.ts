@@ -19,8 +19,10 @@ export async function checkLambdaZip(file: string): Promise<ZipCheck> {
   let zip: yauzl.ZipFile;
   try {
     zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-      yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, z) =>
-        err || !z ? reject(err ?? new Error('no zip')) : resolve(z),
+      yauzl.open(
+        file,
+        { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true },
+        (err, z) => (err || !z ? reject(err ?? new Error('no zip')) : resolve(z)),
       ),
     );
   } catch (err) {
