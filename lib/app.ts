@@ -1,6 +1,6 @@
 import { App, Annotations, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
-import { loadVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
+import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
 import { selectRegions, type TaegisConfig } from './config/load.js';
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
@@ -71,10 +71,23 @@ export interface TaegisApp {
  */
 export async function buildApp(config: TaegisConfig, options: BuildAppOptions = {}): Promise<TaegisApp> {
   const selected = selectRegions(config, options.regions ?? []);
-  const artifacts = await loadVendorArtifacts(selected, { requireCredentials: options.requireCredentials ?? false });
-  const problems = checkConfigAgainstTemplates(selected, artifacts);
-  if (problems.length > 0)
-    throw invalidInput('CONFIG_INVALID', `config ${selected.configPath} does not fit the vendor templates`, problems);
+  const inspected = await inspectVendorArtifacts(selected, { requireCredentials: options.requireCredentials ?? false });
+  const configProblems = checkConfigAgainstTemplates(selected, {
+    shared: inspected.shared,
+    lambda: inspected.lambdaTemplate,
+  });
+  // One error for everything: the files' problems and the config's, so one fix-and-retry round is enough.
+  const problems = [...inspected.problems, ...configProblems];
+  if (problems.length > 0 || !inspected.shared || !inspected.lambda) {
+    const subject =
+      inspected.problems.length === 0
+        ? `config ${selected.configPath} does not fit the vendor templates`
+        : configProblems.length === 0
+          ? 'vendor artifacts'
+          : `vendor artifacts and config ${selected.configPath}`;
+    throw invalidInput(inspected.problems.length > 0 ? 'ARTIFACT_INVALID' : 'CONFIG_INVALID', subject, problems);
+  }
+  const artifacts: VendorArtifacts = { paths: inspected.paths, shared: inspected.shared, lambda: inspected.lambda };
 
   const app = options.app ?? new App(options.appProps);
   const runtimeWarning =

@@ -92,7 +92,7 @@ const CASES: Case[] = [
     artifacts: (dir) => writeFileSync(path.join(dir, 'taegis-lambda-amd64.zip'), 'PK not really a zip'),
     code: 'ARTIFACT_INVALID',
     error:
-      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was synthesized or changed\n  - <dir>/taegis-lambda-amd64.zip: is not a readable zip (End of central directory record signature not found. Either not a zip file, or file is truncated.) (fix: download taegis-lambda-amd64.zip again from the Taegis console; do not unpack or re-pack it)',
+      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was changed\n  - <dir>/taegis-lambda-amd64.zip: is not a readable zip (End of central directory record signature not found. Either not a zip file, or file is truncated.) (fix: download taegis-lambda-amd64.zip again from the Taegis console; do not unpack or re-pack it)',
   },
   {
     name: 'zip without a bootstrap entry (re-packed with its folder)',
@@ -103,7 +103,7 @@ const CASES: Case[] = [
       ),
     code: 'ARTIFACT_INVALID',
     error:
-      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was synthesized or changed\n  - <dir>/taegis-lambda-amd64.zip: has no entry named "bootstrap" at its root (the provided.al2 runtime starts that file) (fix: use the vendor zip unchanged; if you re-packed it, zip the files themselves, not their folder)',
+      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was changed\n  - <dir>/taegis-lambda-amd64.zip: has no entry named "bootstrap" at its root (the provided.al2 runtime starts that file) (fix: use the vendor zip unchanged; if you re-packed it, zip the files themselves, not their folder)',
   },
   {
     name: 'zip whose bootstrap is not executable',
@@ -114,7 +114,7 @@ const CASES: Case[] = [
       ),
     code: 'ARTIFACT_INVALID',
     error:
-      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was synthesized or changed\n  - <dir>/taegis-lambda-amd64.zip: its "bootstrap" entry is not executable (mode 0644) (fix: use the vendor zip unchanged; if you must re-pack it, do so on Linux/macOS after "chmod 755 bootstrap")',
+      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was changed\n  - <dir>/taegis-lambda-amd64.zip: its "bootstrap" entry is not executable (mode 0644) (fix: use the vendor zip unchanged; if you must re-pack it, do so on Linux/macOS after "chmod 755 bootstrap")',
   },
   {
     name: 'missing zip and a template that is not YAML',
@@ -124,7 +124,7 @@ const CASES: Case[] = [
     },
     code: 'ARTIFACT_INVALID',
     error:
-      'error ARTIFACT_INVALID: vendor artifacts: 2 problems found; nothing was synthesized or changed\n  - <dir>/taegis-lambda-amd64.zip: does not exist (fix: download it again from the Taegis console (Integrations > Cloud Providers > AWS) into artifactsDir)\n  - <dir>/taegis-cloudformation-shared-resources.yaml: is not CloudFormation YAML: Insufficient indentation in flow collection at line 8, column 13 (fix: download it again; if you edited it, fix the YAML at the line shown)',
+      'error ARTIFACT_INVALID: vendor artifacts: 2 problems found; nothing was changed\n  - <dir>/taegis-lambda-amd64.zip: does not exist (fix: download it again from the Taegis console (Integrations > Cloud Providers > AWS) into artifactsDir)\n  - <dir>/taegis-cloudformation-shared-resources.yaml: is not CloudFormation YAML: Insufficient indentation in flow collection at line 8, column 13 (fix: download it again; if you edited it, fix the YAML at the line shown)',
   },
   {
     name: 'Lambda template with two functions and without TaegisLambdaS3BucketName',
@@ -139,14 +139,23 @@ const CASES: Case[] = [
     },
     code: 'ARTIFACT_INVALID',
     error:
-      'error ARTIFACT_INVALID: vendor artifacts: 2 problems found; nothing was synthesized or changed\n  - <dir>/taegis-cloudformation-lambda-template.yaml: Parameters: does not declare the parameter "TaegisLambdaS3BucketName" that taegis-migrate sets (fix: check that this is the right file (taegis-cloudformation-lambda-template.yaml) and that it is the vendor\'s current version)\n  - <dir>/taegis-cloudformation-lambda-template.yaml: Resources: declares 2 AWS::Lambda::Function resources (ScwxTdrLambdaFunction, SecondFunction); exactly one is expected (fix: use the vendor Lambda template unchanged (taegis-cloudformation-lambda-template.yaml))',
+      'error ARTIFACT_INVALID: vendor artifacts: 2 problems found; nothing was changed\n  - <dir>/taegis-cloudformation-lambda-template.yaml: Parameters: does not declare the parameter "TaegisLambdaS3BucketName" that taegis-migrate sets (fix: check that this is the right file (taegis-cloudformation-lambda-template.yaml) and that it is the vendor\'s current version)\n  - <dir>/taegis-cloudformation-lambda-template.yaml: Resources: declares 2 AWS::Lambda::Function resources (ScwxTdrLambdaFunction, SecondFunction); exactly one is expected (fix: use the vendor Lambda template unchanged (taegis-cloudformation-lambda-template.yaml))',
+  },
+  {
+    name: 'a broken zip and an integration type the template does not allow, in one error',
+    config: (raw) => (stack0(raw).integrationType = 'awsguardduty'),
+    artifacts: (dir) =>
+      writeFileSync(path.join(dir, 'taegis-lambda-amd64.zip'), makeZip([{ name: 'bootstrap', content: 'x' }])),
+    code: 'ARTIFACT_INVALID',
+    error:
+      'error ARTIFACT_INVALID: vendor artifacts and config <dir>/taegis.config.json: 2 problems found; nothing was changed\n  - <dir>/taegis-lambda-amd64.zip: its "bootstrap" entry is not executable (mode 0644) (fix: use the vendor zip unchanged; if you must re-pack it, do so on Linux/macOS after "chmod 755 bootstrap")\n  - regions[0].lambdaStacks[0].integrationType: "awsguardduty" is not allowed by taegis-cloudformation-lambda-template.yaml (parameter IntegrationType allows: awscloudtrail, awscloudwatchlogs, awsalb, awsvpcflowlogs, awswaf, ciscoumbrella, generic) (fix: use one of "awscloudtrail", "awscloudwatchlogs", "awsalb", "awsvpcflowlogs", "awswaf", "ciscoumbrella", "generic")',
   },
   {
     name: 'shared template whose SecretValue is not NoEcho',
     artifacts: (dir) => edit(dir, SHARED_T, '    NoEcho: true\n', ''),
     code: 'ARTIFACT_INVALID',
     error:
-      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was synthesized or changed\n  - <dir>/taegis-cloudformation-shared-resources.yaml: Parameters.SecretValue: is not NoEcho, so CloudFormation would show the credentials to anyone who can describe the stack (fix: use the vendor template unchanged (it declares NoEcho: true))',
+      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was changed\n  - <dir>/taegis-cloudformation-shared-resources.yaml: Parameters.SecretValue: is not NoEcho, so CloudFormation would show the credentials to anyone who can describe the stack (fix: use the vendor template unchanged (it declares NoEcho: true))',
   },
   {
     name: 'empty credentials.txt when deploying',
@@ -154,7 +163,7 @@ const CASES: Case[] = [
     requireCredentials: true,
     code: 'ARTIFACT_INVALID',
     error:
-      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was synthesized or changed\n  - <dir>/credentials.txt: is empty (fix: download credentials.txt from the Taegis console into <dir> (it is ignored by git))',
+      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was changed\n  - <dir>/credentials.txt: is empty (fix: download credentials.txt from the Taegis console into <dir> (it is ignored by git))',
   },
 ];
 

@@ -53,14 +53,26 @@ export const DEFAULT_CODE_KEY = 'taegis-lambda-amd64.zip';
 
 const REDOWNLOAD = 'download it again from the Taegis console (Integrations > Cloud Providers > AWS) into artifactsDir';
 
+/** What inspecting the vendor files found: every problem, and each template that could still be read. */
+export interface InspectedArtifacts {
+  readonly paths: ArtifactPaths;
+  readonly shared?: VendorTemplate;
+  /** The Lambda template whenever it parsed, even if it fails a check (its parameters can still judge the config). */
+  readonly lambdaTemplate?: VendorTemplate;
+  /** The Lambda template when it passed every check. */
+  readonly lambda?: LambdaVendorTemplate;
+  readonly problems: readonly Problem[];
+}
+
 /**
- * Reads and checks the zip and both templates before anything is built: every problem in one ARTIFACT_INVALID error.
- * `credentials.txt` is only checked for existence here when `requireCredentials` is set; its content is never read.
+ * Reads and checks the zip and both templates before anything is built. Returns every problem (the caller throws one
+ * error for all of them) together with the templates that could be read, so the config can be checked against them in
+ * the same round. `credentials.txt` is only checked when `requireCredentials` is set; its content is never read here.
  */
-export async function loadVendorArtifacts(
+export async function inspectVendorArtifacts(
   config: Pick<TaegisConfig, 'artifactsDir' | 'artifactPaths'>,
   options: { readonly requireCredentials?: boolean } = {},
-): Promise<VendorArtifacts> {
+): Promise<InspectedArtifacts> {
   const paths = config.artifactPaths;
   const problems: Problem[] = [];
 
@@ -137,15 +149,13 @@ export async function loadVendorArtifacts(
     if (problem) problems.push(problem);
   }
 
-  if (problems.length > 0 || !shared || !lambda) {
-    const n = problems.length;
-    throw new TaegisError(
-      'ARTIFACT_INVALID',
-      `vendor artifacts: ${n} problem${n === 1 ? '' : 's'} found; nothing was synthesized or changed`,
-      { problems },
-    );
-  }
-  return { paths, shared, lambda };
+  return {
+    paths,
+    ...(shared ? { shared } : {}),
+    ...(lambdaTemplate ? { lambdaTemplate } : {}),
+    ...(lambda ? { lambda } : {}),
+    problems,
+  };
 }
 
 /**

@@ -3,7 +3,6 @@ import {
   LAMBDA_PARAMETERS,
   SHARED_PARAMETERS,
   type TemplateParameter,
-  type VendorArtifacts,
   type VendorTemplate,
 } from '../artifacts/vendor.js';
 import type { Problem } from '../errors.js';
@@ -15,16 +14,19 @@ import { stagingBucketName } from '../stacks/names.js';
  * sets. The templates are the truth: no list of integration types or Taegis regions is hard-coded here.
  * Returns every problem, each with its JSON path in the config and the fix.
  */
-export function checkConfigAgainstTemplates(config: TaegisConfig, artifacts: VendorArtifacts): Problem[] {
+export function checkConfigAgainstTemplates(
+  config: TaegisConfig,
+  templates: { readonly shared?: VendorTemplate; readonly lambda?: VendorTemplate },
+): Problem[] {
   const problems: Problem[] = [];
-  const check = (t: VendorTemplate, parameter: string, value: string | undefined, at: string): void => {
-    if (value === undefined) return;
+  const check = (t: VendorTemplate | undefined, parameter: string, value: string | undefined, at: string): void => {
+    if (value === undefined || t === undefined) return;
     const problem = parameterProblem(t, parameter, t.parameters[parameter], value, at);
     if (problem) problems.push(problem);
   };
 
   check(
-    artifacts.shared,
+    templates.shared,
     SHARED_PARAMETERS.taegisRegion,
     config.taegisRegion,
     config.xdrLoginUrl !== undefined ? 'xdrLoginUrl' : 'taegisRegion',
@@ -32,23 +34,23 @@ export function checkConfigAgainstTemplates(config: TaegisConfig, artifacts: Ven
 
   config.regions.forEach((r, i) => {
     check(
-      artifacts.lambda,
+      templates.lambda,
       LAMBDA_PARAMETERS.stagingBucketName,
       stagingBucketName(r),
       `regions[${i}].stagingBucketName`,
     );
     r.lambdaStacks.forEach((s, j) => {
       const at = `regions[${i}].lambdaStacks[${j}]`;
-      check(artifacts.lambda, LAMBDA_PARAMETERS.integrationType, s.integrationType, `${at}.integrationType`);
-      check(artifacts.lambda, LAMBDA_PARAMETERS.notificationBucket, s.notificationBucket, `${at}.notificationBucket`);
-      check(artifacts.lambda, LAMBDA_PARAMETERS.snsNotificationArn, s.snsNotificationArn, `${at}.snsNotificationArn`);
+      check(templates.lambda, LAMBDA_PARAMETERS.integrationType, s.integrationType, `${at}.integrationType`);
+      check(templates.lambda, LAMBDA_PARAMETERS.notificationBucket, s.notificationBucket, `${at}.notificationBucket`);
+      check(templates.lambda, LAMBDA_PARAMETERS.snsNotificationArn, s.snsNotificationArn, `${at}.snsNotificationArn`);
       check(
-        artifacts.lambda,
+        templates.lambda,
         LAMBDA_PARAMETERS.notificationBucketKmsArn,
         s.notificationBucketKmsArn,
         `${at}.notificationBucketKmsArn`,
       );
-      check(artifacts.lambda, LAMBDA_PARAMETERS.lambdaEnvKmsArn, s.lambdaEnvKmsArn, `${at}.lambdaEnvKmsArn`);
+      check(templates.lambda, LAMBDA_PARAMETERS.lambdaEnvKmsArn, s.lambdaEnvKmsArn, `${at}.lambdaEnvKmsArn`);
     });
   });
   return problems;
