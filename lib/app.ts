@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { App, Annotations, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
@@ -107,8 +108,9 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         description: `taegis-migrate: staging bucket ${bucketName} with the Taegis Lambda package and templates`,
         bucketName,
         artifactsDir: selected.artifactsDir,
+        // Checked above to sit directly in artifactsDir, so the base name is the object key at the bucket root.
         files: [artifacts.paths.lambdaZip, artifacts.paths.sharedTemplate, artifacts.paths.lambdaTemplate].map((f) =>
-          f.slice(selected.artifactsDir.length + 1),
+          path.basename(f),
         ),
       });
       const shared = new SharedStack(app, sharedStackId(r.region), {

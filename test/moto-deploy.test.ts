@@ -173,7 +173,9 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     expect(sharedStack.StackStatus).toBe('CREATE_COMPLETE');
     const secret = readFileSync(path.join(EXAMPLE, 'credentials.txt'), 'utf8').replace(/\r?\n$/, '');
     expect(sharedStack.Parameters?.find((p) => p.ParameterKey === 'SecretValue')?.ParameterValue).toBe(secret);
-    // And none of it reached the cloud assembly the CLI used.
+    // And none of it reached an output or the cloud assembly the CLI used.
+    for (const out of [shared.stdout, shared.stderr, deployed.stdout, deployed.stderr])
+      expect(out).not.toContain('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000');
     const leaks = listFiles(cdkOut).filter((f) => readFileSync(f).includes('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000'));
     expect(leaks).toEqual([]);
   }, 420_000);
