@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildApp } from '../app.js';
+import { templateParseCount } from '../artifacts/cfn-yaml.js';
+import { parseConfig } from '../config/load.js';
+
+/** 17 commercial regions, the "every region" case the benchmark models. */
+export const BENCH_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'sa-east-1',
+] as const;
+const INTEGRATIONS = [
+  'awscloudtrail',
+  'awscloudwatchlogs',
+  'awsalb',
+  'awsvpcflowlogs',
+  'awswaf',
+  'ciscoumbrella',
+] as const;
+
+/** A generated config file of `regions` x `stacksPerRegion` Lambda stacks over the given artifacts folder. */
+export interface BenchConfig {
+  readonly file: string;
+  readonly raw: unknown;
+}
+
+export function writeBenchConfig(
+  dir: string,
+  artifactsDir: string,
+  regions: number,
+  stacksPerRegion: number,
+): BenchConfig {
+  const raw = {
+    taegisRegion: 'ctpx',
+    artifactsDir: path.resolve(artifactsDir),
+    lambdaRuntime: 'provided.al2023',
+    regions: BENCH_REGIONS.slice(0, regions).map((region) => ({
+      region,
+      account: '123456789012',
+      lambdaStacks: Array.from({ length: stacksPerRegion }, (_, i) => {
+        const integrationType = INTEGRATIONS[i % INTEGRATIONS.length]!;
+        return {
+          stackName: `bench-${integrationType}-${i}`,
+          integrationType,
+          notificationBucket: `bench-logs-${region}-${i}`,
+        };
+      }),
+    })),
+  };
+  const file = path.join(dir, `bench-${regions}x${stacksPerRegion}.taegis.config.json`);
+  writeFileSync(file, JSON.stringify(raw, null, 2));
+  return { file, raw };
+}
+
+export interface SynthTiming {
+  readonly stacks: number;
+  readonly ms: number;
+  /** Templates parsed during this synth (2 whatever the stack count; -1 when not observable). */
+  readonly templateParses: number;
+}
+
+/** In-process: validate, build (with cdk-nag) and synthesize into a fresh folder; the work only, no process start. */
+export async function timeInProcess(config: BenchConfig): Promise<SynthTiming> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-bench-'));
+  try {
+    const parsesBefore = templateParseCount();
+    const start = performance.now();
+    const built = await buildApp(parseConfig(config.raw, config.file), {
+      appProps: { outdir, builtinCloudFormationValidation: false },
+    });
+    const assembly = built.app.synth();
+    const ms = performance.now() - start;
+    if ((built.nag?.own.length ?? 0) > 0)
+      throw new Error('cdk-nag findings on our own stacks: fix them before benchmarking');
+    return { stacks: assembly.stacks.length, ms, templateParses: templateParseCount() - parsesBefore };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * End to end, as `cdk synth` runs it: the app entry point in its own Node process (tsx, module loading, config file
+ * read, validation, cdk-nag, cloud assembly written), timed on the wall clock.
+ */
+export async function timeAppProcess(config: BenchConfig, appEntry: string): Promise<SynthTiming> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-bench-'));
+  try {
+    const start = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', appEntry], {
+        cwd: path.dirname(path.dirname(appEntry)),
+        env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ config: config.file }) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`app exited ${code}: ${stderr}`))));
+    });
+    const ms = performance.now() - start;
+    const stacks = readdirSync(outdir).filter((f) => f.endsWith('.template.json')).length;
+    return { stacks, ms, templateParses: -1 };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  ExpandStackSelection,
+  NonInteractiveIoHost,
+  StackParameters,
+  StackSelectionStrategy,
+  Toolkit,
+  type IIoHost,
+} from '@aws-cdk/toolkit-lib';
+import { buildApp } from './app.js';
+import { readCredentials, SHARED_PARAMETERS } from './artifacts/vendor.js';
+import type { TaegisConfig } from './config/load.js';
+import { TaegisError } from './errors.js';
+
+export interface DeployAppOptions {
+  /**
+   * Limit to these regions (each must be configured).
+   * @default - every configured region
+   */
+  readonly regions?: readonly string[];
+  /**
+   * Construct-id patterns of the stacks to deploy (`TaegisShared-*`, `TaegisLambda-us-east-1-*`).
+   * @default - every stack of the selected regions
+   */
+  readonly stacks?: readonly string[];
+  /**
+   * Deploy only the matched stacks, not the stacks they depend on (like `cdk deploy --exclusively`).
+   * @default false
+   */
+  readonly exclusively?: boolean;
+  /**
+   * How CloudFormation applies the change: a change set (AWS's and the CLI's default) or a direct UpdateStack.
+   * @default "change-set"
+   */
+  readonly method?: 'change-set' | 'direct';
+  /**
+   * Keep a deployed stack's current value for parameters this deploy does not set (like the CLI's default).
+   * Every value from the config is baked into the templates, so this only concerns parameters the vendor defaults.
+   * @default true
+   */
+  readonly previousParameters?: boolean;
+  /**
+   * Where the toolkit's progress goes.
+   * @default - a non-interactive host printing to the terminal
+   */
+  readonly ioHost?: IIoHost;
+}
+
+/** Where the deploy stood when it returned. */
+export interface DeployAppResult {
+  /** CloudFormation names of the stacks deployed, in order. */
+  readonly deployed: readonly string[];
+}
+
+/**
+ * `cdk deploy` in-process, with the shared stacks' `SecretValue` read from credentials.txt and handed to
+ * CloudFormation as a NoEcho parameter through the SDK: the credentials never appear on a command line (nothing is
+ * spawned), in the cloud assembly (it is synthesized before they are read) or in any output.
+ */
+export async function deployApp(config: TaegisConfig, options: DeployAppOptions = {}): Promise<DeployAppResult> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-deploy-'));
+  try {
+    const built = await buildApp(config, {
+      regions: options.regions ?? [],
+      appProps: { outdir, builtinCloudFormationValidation: false },
+    });
+    if ((built.nag?.own.length ?? 0) > 0) {
+      throw new TaegisError('CHECK_FAILED', `cdk-nag found ${built.nag!.own.length} problem(s) in our own stacks`, {
+        fix: 'run "npx cdk synth" to see them; this is a bug in taegis-migrate',
+      });
+    }
+    built.app.synth();
+
+    const patterns =
+      options.stacks && options.stacks.length > 0
+        ? [...options.stacks]
+        : built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id));
+    const selected = (id: string): boolean => patterns.some((p) => matches(p, id));
+    // A shared stack is deployed when selected, or when a selected Lambda stack pulls it in as a dependency.
+    const selectedShared = built.regions
+      .filter((r) => selected(r.shared.node.id) || (!options.exclusively && r.lambdas.some((l) => selected(l.node.id))))
+      .map((r) => r.shared);
+    const parameters: Record<string, string> = {};
+    if (selectedShared.length > 0) {
+      // Read only now, after synthesis: the value exists in this process's memory and in the SDK request, nowhere else.
+      const secret = readCredentials(built.config.artifactPaths.credentials);
+      for (const s of selectedShared) parameters[`${s.stackName}:${SHARED_PARAMETERS.secretValue}`] = secret;
+    }
+
+    const toolkit = new Toolkit({
+      ioHost: options.ioHost ?? new NonInteractiveIoHost({ logLevel: 'info' }),
+      color: false,
+      emojis: false,
+    });
+    const cx = await toolkit.fromAssemblyDirectory(outdir);
+    const result = await toolkit.deploy(cx, {
+      stacks: {
+        strategy: StackSelectionStrategy.PATTERN_MUST_MATCH,
+        patterns,
+        expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
+      },
+      parameters:
+        options.previousParameters === false
+          ? StackParameters.exactly(parameters)
+          : StackParameters.withExisting(parameters),
+      deploymentMethod: options.method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
+    });
+    return { deployed: result.stacks.map((s) => s.stackName) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function matches(pattern: string, id: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return re.test(id);
+}

@@ -1,0 +1,70 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import type { Construct } from 'constructs';
+import { LAMBDA_PARAMETERS, type LambdaVendorTemplate } from '../artifacts/vendor.js';
+import type { LambdaRuntime, LambdaStackConfig } from '../config/schema.js';
+import { VENDOR_TEMPLATE_ID } from './shared-stack.js';
+
+export interface LambdaStackProps extends StackProps {
+  /** The vendor's Lambda template (parsed once per synth). */
+  readonly template: LambdaVendorTemplate;
+  /** The existing stack's entry in the config. */
+  readonly lambdaStack: LambdaStackConfig;
+  /** The region's staging bucket, where the new package lies. */
+  readonly stagingBucketName: string;
+  /**
+   * Runtime of the function. `provided.al2023` overrides the template's `Runtime`.
+   * @default "provided.al2" (the template's own runtime is kept)
+   */
+  readonly runtime?: LambdaRuntime;
+}
+
+/**
+ * An existing, console-made Taegis Lambda stack, updated in place with the vendor's new Lambda template: the stack
+ * name is the existing one and the template's logical IDs are preserved, so CloudFormation updates the function rather
+ * than replacing it.
+ */
+export class LambdaStack extends Stack {
+  public readonly include: CfnInclude;
+
+  constructor(scope: Construct, id: string, props: LambdaStackProps) {
+    super(scope, id, props);
+    this.include = new CfnInclude(this, VENDOR_TEMPLATE_ID, {
+      templateFile: props.template.file,
+      preserveLogicalIds: true,
+      parameters: lambdaParameterValues(props.template, props.lambdaStack, props.stagingBucketName),
+    });
+    if (props.runtime === 'provided.al2023') {
+      const fn = this.include.getResource(props.template.functionLogicalId);
+      fn.addPropertyOverride('Runtime', 'provided.al2023');
+    }
+  }
+}
+
+/**
+ * Every parameter the app sets, baked into the template. An optional value left out of the config gets the template's
+ * default, not "whatever the stack had": with `--previous-parameters` (the CLI's default) a parameter that stayed
+ * declared would silently keep its old value.
+ */
+export function lambdaParameterValues(
+  template: LambdaVendorTemplate,
+  s: LambdaStackConfig,
+  stagingBucketName: string,
+): Record<string, string> {
+  const orDefault = (name: string, value: string | undefined): string => {
+    if (value !== undefined) return value;
+    const d = template.parameters[name]?.Default;
+    return typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean' ? String(d) : '';
+  };
+  return {
+    [LAMBDA_PARAMETERS.integrationType]: s.integrationType,
+    [LAMBDA_PARAMETERS.notificationBucket]: s.notificationBucket,
+    [LAMBDA_PARAMETERS.snsNotificationArn]: orDefault(LAMBDA_PARAMETERS.snsNotificationArn, s.snsNotificationArn),
+    [LAMBDA_PARAMETERS.notificationBucketKmsArn]: orDefault(
+      LAMBDA_PARAMETERS.notificationBucketKmsArn,
+      s.notificationBucketKmsArn,
+    ),
+    [LAMBDA_PARAMETERS.lambdaEnvKmsArn]: orDefault(LAMBDA_PARAMETERS.lambdaEnvKmsArn, s.lambdaEnvKmsArn),
+    [LAMBDA_PARAMETERS.stagingBucketName]: stagingBucketName,
+  };
+}

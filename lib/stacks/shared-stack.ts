@@ -1,0 +1,31 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import type { Construct } from 'constructs';
+import { SHARED_PARAMETERS, type VendorTemplate } from '../artifacts/vendor.js';
+
+/** Construct id of the included vendor template in the shared and Lambda stacks. */
+export const VENDOR_TEMPLATE_ID = 'Vendor';
+
+export interface SharedStackProps extends StackProps {
+  /** The vendor's shared-resources template (parsed once per synth). */
+  readonly template: VendorTemplate;
+  /** Taegis region (`ctpx`, `delta`, ...), baked into the template as `TaegisRegion`. */
+  readonly taegisRegion: string;
+}
+
+/**
+ * The vendor's shared-resources template, logical IDs preserved. `TaegisRegion` is baked in; `SecretValue` stays a
+ * NoEcho parameter supplied at deploy time, so the credentials never appear in the synthesized template.
+ */
+export class SharedStack extends Stack {
+  public readonly include: CfnInclude;
+
+  constructor(scope: Construct, id: string, props: SharedStackProps) {
+    super(scope, id, props);
+    this.include = new CfnInclude(this, VENDOR_TEMPLATE_ID, {
+      templateFile: props.template.file,
+      preserveLogicalIds: true,
+      parameters: { [SHARED_PARAMETERS.taegisRegion]: props.taegisRegion },
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseConfig, type TaegisConfig } from '../../lib/config/load.js';
+
+export const ROOT = path.join(import.meta.dirname, '..', '..');
+export const EXAMPLE_DIR = path.join(ROOT, 'assets', 'example');
+export const EXAMPLE_CONFIG = path.join(EXAMPLE_DIR, 'taegis.config.json');
+
+/** The example config as written (a fresh copy to mutate). */
+export function exampleRawConfig(): Record<string, unknown> {
+  return JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown>;
+}
+
+/** The example config, parsed, anchored in the example folder. */
+export function exampleConfig(mutate: (raw: Record<string, unknown>) => void = () => {}): TaegisConfig {
+  const raw = exampleRawConfig();
+  mutate(raw);
+  return parseConfig(raw, EXAMPLE_CONFIG);
+}
+
+/** A temp copy of the example folder (artifacts + config) that a test may break. */
+export function copyExample(): { dir: string; config: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'taegis-example-'));
+  cpSync(EXAMPLE_DIR, dir, { recursive: true });
+  return { dir, config: path.join(dir, 'taegis.config.json') };
+}
+
+export function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, JSON.stringify(value, null, 2));
+}
