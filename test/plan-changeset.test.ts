@@ -90,7 +90,7 @@ describe('planStack with a mocked CloudFormation', () => {
     expect(result).toMatchObject({ state: 'no-changes', changeSetDeleted: true, findings: [] });
     const create = cfnMock.commandCalls(CreateChangeSetCommand)[0]?.args[0].input;
     expect(create?.ChangeSetType).toBe('UPDATE');
-    // Defaults passed explicitly: the plan shows the synthesized values, never a stale previous one.
+    // Parameters the stack does not have yet get the template's default, passed explicitly.
     expect(create?.Parameters).toEqual([
       { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' },
       { ParameterKey: 'EnableObjectTagging', ParameterValue: 'false' },
@@ -99,6 +99,40 @@ describe('planStack with a mocked CloudFormation', () => {
       StackName: 'lab',
       ChangeSetName: create?.ChangeSetName,
     });
+  });
+
+  it('GIVEN a stack that set a defaulted vendor parameter WHEN planned THEN its value is kept as the deploy keeps it; with previousParameters false THEN the default', async () => {
+    // A console-made stack with EnableObjectTagging=true: cdk deploy and npm run deploy keep "true" (previous
+    // parameters are their default), so a plan that sent the default "false" would show a change the deploy never makes.
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'lab',
+          StackStatus: 'CREATE_COMPLETE',
+          CreationTime: new Date(),
+          Parameters: [
+            { ParameterKey: 'EnableObjectTagging', ParameterValue: 'true' },
+            { ParameterKey: 'S3BucketName', ParameterValue: 'old-code' },
+          ],
+        },
+      ],
+    });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: 'arn:cs' });
+    cfnMock.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', Changes: [] });
+    const cfn = new CloudFormationClient({ region: 'us-east-1' });
+    const file = templateFile('prev.json', SYNTHESIZED);
+
+    await planStack(cfn, input(file), FAST);
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]?.args[0].input.Parameters).toEqual([
+      { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' },
+      { ParameterKey: 'EnableObjectTagging', UsePreviousValue: true },
+    ]);
+
+    await planStack(cfn, input(file), { ...FAST, previousParameters: false });
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[1]?.args[0].input.Parameters).toEqual([
+      { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' },
+      { ParameterKey: 'EnableObjectTagging', ParameterValue: 'false' },
+    ]);
   });
 
   it('GIVEN a template over 51,200 bytes WHEN planned THEN a clear error and no change set', async () => {
@@ -156,6 +190,10 @@ describe('planStack with a mocked CloudFormation', () => {
         { ParameterKey: 'C', ParameterValue: 'x,y' },
       ],
       missing: ['B'],
+    });
+    expect(changeSetParameters(t, new Set(['A', 'C']), false)).toEqual({
+      parameters: [{ ParameterKey: 'C', ParameterValue: 'x,y' }],
+      missing: ['A', 'B'],
     });
     expect(changeSetName(new Date('2026-11-23T12:34:56Z'))).toMatch(/^taegis-plan-20261123123456-[0-9a-f]{6}$/);
   });

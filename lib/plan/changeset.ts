@@ -45,6 +45,12 @@ export interface ChangeSetOptions {
   readonly pollMs?: number;
   /** Give up waiting for the change set after this long. @default 600000 */
   readonly timeoutMs?: number;
+  /**
+   * Keep the stack's current value of a parameter the synthesized template leaves to a default, as `cdk deploy` and
+   * `npm run deploy` do by default; false plans a deploy run with `--no-previous-parameters`.
+   * @default true
+   */
+  readonly previousParameters?: boolean;
 }
 
 const NO_CHANGES = /didn't contain changes|No updates are to be performed|no changes/i;
@@ -59,19 +65,22 @@ export function changeSetName(now = new Date()): string {
 }
 
 /**
- * Parameters for the change set: the template's own defaults, passed explicitly so the plan shows what the
- * synthesized template says (never a stale previous value); one without a default keeps the stack's value,
- * as `cdk deploy` would.
+ * Parameters for the change set, chosen as the deploy chooses them (the CDK toolkit's `ParameterValues`), so the
+ * plan shows what the deploy will do. The app bakes every config value into the template; what is left are the
+ * vendor's defaulted parameters (`EnableObjectTagging`) and `BootstrapVersion`. With previous parameters (the
+ * deploy's default) a parameter the stack already has keeps its value; otherwise the template's default applies,
+ * passed explicitly so the change set shows it. A parameter with neither cannot be deployed: reported as missing.
  */
 export function changeSetParameters(
   template: CfnTemplate,
   existing: ReadonlySet<string>,
+  previousParameters = true,
 ): { parameters: Parameter[]; missing: string[] } {
   const parameters: Parameter[] = [];
   const missing: string[] = [];
   for (const [key, p] of Object.entries(template.Parameters ?? {})) {
-    if (p.Default !== undefined) parameters.push({ ParameterKey: key, ParameterValue: defaultText(p.Default) });
-    else if (existing.has(key)) parameters.push({ ParameterKey: key, UsePreviousValue: true });
+    if (previousParameters && existing.has(key)) parameters.push({ ParameterKey: key, UsePreviousValue: true });
+    else if (p.Default !== undefined) parameters.push({ ParameterKey: key, ParameterValue: defaultText(p.Default) });
     else missing.push(key);
   }
   return { parameters, missing };
@@ -174,7 +183,8 @@ export async function planStack(
       fix: 'correct "stackName"/"region" in the config (npm run discover lists the existing stacks); the app only updates stacks in place',
     };
   }
-  const { parameters, missing } = changeSetParameters(template, stack.parameters);
+  const previous = options.previousParameters ?? true;
+  const { parameters, missing } = changeSetParameters(template, stack.parameters, previous);
   if (missing.length > 0) {
     return {
       ...base,
@@ -182,7 +192,7 @@ export async function planStack(
       changeSetDeleted: true,
       changes: [],
       findings: [],
-      error: `the synthesized template's parameter(s) ${missing.join(', ')} have no default and the stack has no value for them`,
+      error: `the synthesized template's parameter(s) ${missing.join(', ')} have no default and ${previous ? 'the stack has no value for them' : 'previous values are not kept (--no-previous-parameters)'}`,
       fix: 'set them in the config so the app bakes them into the template',
     };
   }

@@ -9,11 +9,12 @@ import { readAssembly, synthAssembly } from './assembly.js';
 import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
 
 export const PLAN_USAGE = `Usage: npm run plan -- [--config PATH] [--region R]... [--assembly DIR] [--json FILE]
-                      [--app CMD] [--profile P] [--endpoint-url URL]
+                      [--no-previous-parameters] [--app CMD] [--profile P] [--endpoint-url URL]
 
 Synthesizes the app (or reads --assembly DIR), creates one CloudFormation change set per configured Lambda
 stack, prints Action, LogicalResourceId, ResourceType and Replacement, and deletes every change set again.
-Nothing is executed. The target regions must be CDK-bootstrapped (the templates check BootstrapVersion).
+Nothing is executed. Parameters are chosen as the deploy chooses them: a stack keeps its value of a parameter
+the template leaves to a default, unless --no-previous-parameters (plan a deploy run with that flag). The target regions must be CDK-bootstrapped (the templates check BootstrapVersion).
 Exit: 0 safe to deploy, 1 the function or its trigger path would be replaced/removed, a stack is missing
 or could not be planned, 2 bad input (config, flags).`;
 
@@ -38,6 +39,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     app: { type: 'string' },
     profile: { type: 'string' },
     'endpoint-url': { type: 'string' },
+    'no-previous-parameters': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -67,7 +69,10 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
         env,
       });
     }
-    const report = await plan(clients, config, readAssembly(dir), deps.planOptions);
+    const report = await plan(clients, config, readAssembly(dir), {
+      ...deps.planOptions,
+      ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
+    });
     out(formatPlanReport(report));
     if (values.json !== undefined) {
       writeFileSync(path.resolve(values.json), planJson(report));
