@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
-import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClientFactory } from '../lib/aws/clients.js';
 import { parseConfig } from '../lib/config/load.js';
@@ -13,8 +12,8 @@ import { discover } from '../lib/discover/discover.js';
 import { planMain } from '../lib/plan/cli.js';
 import { reportError } from '../lib/errors.js';
 import { snapshotState } from './support/aws-state.js';
-import { synthTestApp } from './support/test-app.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from './support/moto.js';
+import { synthApp, vendorArtifacts } from './support/real-app.js';
 import {
   createCodeBucket,
   createStack,
@@ -203,14 +202,16 @@ describe('discover against moto', () => {
     expect(readFileSync(file, 'utf8')).toBe(first);
   });
 
-  it('GIVEN the written config WHEN synthesized (stand-in app) and planned THEN the current stack passes and the older template fails on its removed function', async () => {
+  it('GIVEN the written config WHEN synthesized by the app and planned THEN the current stack passes and the older template fails on its removed function', async () => {
     const file = path.join(dir, 'taegis.config.json');
+    // The vendor files where the written config expects them ("./artifacts" next to it). The Lambda template has the
+    // seeded current stacks' logical IDs and allows the seeded integrations (the app checks AllowedValues).
+    const template = currentLambdaTemplate({ runtime: 'provided.al2023' });
+    const parameters = template.Parameters as Record<string, unknown>;
+    parameters.IntegrationType = { Type: 'String', AllowedValues: ['awscloudtrail', 'generic', 'vpcflow'] };
+    vendorArtifacts(path.join(dir, 'artifacts'), template);
     const cfg = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
-    const asm = synthTestApp(
-      new App({ outdir: path.join(dir, 'discovered.out') }),
-      cfg,
-      path.join(import.meta.dirname, 'fixtures', 'new-lambda-template.json'),
-    );
+    const asm = await synthApp(cfg, path.join(dir, 'discovered.out'));
     const lines: string[] = [];
     const code = await planMain(['--config', file, '--assembly', asm, '--region', 'us-east-1'], {
       clients: moto.clients(),
