@@ -281,23 +281,31 @@ describe('plan input validation (before any AWS call)', () => {
     expect(calls).toEqual([]);
   });
 
-  it('GIVEN an app that fails to synthesize WHEN planning THEN a check failure naming cdk synth, and no AWS call', async () => {
+  it('GIVEN vendor files the app rejects WHEN planning THEN cdk synth of the real app fails, plan names it, and no AWS call', async () => {
     const { planMain } = await import('../lib/plan/cli.js');
     const { AwsClientFactory } = await import('../lib/aws/clients.js');
     const calls: string[] = [];
+    // Schema-valid, so plan's own check passes; the app then finds no vendor files in artifactsDir.
     const good = templateFile('synth-config.json', {
       taegisRegion: 'ctpx',
-      regions: [{ region: 'us-east-1', account: '123456789012', lambdaStacks: [] }],
+      artifactsDir: './no-vendor-files-here',
+      regions: [
+        {
+          region: 'us-east-1',
+          account: '123456789012',
+          lambdaStacks: [{ stackName: 'lab', integrationType: 'awscloudtrail', notificationBucket: 'lab-logs' }],
+        },
+      ],
     });
     await expect(
-      planMain(['--config', good, '--app', 'node -e "process.exit(3)"'], {
+      planMain(['--config', good], {
         clients: new AwsClientFactory({ onRequest: (r) => calls.push(r.operation) }),
         out: () => {},
         env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1' },
       }),
     ).rejects.toMatchObject({
       code: 'CHECK_FAILED',
-      message: expect.stringContaining('npx cdk synth --quiet -c config=') as unknown,
+      message: expect.stringContaining(`npx cdk synth --quiet -c config=${good}`) as unknown,
     });
     expect(calls).toEqual([]);
   });

@@ -190,7 +190,7 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
       expect(out).not.toContain(SECRET);
   });
 
-  it('GIVEN a config naming a stack that does not exist WHEN planning THEN exit 1 names it; the existing stack is still planned and cleaned up', async () => {
+  it('GIVEN a config naming a stack that does not exist WHEN planning from another directory THEN exit 1 names it; the existing stack is still planned and cleaned up', async () => {
     const ghostConfig = path.join(work, 'ghost.config.json');
     const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as {
       regions: { lambdaStacks: Record<string, string>[] }[];
@@ -203,7 +203,12 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
     writeFileSync(ghostConfig, JSON.stringify(cfg));
     const before = await snapshotState(moto.clients(), [REGION]);
 
-    const planned = await npx(['tsx', 'scripts/plan.ts', '--config', ghostConfig]);
+    // Started from another directory (the config's): plan still finds the project's cdk.json for its synth.
+    const planned = await run(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'scripts', 'plan.ts'), '--config', ghostConfig],
+      { cwd: work, env: moto.env, timeoutMs: 120_000 },
+    );
 
     expect(planned.code, `${planned.stdout}\n${planned.stderr}`).toBe(1);
     expect(planned.stdout).toContain(`${REGION}/ghost-lambda: stack does not exist [FAIL]`);

@@ -83,6 +83,9 @@ export function findStack(
   return agnostic.length === 1 ? agnostic[0] : undefined;
 }
 
+/** Where cdk.json is (lib/plan/ is two levels below it). */
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
 export interface SynthOptions {
   /** The config file the app reads (`-c config=PATH`). */
   readonly configPath: string;
@@ -91,11 +94,9 @@ export interface SynthOptions {
   /** Where the assembly goes. */
   readonly outDir: string;
   /**
-   * The app command.
-   * @default - `cdk.json`'s "app"
+   * Working directory: where `cdk.json` names the app.
+   * @default - this project's root, whatever directory plan was started from
    */
-  readonly app?: string;
-  /** Working directory (where `cdk.json` is). @default process.cwd() */
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -107,10 +108,13 @@ export interface SynthOptions {
 export async function synthAssembly(options: SynthOptions): Promise<string> {
   const args = ['cdk', 'synth', '--quiet', '-c', `config=${options.configPath}`, '-o', options.outDir];
   if (options.regions.length > 0) args.push('-c', `region=${options.regions.join(',')}`);
-  if (options.app !== undefined) args.push('--app', options.app);
   const code = await new Promise<number>((resolve, reject) => {
     // Both of the CLI's streams go to our stderr: our stdout stays the plan alone (pipeable, diffable).
-    const child = spawn('npx', args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 2, 2] });
+    const child = spawn('npx', args, {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 2, 2],
+    });
     child.on('error', reject);
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
   });

@@ -9,7 +9,7 @@ import { readAssembly, synthAssembly } from './assembly.js';
 import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
 
 export const PLAN_USAGE = `Usage: npm run plan -- [--config PATH] [--region R]... [--assembly DIR] [--json FILE]
-                      [--no-previous-parameters] [--app CMD] [--profile P] [--endpoint-url URL]
+                      [--no-previous-parameters] [--profile P] [--endpoint-url URL]
 
 Synthesizes the app (or reads --assembly DIR), creates one CloudFormation change set per configured Lambda
 stack, prints Action, LogicalResourceId, ResourceType and Replacement, and deletes every change set again.
@@ -22,7 +22,7 @@ export interface PlanCliDeps {
   readonly clients?: AwsClientFactory;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
-  /** Working directory for `cdk synth` (where cdk.json is). @default process.cwd() */
+  /** Working directory for `cdk synth` (where cdk.json is). @default - this project's root */
   readonly cwd?: string;
   readonly planOptions?: PlanOptions;
 }
@@ -36,7 +36,6 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     region: { type: 'string', multiple: true },
     assembly: { type: 'string' },
     json: { type: 'string' },
-    app: { type: 'string' },
     profile: { type: 'string' },
     'endpoint-url': { type: 'string' },
     'no-previous-parameters': { type: 'boolean', default: false },
@@ -64,7 +63,6 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
         configPath,
         regions: config.regions.map((r) => r.region),
         outDir: tmp,
-        ...(values.app !== undefined ? { app: values.app } : {}),
         ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}),
         env,
       });
