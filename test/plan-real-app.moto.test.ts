@@ -191,6 +191,7 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
   });
 
   it('GIVEN a config naming a stack that does not exist WHEN planning from another directory THEN exit 1 names it; the existing stack is still planned and cleaned up', async () => {
+    // Builds on the first test: its discovered config, vendor files and bootstrapped region.
     const ghostConfig = path.join(work, 'ghost.config.json');
     const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as {
       regions: { lambdaStacks: Record<string, string>[] }[];
