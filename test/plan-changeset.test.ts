@@ -281,7 +281,7 @@ describe('plan input validation (before any AWS call)', () => {
     expect(calls).toEqual([]);
   });
 
-  it('GIVEN vendor files the app rejects WHEN planning THEN cdk synth of the real app fails, plan names it, and no AWS call', async () => {
+  it('GIVEN vendor files the app rejects WHEN planning THEN the app own bad-input error (exit 2) names them, and no AWS call', async () => {
     const { planMain } = await import('../lib/plan/cli.js');
     const { AwsClientFactory } = await import('../lib/aws/clients.js');
     const calls: string[] = [];
@@ -304,8 +304,9 @@ describe('plan input validation (before any AWS call)', () => {
         env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1' },
       }),
     ).rejects.toMatchObject({
-      code: 'CHECK_FAILED',
-      message: expect.stringContaining(`npx cdk synth --quiet -c config=${good}`) as unknown,
+      code: 'ARTIFACT_INVALID',
+      exitCode: 2,
+      message: expect.stringContaining('nothing was changed') as unknown,
     });
     expect(calls).toEqual([]);
   });

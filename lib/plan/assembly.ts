@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { TaegisError } from '../errors.js';
@@ -81,49 +80,6 @@ export function findStack(
   // An environment-agnostic stack deploys wherever it is pointed: accept it when its name is unambiguous.
   const agnostic = stacks.filter((s) => s.stackName === stackName && s.region === undefined);
   return agnostic.length === 1 ? agnostic[0] : undefined;
-}
-
-/** Where cdk.json is (lib/plan/ is two levels below it). */
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-export interface SynthOptions {
-  /** The config file the app reads (`-c config=PATH`). */
-  readonly configPath: string;
-  /** Limit the app to these regions (`-c region=...`); empty: all configured. */
-  readonly regions: readonly string[];
-  /** Where the assembly goes. */
-  readonly outDir: string;
-  /**
-   * Working directory: where `cdk.json` names the app.
-   * @default - this project's root, whatever directory plan was started from
-   */
-  readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
-}
-
-/**
- * Runs `npx cdk synth -c config=PATH -o DIR --quiet` and returns the assembly directory. The CLI's own
- * output goes to our stderr, so its errors (a bad artifact, a config problem) reach the user as written.
- */
-export async function synthAssembly(options: SynthOptions): Promise<string> {
-  const args = ['cdk', 'synth', '--quiet', '-c', `config=${options.configPath}`, '-o', options.outDir];
-  if (options.regions.length > 0) args.push('-c', `region=${options.regions.join(',')}`);
-  const code = await new Promise<number>((resolve, reject) => {
-    // Both of the CLI's streams go to our stderr: our stdout stays the plan alone (pipeable, diffable).
-    const child = spawn('npx', args, {
-      cwd: options.cwd ?? PROJECT_ROOT,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 2, 2],
-    });
-    child.on('error', reject);
-    child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
-  });
-  if (code !== 0 || !existsSync(path.join(options.outDir, 'manifest.json'))) {
-    throw new TaegisError('CHECK_FAILED', `"npx ${args.join(' ')}" failed (exit ${code}); nothing was planned`, {
-      fix: 'fix what cdk synth printed above (config, vendor artifacts), or pass an existing assembly with --assembly cdk.out',
-    });
-  }
-  return options.outDir;
 }
 
 /** CloudFormation's limit for an inline TemplateBody. */

@@ -5,7 +5,8 @@ import { AwsClientFactory } from '../aws/clients.js';
 import { endpointFrom, parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, selectRegions } from '../config/load.js';
 import { ExitCode } from '../errors.js';
-import { readAssembly, synthAssembly } from './assembly.js';
+import { readAssembly } from './assembly.js';
+import { buildApp } from '../app.js';
 import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
 
 export const PLAN_USAGE = `Usage: npm run plan -- [--config PATH] [--region R]... [--assembly DIR] [--json FILE]
@@ -16,14 +17,12 @@ stack, prints Action, LogicalResourceId, ResourceType and Replacement, and delet
 Nothing is executed. Parameters are chosen as the deploy chooses them: a stack keeps its value of a parameter
 the template leaves to a default, unless --no-previous-parameters (plan a deploy run with that flag). The target regions must be CDK-bootstrapped (the templates check BootstrapVersion).
 Exit: 0 safe to deploy, 1 the function or its trigger path would be replaced/removed, a stack is missing
-or could not be planned, 2 bad input (config, flags).`;
+or could not be planned, 2 bad input (config, flags, vendor files).`;
 
 export interface PlanCliDeps {
   readonly clients?: AwsClientFactory;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
-  /** Working directory for `cdk synth` (where cdk.json is). @default - this project's root */
-  readonly cwd?: string;
   readonly planOptions?: PlanOptions;
 }
 
@@ -58,14 +57,15 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   try {
     let dir = values.assembly;
     if (dir === undefined) {
+      // In-process, as `npm run deploy` does: the same app and checks as `cdk synth`, and a bad config or vendor
+      // file surfaces as the app's own error (exit 2) before any AWS call. nag judges our stacks, not the plan.
       tmp = mkdtempSync(path.join(tmpdir(), 'taegis-plan-'));
-      dir = await synthAssembly({
-        configPath,
-        regions: config.regions.map((r) => r.region),
-        outDir: tmp,
-        ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}),
-        env,
+      const built = await buildApp(config, {
+        appProps: { outdir: tmp, builtinCloudFormationValidation: false },
+        nag: false,
+        warn: (message) => process.stderr.write(`${message}\n`),
       });
+      dir = built.app.synth().directory;
     }
     const report = await plan(clients, config, readAssembly(dir), {
       ...deps.planOptions,
