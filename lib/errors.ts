@@ -45,7 +45,11 @@ export class TaegisError extends Error {
   public readonly fix?: string;
   public readonly problems: readonly Problem[];
 
-  constructor(code: ErrorCode, message: string, options: { fix?: string; problems?: readonly Problem[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { fix?: string; problems?: readonly Problem[]; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TaegisError';
     this.code = code;
@@ -74,16 +78,25 @@ export class TaegisError extends Error {
 }
 
 /** Builds the one-error-for-every-problem that bad input produces. */
-export function invalidInput(code: Extract<ErrorCode, 'CONFIG_INVALID' | 'ARTIFACT_INVALID' | 'INPUT_INVALID'>, subject: string, problems: readonly Problem[]): TaegisError {
+export function invalidInput(
+  code: Extract<ErrorCode, 'CONFIG_INVALID' | 'ARTIFACT_INVALID' | 'INPUT_INVALID'>,
+  subject: string,
+  problems: readonly Problem[],
+): TaegisError {
   const n = problems.length;
-  return new TaegisError(code, `${subject}: ${n} problem${n === 1 ? '' : 's'} found; nothing was changed`, { problems });
+  return new TaegisError(code, `${subject}: ${n} problem${n === 1 ? '' : 's'} found; nothing was changed`, {
+    problems,
+  });
 }
 
 /**
  * The CLI's single catch: prints a TaegisError's text (or a one-line unexpected error) to stderr and
  * returns the exit code to use. Never prints a stack for expected errors.
  */
-export function reportError(err: unknown, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): ExitCode {
+export function reportError(
+  err: unknown,
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): ExitCode {
   if (err instanceof TaegisError) {
     write(err.format());
     return err.exitCode;

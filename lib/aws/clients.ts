@@ -38,7 +38,11 @@ export interface ClientFactoryOptions {
    * Called once per HTTP request sent (retries included), to count requests in benchmarks and tests.
    * @default - nothing is counted
    */
-  readonly onRequest?: (info: { readonly service: string; readonly operation: string; readonly region: string }) => void;
+  readonly onRequest?: (info: {
+    readonly service: string;
+    readonly operation: string;
+    readonly region: string;
+  }) => void;
 }
 
 type AnyClient = S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client;

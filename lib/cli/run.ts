@@ -5,7 +5,10 @@ import { ExitCode, reportError, TaegisError } from '../errors.js';
  * The CLI's single catch: runs a command, prints a TaegisError's cause and fix on failure and sets
  * `process.exitCode` (0 pass, 1 a check failed, 2 bad input). Entry points in scripts/ call only this.
  */
-export async function runCli(main: (argv: readonly string[]) => Promise<ExitCode>, argv = process.argv.slice(2)): Promise<void> {
+export async function runCli(
+  main: (argv: readonly string[]) => Promise<ExitCode>,
+  argv = process.argv.slice(2),
+): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (err) {
@@ -16,11 +19,17 @@ export async function runCli(main: (argv: readonly string[]) => Promise<ExitCode
 /**
  * `node:util` parseArgs with our error: an unknown or malformed flag is bad input (exit 2) naming the flag.
  */
-export function parseFlags<T extends ParseArgsConfig['options']>(argv: readonly string[], options: T, allowPositionals = false) {
+export function parseFlags<T extends ParseArgsConfig['options']>(
+  argv: readonly string[],
+  options: T,
+  allowPositionals = false,
+) {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
   } catch (err) {
-    throw new TaegisError('INPUT_INVALID', (err as Error).message, { fix: 'run with --help for the flags this command takes' });
+    throw new TaegisError('INPUT_INVALID', (err as Error).message, {
+      fix: 'run with --help for the flags this command takes',
+    });
   }
 }
 

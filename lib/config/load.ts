@@ -49,7 +49,10 @@ export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
   // reportInput lets zodProblems tell a missing field from one of the wrong type.
   const result = TaegisConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [...zodProblems(result.error), ...eitherOrProblems(raw, result.error)]);
+    throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [
+      ...zodProblems(result.error),
+      ...eitherOrProblems(raw, result.error),
+    ]);
   }
   const cfg = result.data;
   const taegisRegion = cfg.taegisRegion ?? deriveTaegisRegion(cfg.xdrLoginUrl ?? '');
@@ -77,7 +80,10 @@ export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
  * A name that is not configured is bad input, not an empty run.
  */
 export function selectRegions(config: TaegisConfig, wanted: readonly string[]): TaegisConfig {
-  const names = wanted.flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w.length > 0);
+  const names = wanted
+    .flatMap((w) => w.split(','))
+    .map((w) => w.trim())
+    .filter((w) => w.length > 0);
   if (names.length === 0) return config;
   const configured = new Set(config.regions.map((r) => r.region));
   const unknown = names.filter((n) => !configured.has(n));
@@ -96,16 +102,22 @@ export function selectRegions(config: TaegisConfig, wanted: readonly string[]): 
  */
 function eitherOrProblems(raw: unknown, error: z.ZodError): Problem[] {
   if (typeof raw !== 'object' || raw === null) return [];
-  const already = error.issues.some((i) => i.path.length <= 1 && (i.path[0] ?? 'xdrLoginUrl') === 'xdrLoginUrl' && i.code === 'custom');
+  const already = error.issues.some(
+    (i) => i.path.length <= 1 && (i.path[0] ?? 'xdrLoginUrl') === 'xdrLoginUrl' && i.code === 'custom',
+  );
   if (already) return [];
   const record = raw as Record<string, unknown>;
   const hasRegion = record.taegisRegion !== undefined;
   const hasUrl = record.xdrLoginUrl !== undefined;
   if (hasRegion && hasUrl) {
-    return [{ path: 'xdrLoginUrl', message: 'both "taegisRegion" and "xdrLoginUrl" are set', fix: 'set exactly one of them' }];
+    return [
+      { path: 'xdrLoginUrl', message: 'both "taegisRegion" and "xdrLoginUrl" are set', fix: 'set exactly one of them' },
+    ];
   }
   if (!hasRegion && !hasUrl) {
-    return [{ path: '(root)', message: 'neither "taegisRegion" nor "xdrLoginUrl" is set', fix: 'set exactly one of them' }];
+    return [
+      { path: '(root)', message: 'neither "taegisRegion" nor "xdrLoginUrl" is set', fix: 'set exactly one of them' },
+    ];
   }
   return [];
 }
@@ -135,7 +147,11 @@ export function zodProblems(error: z.ZodError): Problem[] {
       continue;
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
-      problems.push({ path: at, message: 'is required but missing', fix: `add "${String(issue.path.at(-1) ?? '')}" (see README "Config")` });
+      problems.push({
+        path: at,
+        message: 'is required but missing',
+        fix: `add "${String(issue.path.at(-1) ?? '')}" (see README "Config")`,
+      });
       continue;
     }
     // A schema's own message (with its fix) wins over the generic wording below.
@@ -144,7 +160,10 @@ export function zodProblems(error: z.ZodError): Problem[] {
       problems.push({
         path: at,
         message: `must be ${issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}, not ${found === 'array' || found === 'object' ? 'an' : 'a'} ${found}`,
-        fix: issue.expected === 'string' ? 'write the value in double quotes' : `write it as ${issue.expected === 'array' ? 'a JSON array [...]' : issue.expected === 'object' ? 'a JSON object {...}' : `a ${issue.expected}`}`,
+        fix:
+          issue.expected === 'string'
+            ? 'write the value in double quotes'
+            : `write it as ${issue.expected === 'array' ? 'a JSON array [...]' : issue.expected === 'object' ? 'a JSON object {...}' : `a ${issue.expected}`}`,
       });
       continue;
     }

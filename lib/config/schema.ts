@@ -30,11 +30,23 @@ const TAEGIS_REGION = /^[a-z][a-z0-9-]{1,30}$/;
 
 const stackName = z
   .string()
-  .regex(STACK_NAME, m('is not a CloudFormation stack name', 'use the exact name of the existing stack (letters, digits, hyphens; starts with a letter)'));
+  .regex(
+    STACK_NAME,
+    m(
+      'is not a CloudFormation stack name',
+      'use the exact name of the existing stack (letters, digits, hyphens; starts with a letter)',
+    ),
+  );
 
 const bucketName = z
   .string()
-  .regex(BUCKET_NAME, m('is not a valid S3 bucket name', 'use the bucket name only (3-63 lowercase letters, digits, dots, hyphens), not an ARN or URL'));
+  .regex(
+    BUCKET_NAME,
+    m(
+      'is not a valid S3 bucket name',
+      'use the bucket name only (3-63 lowercase letters, digits, dots, hyphens), not an ARN or URL',
+    ),
+  );
 
 export const LambdaStackConfigSchema = z.strictObject({
   /** Name of the existing CloudFormation stack made from the vendor's Lambda template (updated in place). */
@@ -67,7 +79,12 @@ export const RegionConfigSchema = z.strictObject({
   /** AWS region, e.g. `us-east-1`. */
   region: z.string().regex(AWS_REGION, m('is not an AWS region name', 'use a region code such as "us-east-1"')),
   /** AWS account id (12 digits) the stacks live in. */
-  account: z.string().regex(ACCOUNT, m('is not a 12-digit AWS account id', 'quote it as a string of exactly 12 digits, e.g. "123456789012"')),
+  account: z
+    .string()
+    .regex(
+      ACCOUNT,
+      m('is not a 12-digit AWS account id', 'quote it as a string of exactly 12 digits, e.g. "123456789012"'),
+    ),
   /**
    * Name of the staging bucket for the vendor zip and templates.
    * @default "taegis-staging-<account>-<region>"
@@ -99,7 +116,10 @@ export const TaegisConfigSchema = z
     /** Taegis region name (`ctpx`, `delta`, `echo`, `foxtrot`, ...). Exactly one of this or `xdrLoginUrl`. */
     taegisRegion: z
       .string()
-      .regex(TAEGIS_REGION, m('is not a Taegis region name', `use one of ${KNOWN_TAEGIS_REGIONS.join(', ')} (lowercase)`))
+      .regex(
+        TAEGIS_REGION,
+        m('is not a Taegis region name', `use one of ${KNOWN_TAEGIS_REGIONS.join(', ')} (lowercase)`),
+      )
       .optional(),
     /** The XDR login URL, from which the Taegis region is derived. Exactly one of this or `taegisRegion`. */
     xdrLoginUrl: z.url(m('is not a URL', 'paste the XDR login URL, e.g. "https://ctpx.secureworks.com/"')).optional(),
@@ -138,7 +158,9 @@ export const TaegisConfigSchema = z
         code: 'custom',
         path: cfg.taegisRegion === undefined ? [] : ['xdrLoginUrl'],
         message: m(
-          cfg.taegisRegion === undefined ? 'neither "taegisRegion" nor "xdrLoginUrl" is set' : 'both "taegisRegion" and "xdrLoginUrl" are set',
+          cfg.taegisRegion === undefined
+            ? 'neither "taegisRegion" nor "xdrLoginUrl" is set'
+            : 'both "taegisRegion" and "xdrLoginUrl" are set',
           'set exactly one of them',
         ),
       });
@@ -170,7 +192,10 @@ export const TaegisConfigSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['regions', i, 'lambdaStacks', j, 'stackName'],
-            message: m(`"${s.stackName}" is listed twice in ${r.region} (also lambdaStacks[${firstStack}])`, 'remove the duplicate'),
+            message: m(
+              `"${s.stackName}" is listed twice in ${r.region} (also lambdaStacks[${firstStack}])`,
+              'remove the duplicate',
+            ),
           });
         } else seenStacks.set(s.stackName, j);
         const shared = r.sharedStackName ?? cfg.sharedStackName;
@@ -178,7 +203,10 @@ export const TaegisConfigSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['regions', i, 'lambdaStacks', j, 'stackName'],
-            message: m(`"${s.stackName}" is also the shared-resources stack name`, 'give the shared stack its own name with "sharedStackName"'),
+            message: m(
+              `"${s.stackName}" is also the shared-resources stack name`,
+              'give the shared stack its own name with "sharedStackName"',
+            ),
           });
         }
       });
