@@ -13,7 +13,13 @@ function valid(): Record<string, unknown> {
       {
         region: 'us-east-1',
         account: '123456789012',
-        lambdaStacks: [{ stackName: 'lab-network-lambda', integrationType: 'awscloudtrail', notificationBucket: 'lab-cloudtrail-logs' }],
+        lambdaStacks: [
+          {
+            stackName: 'lab-network-lambda',
+            integrationType: 'awscloudtrail',
+            notificationBucket: 'lab-cloudtrail-logs',
+          },
+        ],
       },
     ],
   };
@@ -69,7 +75,12 @@ describe('config', () => {
           region: 'us-east-1',
           account: 123456789012,
           lambdaStacks: [
-            { stackName: 'a', integrationType: 'awscloudtrail', notificationBucket: 'arn:aws:s3:::logs', snsNotificationArn: 'nope' },
+            {
+              stackName: 'a',
+              integrationType: 'awscloudtrail',
+              notificationBucket: 'arn:aws:s3:::logs',
+              snsNotificationArn: 'nope',
+            },
             { stackName: 'a', integrationType: 'generic', notificationBucket: 'logs-bucket' },
           ],
         },
@@ -101,13 +112,17 @@ describe('config', () => {
 
   it('GIVEN neither taegisRegion nor xdrLoginUrl WHEN parsed THEN the fix says to set exactly one', () => {
     const problems = problemsOf({ ...valid(), taegisRegion: undefined });
-    expect(problems).toEqual([{ path: '(root)', message: 'neither "taegisRegion" nor "xdrLoginUrl" is set', fix: 'set exactly one of them' }]);
+    expect(problems).toEqual([
+      { path: '(root)', message: 'neither "taegisRegion" nor "xdrLoginUrl" is set', fix: 'set exactly one of them' },
+    ]);
   });
 
   it('GIVEN a missing required field WHEN parsed THEN it is reported as missing', () => {
     const raw = valid();
     delete (raw as { regions?: unknown }).regions;
-    expect(problemsOf(raw)).toEqual([{ path: 'regions', message: 'is required but missing', fix: 'add "regions" (see README "Config")' }]);
+    expect(problemsOf(raw)).toEqual([
+      { path: 'regions', message: 'is required but missing', fix: 'add "regions" (see README "Config")' },
+    ]);
   });
 
   it('GIVEN a region filter WHEN it names a configured region THEN only that region is kept, and an unknown one is bad input', () => {
