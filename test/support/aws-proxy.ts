@@ -66,7 +66,7 @@ export async function startProxy(
               const out: Buffer[] = [];
               upRes.on('data', (c: Buffer) => out.push(c));
               upRes.on('end', () => {
-                let body = Buffer.concat(out);
+                let body: Buffer = Buffer.concat(out);
                 const rewritten = hooks.after?.(seenReq, upRes.statusCode ?? 500, body);
                 const h = { ...upRes.headers };
                 if (rewritten) {

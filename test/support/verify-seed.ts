@@ -121,15 +121,13 @@ export async function createForeignStack(
   clients: AwsClientFactory,
   region: string,
 ): Promise<{ queueArn: string; topicArn: string; fnArn: string }> {
-  await clients
-    .cloudFormation(region)
-    .send(
-      new CreateStackCommand({
-        StackName: 'foreign',
-        TemplateBody: FOREIGN_TEMPLATE,
-        Capabilities: ['CAPABILITY_IAM'],
-      }),
-    );
+  await clients.cloudFormation(region).send(
+    new CreateStackCommand({
+      StackName: 'foreign',
+      TemplateBody: FOREIGN_TEMPLATE,
+      Capabilities: ['CAPABILITY_IAM'],
+    }),
+  );
   await waitComplete(clients, region, 'foreign');
   return {
     queueArn: `arn:aws:sqs:${region}:${MOTO_ACCOUNT}:foreign-queue`,

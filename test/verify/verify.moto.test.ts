@@ -247,7 +247,7 @@ describe('npm run verify against moto', () => {
     const eastBucket = first.report.regions[0]!.buckets[0]!;
     expect(eastBucket.outcome).toBe('changed');
     expect(eastBucket.removed).toHaveLength(3);
-    expect(eastBucket.before).toEqual(await getSeededAsMotoReturnsIt());
+    expect(eastBucket.before).toEqual(getSeededAsMotoReturnsIt());
     expect(eastBucket.after).toEqual(east);
     expect(first.junit).toContain('<testsuite name="us-east-1" tests="10" failures="0"');
     expect(first.junit).toContain('<testsuite name="us-west-2" tests="5" failures="0"');
@@ -262,7 +262,7 @@ describe('npm run verify against moto', () => {
     expect(await s3Statements(functionName('ct'))).toHaveLength(1);
   });
 
-  async function getSeededAsMotoReturnsIt(): Promise<unknown> {
+  function getSeededAsMotoReturnsIt(): unknown {
     // moto's get omits EventBridgeConfiguration (moto-notes.md); everything else is what was seeded.
     const { EventBridgeConfiguration: _eb, ...rest } = seeded;
     return rest;
@@ -281,7 +281,7 @@ describe('npm run verify against moto', () => {
     );
     expect(code).toBe(0);
     expect(out.join('\n')).toContain('restored bucket logs-east');
-    expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(await getSeededAsMotoReturnsIt());
+    expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(getSeededAsMotoReturnsIt());
     expect(backups()).toHaveLength(3);
   });
 
@@ -295,7 +295,7 @@ describe('npm run verify against moto', () => {
     expect(r.out).toMatch(/remove +lambda old-taegis-cloudtrail/);
     expect(r.out).toMatch(/add +lambda taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail/);
     expect(r.out).toMatch(/permit +ct-scwx-tdr-lambda-awscloudtrail: s3.amazonaws.com may lambda:InvokeFunction/);
-    expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(await getSeededAsMotoReturnsIt());
+    expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(getSeededAsMotoReturnsIt());
   });
 
   it('GIVEN a desired entry that would overlap a kept queue entry THEN that bucket is refused with no write, the other region still passes, and the exit code is 1', async () => {
@@ -383,7 +383,7 @@ describe('npm run verify against moto', () => {
     await createBucket(c, W, 'logs-west');
     const waf = await createLambdaStack(c, W, 'waf', 'logs-west', { integration: 'awswaf' });
     const late = new Promise<void>((resolve, reject) => {
-      setTimeout(() => putLogLines(c, W, waf, ['Uploading data to s3 ok']).then(resolve, reject), 1200);
+      setTimeout(() => void putLogLines(c, W, waf, ['Uploading data to s3 ok']).then(resolve, reject), 1200);
     });
     const t0 = Date.now();
     const r = await run(['--log-timeout', '3']);
