@@ -7,6 +7,8 @@ import {
   type BucketLocationConstraint,
   type NotificationConfiguration,
 } from '@aws-sdk/client-s3';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
 import type { BucketNotifications } from '../../lib/verify/notifications.js';
 import { MOTO_ACCOUNT } from './moto.js';
@@ -196,4 +198,100 @@ export async function getNotifications(
     .s3(region)
     .send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
   return rest;
+}
+
+const E = 'us-east-1';
+const W = 'us-west-2';
+
+/**
+ * GIVEN two regions: in us-east-1 two stacks (ct, vpc) share bucket logs-east, whose configuration mixes a stale
+ * Taegis entry with a prefix filter (function gone), a qualified-ARN entry of the second stack, a gone function of
+ * an unconfigured stack, a foreign Lambda, a queue, a topic and EventBridge; in us-west-2 one stack (waf) on a
+ * bucket without any notification. Log groups have the success line (and an error line for ct).
+ * Writes the config to `dir/taegis.config.json`.
+ */
+export async function seedMixed(
+  c: AwsClientFactory,
+  dir: string,
+): Promise<{ configPath: string; seeded: NotificationConfiguration }> {
+  await createBucket(c, E, 'logs-east');
+  await createBucket(c, W, 'logs-west');
+  const foreign = await createForeignStack(c, E);
+  const ct = await createLambdaStack(c, E, 'ct', 'logs-east');
+  const vpc = await createLambdaStack(c, E, 'vpc', 'logs-east', { integration: 'awsvpcflow' });
+  const waf = await createLambdaStack(c, W, 'waf', 'logs-west', { integration: 'awswaf' });
+  const seeded: NotificationConfiguration = {
+    TopicConfigurations: [{ Id: 'audit-topic', TopicArn: foreign.topicArn, Events: ['s3:ObjectRemoved:*'] }],
+    QueueConfigurations: [
+      {
+        Id: 'siem-queue',
+        QueueArn: foreign.queueArn,
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'siem/' }] } },
+      },
+    ],
+    LambdaFunctionConfigurations: [
+      {
+        Id: 'foreign-indexer',
+        LambdaFunctionArn: foreign.fnArn,
+        Events: ['s3:ObjectCreated:Put'],
+        Filter: {
+          Key: {
+            FilterRules: [
+              { Name: 'prefix', Value: 'exports/' },
+              { Name: 'suffix', Value: '.csv' },
+            ],
+          },
+        },
+      },
+      {
+        Id: 'old-taegis-cloudtrail',
+        LambdaFunctionArn: functionArn(E, 'ct-scwx-tdr-lambda-old'),
+        Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:CompleteMultipartUpload'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } },
+      },
+      {
+        Id: 'vpc-latest',
+        LambdaFunctionArn: `${functionArn(E, vpc)}:$LATEST`,
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'vpcflow/' }] } },
+      },
+      {
+        Id: 'legacy-waf',
+        LambdaFunctionArn: functionArn(E, 'legacy-scwx-tdr-lambda-awswaf'),
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'waf/' }] } },
+      },
+    ],
+    EventBridgeConfiguration: {},
+  };
+  await putNotifications(c, E, 'logs-east', seeded);
+  await putLogLines(c, E, ct, ['START', 'Uploading data to s3 ok', 'ERROR transient upstream 502']);
+  await putLogLines(c, E, vpc, ['Uploading data to s3 ok']);
+  await putLogLines(c, W, waf, ['Uploading data to s3 ok']);
+  const configPath = path.join(dir, 'taegis.config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      taegisRegion: 'ctpx',
+      // The vendor artifacts do not exist here: verify must not need them.
+      artifactsDir: './nowhere',
+      regions: [
+        {
+          region: E,
+          account: MOTO_ACCOUNT,
+          lambdaStacks: [
+            { stackName: 'ct', integrationType: 'awscloudtrail', notificationBucket: 'logs-east' },
+            { stackName: 'vpc', integrationType: 'awsvpcflow', notificationBucket: 'logs-east' },
+          ],
+        },
+        {
+          region: W,
+          account: MOTO_ACCOUNT,
+          lambdaStacks: [{ stackName: 'waf', integrationType: 'awswaf', notificationBucket: 'logs-west' }],
+        },
+      ],
+    }),
+  );
+  return { configPath, seeded };
 }

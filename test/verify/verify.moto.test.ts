@@ -10,13 +10,13 @@ import type { VerifyReport } from '../../lib/verify/report.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
 import {
   createBucket,
-  createForeignStack,
   createLambdaStack,
   functionArn,
   functionName,
   getNotifications,
   putLogLines,
   putNotifications,
+  seedMixed,
 } from '../support/verify-seed.js';
 
 const E = 'us-east-1';
@@ -48,95 +48,10 @@ describe('npm run verify against moto', () => {
     await moto.stop();
   });
 
-  /**
-   * GIVEN two regions: in us-east-1 two stacks share bucket logs-east, whose configuration mixes a stale Taegis
-   * entry with a prefix filter (function gone), a qualified-ARN entry of the second stack, a gone function of an
-   * unconfigured stack, a foreign Lambda, a queue, a topic and EventBridge; in us-west-2 one stack on a bucket
-   * without any notification. Log groups have the success line (and an error line for one).
-   */
   beforeEach(async () => {
     await moto.reset();
     dir = mkdtempSync(path.join(tmpdir(), 'verify-moto-'));
-    const c = moto.clients();
-    await createBucket(c, E, 'logs-east');
-    await createBucket(c, W, 'logs-west');
-    const foreign = await createForeignStack(c, E);
-    const ct = await createLambdaStack(c, E, 'ct', 'logs-east');
-    const vpc = await createLambdaStack(c, E, 'vpc', 'logs-east', { integration: 'awsvpcflow' });
-    const waf = await createLambdaStack(c, W, 'waf', 'logs-west', { integration: 'awswaf' });
-    seeded = {
-      TopicConfigurations: [{ Id: 'audit-topic', TopicArn: foreign.topicArn, Events: ['s3:ObjectRemoved:*'] }],
-      QueueConfigurations: [
-        {
-          Id: 'siem-queue',
-          QueueArn: foreign.queueArn,
-          Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'siem/' }] } },
-        },
-      ],
-      LambdaFunctionConfigurations: [
-        {
-          Id: 'foreign-indexer',
-          LambdaFunctionArn: foreign.fnArn,
-          Events: ['s3:ObjectCreated:Put'],
-          Filter: {
-            Key: {
-              FilterRules: [
-                { Name: 'prefix', Value: 'exports/' },
-                { Name: 'suffix', Value: '.csv' },
-              ],
-            },
-          },
-        },
-        {
-          Id: 'old-taegis-cloudtrail',
-          LambdaFunctionArn: functionArn(E, 'ct-scwx-tdr-lambda-old'),
-          Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:CompleteMultipartUpload'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } },
-        },
-        {
-          Id: 'vpc-latest',
-          LambdaFunctionArn: `${functionArn(E, vpc)}:$LATEST`,
-          Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'vpcflow/' }] } },
-        },
-        {
-          Id: 'legacy-waf',
-          LambdaFunctionArn: functionArn(E, 'legacy-scwx-tdr-lambda-awswaf'),
-          Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'waf/' }] } },
-        },
-      ],
-      EventBridgeConfiguration: {},
-    };
-    await putNotifications(c, E, 'logs-east', seeded);
-    await putLogLines(c, E, ct, ['START', 'Uploading data to s3 ok', 'ERROR transient upstream 502']);
-    await putLogLines(c, E, vpc, ['Uploading data to s3 ok']);
-    await putLogLines(c, W, waf, ['Uploading data to s3 ok']);
-    configPath = path.join(dir, 'taegis.config.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        taegisRegion: 'ctpx',
-        // The vendor artifacts do not exist here: verify must not need them.
-        artifactsDir: './nowhere',
-        regions: [
-          {
-            region: E,
-            account: MOTO_ACCOUNT,
-            lambdaStacks: [
-              { stackName: 'ct', integrationType: 'awscloudtrail', notificationBucket: 'logs-east' },
-              { stackName: 'vpc', integrationType: 'awsvpcflow', notificationBucket: 'logs-east' },
-            ],
-          },
-          {
-            region: W,
-            account: MOTO_ACCOUNT,
-            lambdaStacks: [{ stackName: 'waf', integrationType: 'awswaf', notificationBucket: 'logs-west' }],
-          },
-        ],
-      }),
-    );
+    ({ configPath, seeded } = await seedMixed(moto.clients(), dir));
   });
 
   async function run(args: string[], clients?: AwsClientFactory): Promise<Run> {
