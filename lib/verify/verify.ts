@@ -111,7 +111,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
       // Stacks first (independently), then each bucket once all its stacks are known.
       const byBucket = new Map<string, Promise<StackWork>[]>();
       for (const w of r.works) {
-        const p = limit(() => checkStackAndFunction(clients, w, opts, now));
+        const p = limit(() => checkStackAndFunction(clients, w, opts, now, goneCache));
         const list = byBucket.get(w.configBucket) ?? [];
         list.push(p);
         byBucket.set(w.configBucket, list);
@@ -302,6 +302,8 @@ async function checkStackAndFunction(
     return w;
   }
   w.functionArn = parseLambdaArn(fc.FunctionArn ?? '')?.unqualifiedArn ?? fc.FunctionArn;
+  // Another bucket may point at this function: that answer is already in hand, do not ask again.
+  if (w.functionArn && !goneCache.has(w.functionArn)) goneCache.set(w.functionArn, Promise.resolve(false));
   const runtime = fc.Runtime ?? fc.PackageType ?? 'unknown';
   const warn = runtimeWarning(runtime, now());
   if (runtime !== opts.expectRuntime) {

@@ -150,6 +150,22 @@ describe('scripts/verify.ts as CI runs it (child process, exit codes)', () => {
   });
 });
 
+describe('restore input', () => {
+  it('GIVEN a file that is not a backup THEN exit 2 and no AWS client is even used', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'verify-restore-'));
+    const file = path.join(dir, 'x.json');
+    writeFileSync(file, JSON.stringify({ bucket: 'b' }));
+    const errors: string[] = [];
+    const code = await verifyMain(['restore', '--backup', file], {
+      clients: new AwsClientFactory({ endpoint: 'http://127.0.0.1:9', credentials: MOTO_CREDENTIALS, maxAttempts: 1 }),
+    }).catch((err: unknown) => reportError(err, (l) => errors.push(l)));
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toContain('is not a taegis-migrate backup');
+    const missing = await verifyMain(['restore']).catch((err: unknown) => reportError(err, () => undefined));
+    expect(missing).toBe(2);
+  });
+});
+
 describe('parseSince', () => {
   const now = new Date('2026-11-23T12:00:00Z');
   it('takes ISO times and durations, and rejects the rest', () => {
