@@ -222,6 +222,7 @@ async function checkStackAndFunction(
   w: StackWork,
   opts: VerifyOptions,
   now: () => Date,
+  goneCache: Map<string, Promise<boolean>>,
 ): Promise<StackWork> {
   const cfn = clients.cloudFormation(w.region);
   let start = now();
