@@ -152,7 +152,8 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   }
 
   const problems: Problem[] = [];
-  const logTimeout = intFlag(f['log-timeout'], 'log-timeout', 0, 86_400, problems) ?? 300;
+  // A dry run moves no trigger, so waiting for new log lines would only delay the plan: look once unless told.
+  const logTimeout = intFlag(f['log-timeout'], 'log-timeout', 0, 86_400, problems) ?? (f['dry-run'] ? 0 : 300);
   const concurrency = intFlag(f.concurrency, 'concurrency', 1, 256, problems) ?? 16;
   let since: Date | undefined;
   if (f.since !== undefined) {

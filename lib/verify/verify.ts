@@ -44,7 +44,9 @@ export const SUCCESS_LINE = 'Uploading data to s3';
  * One pattern for both the success line and error-level lines, so each poll is one request. Real CloudWatch Logs
  * ORs `?` terms; lines are classified again on our side, so a backend that ignores the pattern is still right.
  */
-export const LOG_FILTER_PATTERN = `?"${SUCCESS_LINE}" ?ERROR ?FATAL ?"level=error" ?"\\"level\\":\\"error\\""`;
+// Only plain and quoted terms (the documented `?"a b" ?c` form, as aws-cdk's FilterPattern.anyTerm writes it): an
+// invalid pattern would fail every poll on AWS, and moto cannot tell us.
+export const LOG_FILTER_PATTERN = `?"${SUCCESS_LINE}" ?ERROR ?FATAL ?"level=error"`;
 const ERROR_LINE = /\b(ERROR|FATAL|PANIC)\b|level["']?\s*[:=]\s*["']?(error|fatal)\b/;
 const OK_STACK_STATUSES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
 
