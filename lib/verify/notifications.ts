@@ -241,6 +241,19 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
   }
 
   const stacks: StackTriggerPlan[] = [];
+  // S3 wants unique Ids across all entries; a kept entry could already use ours.
+  const usedIds = new Set(
+    [...(current.TopicConfigurations ?? []), ...(current.QueueConfigurations ?? []), ...lambdas]
+      .filter((e) => !removedSet.has(e as LambdaFunctionConfiguration))
+      .map((e) => e.Id)
+      .filter((id): id is string => id !== undefined),
+  );
+  const freshId = (base: string): string => {
+    let id = base;
+    for (let n = 2; usedIds.has(id); n++) id = `${base.slice(0, 250)}-${n}`;
+    usedIds.add(id);
+    return id;
+  };
   const replacement = new Map<LambdaFunctionConfiguration, LambdaFunctionConfiguration>(); // first stale -> new
   const appended: LambdaFunctionConfiguration[] = [];
   for (const t of targets) {
@@ -260,7 +273,7 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
       }
     }
     const desired: LambdaFunctionConfiguration = {
-      Id: desiredEntryId(parseLambdaArn(t.functionArn)?.name ?? t.stackName),
+      Id: freshId(desiredEntryId(parseLambdaArn(t.functionArn)?.name ?? t.stackName)),
       LambdaFunctionArn: t.functionArn,
       Events: source?.Events ? [...source.Events] : ([...DEFAULT_EVENTS] as LambdaFunctionConfiguration['Events']),
       ...(source?.Filter ? { Filter: structuredClone(source.Filter) } : {}),

@@ -233,6 +233,23 @@ describe('planBucketNotifications', () => {
     expect(plan.overlaps[0]?.conflictsWith).toContain('queue q');
   });
 
+  it('GIVEN a kept entry already using the new Id THEN the new entry gets a unique one', () => {
+    const plan = planBucketNotifications({
+      current: {
+        QueueConfigurations: [
+          {
+            Id: 'taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail',
+            QueueArn: `arn:aws:sqs:us-east-1:${ACC}:q`,
+            Events: ['s3:ObjectRemoved:*'],
+          },
+        ],
+      },
+      targets: [{ stackName: 'ct', functionArn: NEW }],
+      goneFunctions: new Set(),
+    });
+    expect(plan.merged.LambdaFunctionConfigurations?.[0]?.Id).toBe('taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail-2');
+  });
+
   it('lists Taegis functions to check for existence, excluding the targets and non-Taegis functions', () => {
     expect(taegisFunctionsToCheck(fixture(), [{ stackName: 'ct', functionArn: NEW }])).toEqual([OLD_GONE]);
   });
