@@ -140,3 +140,12 @@ describe('config', () => {
     expect(formatPath([])).toBe('(root)');
   });
 });
+
+describe('config field types', () => {
+  it('GIVEN a field of the wrong type WHEN parsed THEN it is reported as the wrong type, not as missing', () => {
+    const problems = problemsOf({ ...valid(), regions: 'us-east-1' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.path).toBe('regions');
+    expect(problems[0]?.message).not.toMatch(/missing/);
+  });
+});

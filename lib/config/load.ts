@@ -46,7 +46,8 @@ export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE): TaegisConf
 
 /** Validates an already-read config object. `configPath` anchors the relative `artifactsDir`. */
 export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
-  const result = TaegisConfigSchema.safeParse(raw);
+  // reportInput lets zodProblems tell a missing field from one of the wrong type.
+  const result = TaegisConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [...zodProblems(result.error), ...eitherOrProblems(raw, result.error)]);
   }
@@ -119,7 +120,7 @@ export function formatPath(segments: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-function zodProblems(error: z.ZodError): Problem[] {
+export function zodProblems(error: z.ZodError): Problem[] {
   const problems: Problem[] = [];
   for (const issue of error.issues) {
     const at = formatPath(issue.path);
@@ -135,6 +136,16 @@ function zodProblems(error: z.ZodError): Problem[] {
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       problems.push({ path: at, message: 'is required but missing', fix: `add "${String(issue.path.at(-1) ?? '')}" (see README "Config")` });
+      continue;
+    }
+    // A schema's own message (with its fix) wins over the generic wording below.
+    if (issue.code === 'invalid_type' && !issue.message.includes(FIX_SEPARATOR)) {
+      const found = Array.isArray(issue.input) ? 'array' : issue.input === null ? 'null' : typeof issue.input;
+      problems.push({
+        path: at,
+        message: `must be ${issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}, not ${found === 'array' || found === 'object' ? 'an' : 'a'} ${found}`,
+        fix: issue.expected === 'string' ? 'write the value in double quotes' : `write it as ${issue.expected === 'array' ? 'a JSON array [...]' : issue.expected === 'object' ? 'a JSON object {...}' : `a ${issue.expected}`}`,
+      });
       continue;
     }
     const [what, fix] = issue.message.split(FIX_SEPARATOR);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LogpushConfigSchema } from '../logpush/config.js';
 
 /**
  * The config file's schema: the one definition of the interface users and CI write.
@@ -128,6 +129,8 @@ export const TaegisConfigSchema = z
     sharedStackName: stackName.default('taegis-shared-resources'),
     /** The regions to migrate. */
     regions: z.array(RegionConfigSchema).min(1, m('lists no region', 'add at least one entry to "regions"')),
+    /** Cloudflare Logpush jobs feeding Taegis HTTP ingest (`npm run logpush`); see lib/logpush/config.ts. */
+    logpush: LogpushConfigSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     if ((cfg.taegisRegion === undefined) === (cfg.xdrLoginUrl === undefined)) {

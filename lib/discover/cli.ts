@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { AwsClientFactory } from '../aws/clients.js';
+import { endpointFrom, parseFlags } from '../cli/run.js';
+import { deriveTaegisRegion } from '../config/schema.js';
+import { ExitCode, TaegisError } from '../errors.js';
+import { draftConfig, writeConfig } from './config.js';
+import { discover, enabledRegions } from './discover.js';
+import { formatDiscoverReport } from './report.js';
+
+export const DISCOVER_USAGE = `Usage: npm run discover -- (--regions R1,R2 | --all-regions) [--write FILE [--force]]
+                          [--xdr-login-url URL | --taegis-region NAME] [--profile P] [--endpoint-url URL]
+
+Finds the existing Taegis Lambda stacks (by template description, parameters, or a function named
+*-scwx-tdr-lambda-*) and the shared-resources stack in each region. Read-only: no write call to AWS.
+  --write FILE   write a config in the app's schema (needs --xdr-login-url or --taegis-region)
+  --force        overwrite FILE if it exists
+Exit: 0 all read, 1 something could not be read (listed) or nothing to write, 2 bad flags.`;
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
+
+export interface DiscoverCliDeps {
+  /** Clients to use; default: a factory from `--profile` / `--endpoint-url` / the environment. */
+  readonly clients?: AwsClientFactory;
+  readonly out?: (text: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** `npm run discover`: parses flags, validates them before any AWS call, discovers, prints, optionally writes. */
+export async function discoverMain(argv: readonly string[], deps: DiscoverCliDeps = {}): Promise<ExitCode> {
+  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const env = deps.env ?? process.env;
+  const { values } = parseFlags(argv, {
+    regions: { type: 'string', multiple: true },
+    'all-regions': { type: 'boolean' },
+    write: { type: 'string' },
+    force: { type: 'boolean' },
+    'xdr-login-url': { type: 'string' },
+    'taegis-region': { type: 'string' },
+    profile: { type: 'string' },
+    'endpoint-url': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    out(DISCOVER_USAGE);
+    return ExitCode.Ok;
+  }
+  const listed = (values.regions ?? [])
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  if (listed.length > 0 === Boolean(values['all-regions'])) {
+    throw new TaegisError(
+      'INPUT_INVALID',
+      listed.length > 0 ? '--regions and --all-regions are both given' : 'no region given',
+      {
+        fix: 'pass either --regions us-east-1,eu-west-1 or --all-regions',
+      },
+    );
+  }
+  const badRegions = listed.filter((r) => !REGION.test(r));
+  if (badRegions.length > 0) {
+    throw new TaegisError('INPUT_INVALID', `--regions: ${badRegions.join(', ')} is not an AWS region name`, {
+      fix: 'use region codes such as us-east-1,eu-west-1',
+    });
+  }
+  if (values.force && values.write === undefined) {
+    throw new TaegisError('INPUT_INVALID', '--force is given without --write', {
+      fix: 'add --write FILE, or drop --force',
+    });
+  }
+  const taegisRegion =
+    values.write === undefined ? undefined : taegisRegionFrom(values['xdr-login-url'], values['taegis-region']);
+  if (values.write !== undefined && existsSync(path.resolve(values.write)) && !values.force) {
+    throw new TaegisError(
+      'INPUT_INVALID',
+      `${path.resolve(values.write)} already exists; nothing was read or written`,
+      {
+        fix: 'pass --force to overwrite it, or choose another path with --write',
+      },
+    );
+  }
+
+  const clients =
+    deps.clients ??
+    new AwsClientFactory({
+      ...(endpointFrom(values['endpoint-url'], env) ? { endpoint: endpointFrom(values['endpoint-url'], env) } : {}),
+      ...(values.profile ? { profile: values.profile } : {}),
+    });
+  try {
+    const regions = values['all-regions']
+      ? await enabledRegions(clients, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1')
+      : [...new Set(listed)];
+    const report = await discover(clients, { regions });
+    out(formatDiscoverReport(report));
+    const incomplete = report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0);
+    if (values.write !== undefined && taegisRegion !== undefined) {
+      const draft = draftConfig(report, { taegisRegion });
+      const sharedRegions = new Set(
+        report.regions.flatMap((r) => r.sharedStacks.map((s) => s.taegisRegion)).filter((x) => x !== undefined),
+      );
+      const mismatch = [...sharedRegions].filter((x) => x !== taegisRegion);
+      const warnings = [
+        ...draft.warnings,
+        ...(mismatch.length > 0
+          ? [
+              `existing shared stacks use TaegisRegion ${mismatch.join(', ')}, the config says ${taegisRegion}: check which is right`,
+            ]
+          : []),
+      ];
+      const written = writeConfig(values.write, draft.config, Boolean(values.force));
+      if (warnings.length > 0) out(['', 'Config warnings:', ...warnings.map((w) => `  - ${w}`)].join('\n'));
+      out(`\nwrote ${written}`);
+    }
+    return incomplete ? ExitCode.CheckFailed : ExitCode.Ok;
+  } finally {
+    if (!deps.clients) clients.destroy();
+  }
+}
+
+/** The Taegis region to write: from exactly one of the two flags, checked before any AWS call. */
+function taegisRegionFrom(loginUrl: string | undefined, region: string | undefined): string {
+  if (loginUrl !== undefined && region !== undefined) {
+    throw new TaegisError('INPUT_INVALID', '--xdr-login-url and --taegis-region are both given', {
+      fix: 'pass only one of them',
+    });
+  }
+  if (loginUrl !== undefined) {
+    const derived = deriveTaegisRegion(loginUrl);
+    if (derived === undefined) {
+      throw new TaegisError('INPUT_INVALID', `--xdr-login-url: no Taegis region can be derived from "${loginUrl}"`, {
+        fix: 'use the login URL the console shows (https://ctpx.secureworks.com/ or https://<region>.taegis.secureworks.com/), or pass --taegis-region',
+      });
+    }
+    return derived;
+  }
+  if (region !== undefined) {
+    if (!/^[a-z][a-z0-9-]{1,30}$/.test(region)) {
+      throw new TaegisError('INPUT_INVALID', `--taegis-region: "${region}" is not a Taegis region name`, {
+        fix: 'use e.g. ctpx, delta, echo or foxtrot',
+      });
+    }
+    return region;
+  }
+  throw new TaegisError(
+    'INPUT_INVALID',
+    '--write needs the Taegis region: the config requires taegisRegion or xdrLoginUrl',
+    {
+      fix: 'add --xdr-login-url https://<your login host>/ (or --taegis-region ctpx|delta|echo|foxtrot); the table shows the TaegisRegion of any existing shared stack',
+    },
+  );
+}

@@ -1,0 +1,444 @@
+import {
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  ListStacksCommand,
+  type CloudFormationClient,
+  type Stack,
+  type StackStatus,
+  type StackSummary,
+} from '@aws-sdk/client-cloudformation';
+import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import { GetFunctionConfigurationCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetBucketNotificationConfigurationCommand, type NotificationConfiguration } from '@aws-sdk/client-s3';
+import type { AwsClientFactory } from '../aws/clients.js';
+import { isAccessDenied, reasonOf } from '../aws/errors.js';
+import { TaegisError } from '../errors.js';
+import { mapLimit } from '../util/concurrency.js';
+import {
+  isSharedResourcesStack,
+  matchesDescription,
+  optionalParameter,
+  parseVendorFunctionName,
+  recognizeLambdaStack,
+  resolveIntegration,
+  type IntegrationSource,
+  type RecognitionReason,
+  type TemplateGeneration,
+} from './recognize.js';
+
+/** Whether the log bucket's event notifications reach the function today. */
+export interface NotificationState {
+  /**
+   * `yes`: a Lambda notification targets the function; `via-sns`: a topic notification targets the stack's
+   * `SNSNotificationarn`; `no`: neither; `unknown`: could not be read (see `detail`).
+   */
+  readonly state: 'yes' | 'via-sns' | 'no' | 'unknown';
+  readonly detail?: string;
+}
+
+export interface DiscoveredLambdaStack {
+  readonly region: string;
+  readonly account?: string;
+  readonly stackName: string;
+  readonly status: string;
+  readonly recognizedBy: readonly RecognitionReason[];
+  readonly template: TemplateGeneration;
+  readonly integrationType?: string;
+  readonly integrationSource?: IntegrationSource;
+  readonly notificationBucket?: string;
+  readonly snsNotificationArn?: string;
+  readonly notificationBucketKmsArn?: string;
+  readonly lambdaEnvKmsArn?: string;
+  readonly functionName?: string;
+  readonly runtime?: string;
+  readonly notified: NotificationState;
+  /** Reads that failed for this stack (function, resources), each with its reason. */
+  readonly problems: readonly string[];
+}
+
+export interface DiscoveredSharedStack {
+  readonly region: string;
+  readonly stackName: string;
+  readonly status: string;
+  /** The stack's `TaegisRegion` parameter (never `SecretValue`). */
+  readonly taegisRegion?: string;
+}
+
+/** A stack discover could not read, listed with the reason rather than skipped. */
+export interface UnreadableStack {
+  readonly region: string;
+  readonly stackName: string;
+  readonly reason: string;
+  /** True when its description alone already says it is a Taegis Lambda stack. */
+  readonly looksLikeTaegis: boolean;
+}
+
+export interface RegionReport {
+  readonly region: string;
+  readonly lambdaStacks: readonly DiscoveredLambdaStack[];
+  readonly sharedStacks: readonly DiscoveredSharedStack[];
+  readonly unreadable: readonly UnreadableStack[];
+  /** Active stacks that are neither. */
+  readonly otherStacks: number;
+  /** The region could not be listed at all (disabled region, denied ListStacks). */
+  readonly error?: string;
+  readonly warnings: readonly string[];
+}
+
+export interface DiscoverReport {
+  readonly regions: readonly RegionReport[];
+}
+
+export interface DiscoverOptions {
+  readonly regions: readonly string[];
+  /**
+   * Parallel reads per region.
+   * @default 4
+   */
+  readonly concurrency?: number;
+}
+
+// Every status but DELETE_COMPLETE: a stack in any of these exists and may be one of ours.
+const ACTIVE_STATUSES: StackStatus[] = [
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_COMPLETE',
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'REVIEW_IN_PROGRESS',
+  'IMPORT_IN_PROGRESS',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_IN_PROGRESS',
+  'IMPORT_ROLLBACK_FAILED',
+  'IMPORT_ROLLBACK_COMPLETE',
+];
+
+/**
+ * The regions `--all-regions` means: those enabled for the account (EC2 DescribeRegions without
+ * AllRegions returns only enabled ones), asked in `homeRegion`.
+ */
+export async function enabledRegions(clients: AwsClientFactory, homeRegion: string): Promise<string[]> {
+  try {
+    const out = await clients.ec2(homeRegion).send(new DescribeRegionsCommand({}));
+    const names = (out.Regions ?? [])
+      .filter((r) => r.OptInStatus !== 'not-opted-in')
+      .map((r) => r.RegionName)
+      .filter((n): n is string => typeof n === 'string' && n !== '');
+    return [...new Set(names)].sort();
+  } catch (err) {
+    throw new TaegisError(
+      'AWS_ERROR',
+      `cannot list the account's regions (EC2 DescribeRegions in ${homeRegion}): ${reasonOf(err)}`,
+      {
+        fix: isAccessDenied(err)
+          ? 'allow ec2:DescribeRegions, or name the regions with --regions us-east-1,eu-west-1'
+          : 'check credentials and network, or name the regions with --regions',
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Reads every region (read-only calls only: List*, Describe*, Get*) and reports what it found. */
+export async function discover(clients: AwsClientFactory, options: DiscoverOptions): Promise<DiscoverReport> {
+  const concurrency = options.concurrency ?? 4;
+  const regions = await mapLimit(options.regions, 4, (region) => discoverRegion(clients, region, concurrency));
+  return { regions };
+}
+
+function accountOf(stackId: string | undefined): string | undefined {
+  return stackId?.split(':')[4];
+}
+
+function paramsOf(stack: Stack): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of stack.Parameters ?? []) {
+    if (p.ParameterKey !== undefined) out[p.ParameterKey] = p.ParameterValue ?? '';
+  }
+  return out;
+}
+
+async function listStacks(cfn: CloudFormationClient): Promise<StackSummary[]> {
+  const out: StackSummary[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await cfn.send(new ListStacksCommand({ StackStatusFilter: ACTIVE_STATUSES, NextToken }));
+    out.push(...(page.StackSummaries ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  // Nested stacks belong to their parent; the vendor's stacks are top-level.
+  return out.filter((s) => s.ParentId === undefined && s.StackStatus !== 'DELETE_COMPLETE');
+}
+
+/**
+ * Describes every stack: one paginated call when allowed, else one call per stack so that a denial on
+ * some stacks (resource-level IAM) costs only those, each listed with its reason.
+ */
+async function describeAll(
+  cfn: CloudFormationClient,
+  summaries: readonly StackSummary[],
+  concurrency: number,
+): Promise<Map<string, Stack | { error: unknown }>> {
+  const result = new Map<string, Stack | { error: unknown }>();
+  try {
+    let NextToken: string | undefined;
+    do {
+      const page = await cfn.send(new DescribeStacksCommand({ NextToken }));
+      for (const s of page.Stacks ?? []) if (s.StackName) result.set(s.StackName, s);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return result;
+  } catch (err) {
+    if (!isAccessDenied(err)) throw err;
+  }
+  await mapLimit(summaries, concurrency, async (s) => {
+    const name = s.StackName ?? '';
+    try {
+      const out = await cfn.send(new DescribeStacksCommand({ StackName: s.StackId ?? name }));
+      const stack = out.Stacks?.[0];
+      if (stack) result.set(name, stack);
+    } catch (error) {
+      result.set(name, { error });
+    }
+  });
+  return result;
+}
+
+/** Names of functions in the region that follow the vendor's naming; empty (with a warning) when not allowed. */
+async function vendorFunctionNames(clients: AwsClientFactory, region: string, warnings: string[]): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    let Marker: string | undefined;
+    do {
+      const page = await clients.lambda(region).send(new ListFunctionsCommand({ Marker }));
+      for (const f of page.Functions ?? []) {
+        if (f.FunctionName && parseVendorFunctionName(f.FunctionName)) names.push(f.FunctionName);
+      }
+      Marker = page.NextMarker;
+    } while (Marker);
+  } catch (err) {
+    warnings.push(`cannot list Lambda functions, so stacks are not recognised by function name here: ${reasonOf(err)}`);
+  }
+  return names;
+}
+
+async function stackFunctions(cfn: CloudFormationClient, stackName: string): Promise<string[]> {
+  const names: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await cfn.send(new ListStackResourcesCommand({ StackName: stackName, NextToken }));
+    for (const r of page.StackResourceSummaries ?? []) {
+      if (r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId) names.push(r.PhysicalResourceId);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  // The vendor-named function first: it is the one the triggers point at.
+  return names.sort(
+    (a, b) => Number(parseVendorFunctionName(b) !== undefined) - Number(parseVendorFunctionName(a) !== undefined),
+  );
+}
+
+async function discoverRegion(clients: AwsClientFactory, region: string, concurrency: number): Promise<RegionReport> {
+  const cfn = clients.cloudFormation(region);
+  const warnings: string[] = [];
+  let summaries: StackSummary[];
+  try {
+    summaries = await listStacks(cfn);
+  } catch (err) {
+    return {
+      region,
+      lambdaStacks: [],
+      sharedStacks: [],
+      unreadable: [],
+      otherStacks: 0,
+      error: reasonOf(err),
+      warnings,
+    };
+  }
+  let described: Map<string, Stack | { error: unknown }>;
+  try {
+    described = await describeAll(cfn, summaries, concurrency);
+  } catch (err) {
+    return {
+      region,
+      lambdaStacks: [],
+      sharedStacks: [],
+      unreadable: [],
+      otherStacks: summaries.length,
+      error: reasonOf(err),
+      warnings,
+    };
+  }
+  const fnPrefixes = new Set(
+    (await vendorFunctionNames(clients, region, warnings)).map((n) => parseVendorFunctionName(n)?.prefix),
+  );
+
+  const unreadable: UnreadableStack[] = [];
+  const shared: DiscoveredSharedStack[] = [];
+  const candidates: { summary: StackSummary; stack: Stack }[] = [];
+  let other = 0;
+  for (const summary of summaries) {
+    const name = summary.StackName ?? '';
+    const entry = described.get(name);
+    if (entry === undefined || 'error' in entry) {
+      unreadable.push({
+        region,
+        stackName: name,
+        reason: entry ? reasonOf(entry.error) : 'DescribeStacks did not return it',
+        looksLikeTaegis: matchesDescription(summary.TemplateDescription),
+      });
+      continue;
+    }
+    const params = paramsOf(entry);
+    if (isSharedResourcesStack(params)) {
+      shared.push({
+        region,
+        stackName: name,
+        status: entry.StackStatus ?? summary.StackStatus ?? 'UNKNOWN',
+        ...(optionalParameter(params, 'TaegisRegion')
+          ? { taegisRegion: optionalParameter(params, 'TaegisRegion') }
+          : {}),
+      });
+      continue;
+    }
+    const description = entry.Description ?? summary.TemplateDescription;
+    if (recognizeLambdaStack({ description, parameters: params }) || fnPrefixes.has(name))
+      candidates.push({ summary, stack: entry });
+    else other++;
+  }
+
+  const bucketCache = new Map<string, Promise<NotificationConfiguration>>();
+  const lambdaStacks: DiscoveredLambdaStack[] = [];
+  await mapLimit(candidates, concurrency, async ({ summary, stack }) => {
+    const found = await describeLambdaStack(clients, region, summary, stack, bucketCache);
+    if (found) lambdaStacks.push(found);
+    else other++;
+  });
+  lambdaStacks.sort((a, b) => a.stackName.localeCompare(b.stackName));
+  shared.sort((a, b) => a.stackName.localeCompare(b.stackName));
+  unreadable.sort((a, b) => a.stackName.localeCompare(b.stackName));
+  return { region, lambdaStacks, sharedStacks: shared, unreadable, otherStacks: other, warnings };
+}
+
+async function describeLambdaStack(
+  clients: AwsClientFactory,
+  region: string,
+  summary: StackSummary,
+  stack: Stack,
+  bucketCache: Map<string, Promise<NotificationConfiguration>>,
+): Promise<DiscoveredLambdaStack | undefined> {
+  const name = stack.StackName ?? summary.StackName ?? '';
+  const params = paramsOf(stack);
+  const description = stack.Description ?? summary.TemplateDescription;
+  const problems: string[] = [];
+  let functionNames: string[] = [];
+  try {
+    functionNames = await stackFunctions(clients.cloudFormation(region), name);
+  } catch (err) {
+    problems.push(`cannot list the stack's resources: ${reasonOf(err)}`);
+  }
+  const recognition = recognizeLambdaStack({ description, parameters: params, functionNames });
+  // A stack named like a vendor function's prefix that does not own such a function is not ours.
+  if (!recognition) return undefined;
+  const integration = resolveIntegration({ description, parameters: params, functionNames });
+  const functionName = functionNames[0];
+
+  let runtime: string | undefined;
+  let functionArn: string | undefined;
+  if (functionName !== undefined) {
+    try {
+      const cfg = await clients
+        .lambda(region)
+        .send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+      runtime = cfg.Runtime ?? (cfg.PackageType === 'Image' ? 'container image' : undefined);
+      functionArn = cfg.FunctionArn;
+    } catch (err) {
+      problems.push(`cannot read function ${functionName}: ${reasonOf(err)}`);
+    }
+  }
+
+  const notificationBucket = optionalParameter(params, 'NotificationBucket');
+  const snsNotificationArn = optionalParameter(params, 'SNSNotificationarn');
+  const notified = await notificationState(
+    clients,
+    region,
+    notificationBucket,
+    functionName,
+    functionArn,
+    snsNotificationArn,
+    bucketCache,
+  );
+
+  const notificationBucketKmsArn = optionalParameter(params, 'NotificationBucketCustomerManagedKMSarn');
+  const lambdaEnvKmsArn = optionalParameter(params, 'LambdaEnvKMSarn');
+  const account = accountOf(stack.StackId ?? summary.StackId);
+  return {
+    region,
+    ...(account ? { account } : {}),
+    stackName: name,
+    status: stack.StackStatus ?? summary.StackStatus ?? 'UNKNOWN',
+    recognizedBy: recognition.reasons,
+    template: recognition.template,
+    ...(integration.value !== undefined
+      ? { integrationType: integration.value, integrationSource: integration.source }
+      : {}),
+    ...(notificationBucket ? { notificationBucket } : {}),
+    ...(snsNotificationArn ? { snsNotificationArn } : {}),
+    ...(notificationBucketKmsArn ? { notificationBucketKmsArn } : {}),
+    ...(lambdaEnvKmsArn ? { lambdaEnvKmsArn } : {}),
+    ...(functionName !== undefined ? { functionName } : {}),
+    ...(runtime !== undefined ? { runtime } : {}),
+    notified,
+    problems,
+  };
+}
+
+/** Strips a version/alias qualifier so `arn:...:function:f:1` matches `arn:...:function:f`. */
+function unqualified(arn: string): string {
+  const m = /^(arn:[^:]+:lambda:[^:]+:\d+:function:[^:]+)(?::[^:]+)?$/.exec(arn);
+  return m?.[1] ?? arn;
+}
+
+async function notificationState(
+  clients: AwsClientFactory,
+  region: string,
+  bucket: string | undefined,
+  functionName: string | undefined,
+  functionArn: string | undefined,
+  topicArn: string | undefined,
+  cache: Map<string, Promise<NotificationConfiguration>>,
+): Promise<NotificationState> {
+  if (bucket === undefined) return { state: 'unknown', detail: 'the stack has no NotificationBucket parameter' };
+  let config: NotificationConfiguration;
+  try {
+    let pending = cache.get(bucket);
+    if (!pending) {
+      pending = clients.s3(region).send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+      cache.set(bucket, pending);
+    }
+    config = await pending;
+  } catch (err) {
+    return { state: 'unknown', detail: `cannot read the notifications of bucket ${bucket}: ${reasonOf(err)}` };
+  }
+  const lambdaTargets = (config.LambdaFunctionConfigurations ?? []).map((c) => c.LambdaFunctionArn ?? '');
+  const byArn = functionArn !== undefined && lambdaTargets.some((t) => unqualified(t) === unqualified(functionArn));
+  const byName =
+    functionName !== undefined && lambdaTargets.some((t) => unqualified(t).endsWith(`:function:${functionName}`));
+  if (byArn || byName) return { state: 'yes' };
+  if (topicArn !== undefined && (config.TopicConfigurations ?? []).some((c) => c.TopicArn === topicArn)) {
+    return { state: 'via-sns', detail: topicArn };
+  }
+  if (functionName === undefined) return { state: 'unknown', detail: 'the stack has no function to compare with' };
+  return { state: 'no' };
+}

@@ -1,0 +1,112 @@
+/**
+ * Pure rules that tell a Taegis Lambda stack (or shared-resources stack) from any other stack.
+ * No AWS calls here: discover feeds them what it read, tests feed them tables.
+ */
+
+/** How a stack was recognised as a Taegis Lambda stack. */
+export type RecognitionReason = 'description' | 'parameters' | 'function-name';
+
+/** Which vendor template the stack was made from, as far as its parameters tell. */
+export type TemplateGeneration = 'current' | 'older';
+
+/** Where the integration type came from; `function-name` is the last resort. */
+export type IntegrationSource = 'parameter' | 'description' | 'function-name';
+
+/** The vendor's template description: "... SecureWorks TDR Lambda function for <integration name> logs stored in S3 bucket". */
+const VENDOR_DESCRIPTION = /SecureWorks\s+TDR\s+Lambda\s+function\s+for\s+(.+?)\s+logs\s+stored\s+in\s+S3\s+bucket/i;
+
+/** The vendor names functions `<stack name>-scwx-tdr-lambda-<integration name>`. */
+const FUNCTION_NAME = /^(.+)-scwx-tdr-lambda-([A-Za-z0-9_-]+)$/;
+
+/** Parameters of the older per-integration templates besides `NotificationBucket` (they had no `IntegrationType`). */
+const OLDER_TEMPLATE_PARAMETERS = [
+  'TaegisLambdaS3BucketName',
+  'SNSNotificationarn',
+  'NotificationBucketCustomerManagedKMSarn',
+  'LambdaEnvKMSarn',
+] as const;
+
+/** What discover knows about one stack when it decides. */
+export interface StackFacts {
+  /** The template description (from ListStacks or DescribeStacks). */
+  readonly description?: string;
+  /** Parameter values by key; undefined when the stack could not be described. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Names of the stack's `AWS::Lambda::Function` resources, when known. */
+  readonly functionNames?: readonly string[];
+}
+
+export interface Recognition {
+  readonly reasons: readonly RecognitionReason[];
+  readonly template: TemplateGeneration;
+}
+
+/** The integration name the vendor description carries, normalised to the parameter's form ("AWS CloudTrail" -> "awscloudtrail"). */
+export function integrationFromDescription(description: string | undefined): string | undefined {
+  const match = description === undefined ? null : VENDOR_DESCRIPTION.exec(description);
+  const name = match?.[1]?.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return name === undefined || name === '' ? undefined : name;
+}
+
+/** Splits a vendor function name (or ARN) into its stack-name prefix and integration. */
+export function parseVendorFunctionName(
+  nameOrArn: string,
+): { readonly prefix: string; readonly integration: string } | undefined {
+  // An ARN ends with ":function:<name>" and maybe ":<qualifier>".
+  const arn = /:function:([^:]+)(?::[^:]+)?$/.exec(nameOrArn);
+  const name = arn?.[1] ?? nameOrArn;
+  const match = FUNCTION_NAME.exec(name);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { prefix: match[1], integration: match[2] };
+}
+
+export function matchesDescription(description: string | undefined): boolean {
+  return description !== undefined && VENDOR_DESCRIPTION.test(description);
+}
+
+function has(parameters: Readonly<Record<string, string>> | undefined, key: string): boolean {
+  return parameters !== undefined && Object.prototype.hasOwnProperty.call(parameters, key);
+}
+
+/** Decides whether a stack is a Taegis Lambda stack, and says why. Undefined: not one. */
+export function recognizeLambdaStack(facts: StackFacts): Recognition | undefined {
+  const reasons: RecognitionReason[] = [];
+  if (matchesDescription(facts.description)) reasons.push('description');
+  const p = facts.parameters;
+  const current = has(p, 'NotificationBucket') && has(p, 'IntegrationType');
+  const older = has(p, 'NotificationBucket') && OLDER_TEMPLATE_PARAMETERS.some((k) => has(p, k));
+  if (current || older) reasons.push('parameters');
+  if ((facts.functionNames ?? []).some((n) => parseVendorFunctionName(n) !== undefined)) reasons.push('function-name');
+  if (reasons.length === 0) return undefined;
+  return { reasons, template: has(p, 'IntegrationType') ? 'current' : 'older' };
+}
+
+/** A shared-resources stack declares `SecretValue` and `TaegisRegion`. */
+export function isSharedResourcesStack(parameters: Readonly<Record<string, string>> | undefined): boolean {
+  return has(parameters, 'SecretValue') && has(parameters, 'TaegisRegion');
+}
+
+/** The integration type: the parameter, else the description's `<integration name>`, else the function name's suffix. */
+export function resolveIntegration(facts: StackFacts): {
+  readonly value?: string;
+  readonly source?: IntegrationSource;
+} {
+  const param = facts.parameters?.IntegrationType;
+  if (param !== undefined && param !== '') return { value: param, source: 'parameter' };
+  const fromDescription = integrationFromDescription(facts.description);
+  if (fromDescription !== undefined) return { value: fromDescription, source: 'description' };
+  for (const n of facts.functionNames ?? []) {
+    const parsed = parseVendorFunctionName(n);
+    if (parsed) return { value: parsed.integration, source: 'function-name' };
+  }
+  return {};
+}
+
+/** A parameter value, with the template's "not set" forms ('' and the console's placeholders) as undefined. */
+export function optionalParameter(
+  parameters: Readonly<Record<string, string>> | undefined,
+  key: string,
+): string | undefined {
+  const v = parameters?.[key]?.trim();
+  return v === undefined || v === '' || v === '****' ? undefined : v;
+}

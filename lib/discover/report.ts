@@ -1,0 +1,102 @@
+import { formatTable } from '../cli/table.js';
+import type { DiscoverReport, NotificationState } from './discover.js';
+
+const dash = (v: string | undefined): string => (v === undefined || v === '' ? '-' : v);
+
+function notified(n: NotificationState): string {
+  switch (n.state) {
+    case 'yes':
+      return 'yes';
+    case 'no':
+      return 'NO';
+    case 'via-sns':
+      return 'via SNS';
+    case 'unknown':
+      return 'unknown';
+  }
+}
+
+/** The human report: one table of Taegis Lambda stacks, then shared stacks, unreadable stacks and warnings. */
+export function formatDiscoverReport(report: DiscoverReport): string {
+  const out: string[] = [];
+  const rows = report.regions.flatMap((r) =>
+    r.lambdaStacks.map((s) => [
+      s.region,
+      s.stackName,
+      s.status,
+      s.integrationType === undefined
+        ? '?'
+        : s.integrationSource === 'parameter'
+          ? s.integrationType
+          : `${s.integrationType} (from ${s.integrationSource})`,
+      dash(s.notificationBucket),
+      dash(s.snsNotificationArn),
+      dash(s.notificationBucketKmsArn),
+      dash(s.lambdaEnvKmsArn),
+      dash(s.functionName),
+      dash(s.runtime),
+      notified(s.notified),
+      s.recognizedBy.join('+'),
+    ]),
+  );
+  out.push(`Taegis Lambda stacks: ${rows.length}`);
+  if (rows.length > 0) {
+    out.push(
+      formatTable(
+        [
+          'Region',
+          'Stack',
+          'Status',
+          'Integration',
+          'NotificationBucket',
+          'SNSNotificationarn',
+          'BucketKMS',
+          'LambdaEnvKMS',
+          'Function',
+          'Runtime',
+          'Notified',
+          'RecognisedBy',
+        ],
+        rows,
+      ),
+    );
+  }
+  const details = report.regions.flatMap((r) =>
+    r.lambdaStacks.flatMap((s) => [
+      ...(s.notified.state === 'unknown' || s.notified.state === 'via-sns'
+        ? [`${s.region}/${s.stackName}: notified ${notified(s.notified)}: ${s.notified.detail ?? ''}`]
+        : []),
+      ...s.problems.map((p) => `${s.region}/${s.stackName}: ${p}`),
+    ]),
+  );
+  if (details.length > 0) out.push('', ...details);
+
+  const shared = report.regions.flatMap((r) =>
+    r.sharedStacks.map((s) => [s.region, s.stackName, s.status, dash(s.taegisRegion)]),
+  );
+  out.push('', `Shared-resources stacks: ${shared.length}`);
+  if (shared.length > 0) out.push(formatTable(['Region', 'Stack', 'Status', 'TaegisRegion'], shared));
+
+  const unreadable = report.regions.flatMap((r) =>
+    r.unreadable.map((u) => [u.region, u.stackName, u.looksLikeTaegis ? 'yes (description)' : 'unknown', u.reason]),
+  );
+  if (unreadable.length > 0) {
+    out.push('', `Stacks that could not be read: ${unreadable.length}`);
+    out.push(formatTable(['Region', 'Stack', 'Taegis?', 'Reason'], unreadable));
+  }
+  const regionErrors = report.regions.filter((r) => r.error !== undefined);
+  if (regionErrors.length > 0) {
+    out.push('', `Regions that could not be read: ${regionErrors.length}`);
+    out.push(
+      formatTable(
+        ['Region', 'Reason'],
+        regionErrors.map((r) => [r.region, r.error ?? '']),
+      ),
+    );
+  }
+  const warnings = report.regions.flatMap((r) => r.warnings.map((w) => `${r.region}: ${w}`));
+  if (warnings.length > 0) out.push('', 'Warnings:', ...warnings.map((w) => `  - ${w}`));
+  const others = report.regions.reduce((n, r) => n + r.otherStacks, 0);
+  out.push('', `Other stacks (not Taegis): ${others} in ${report.regions.length} region(s)`);
+  return out.join('\n');
+}

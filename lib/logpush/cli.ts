@@ -1,0 +1,203 @@
+import type { ParseArgsConfig } from 'node:util';
+import { parseFlags } from '../cli/run.js';
+import { DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { ExitCode, TaegisError } from '../errors.js';
+import { CloudflareClient, DEFAULT_BASE_URL } from './client.js';
+import { collectHealth, parseRange } from './health.js';
+import { applySetup, collectStatus, planSetup, statusFailed } from './jobs.js';
+import { loadLogpushConfig, type LogpushConfig } from './load.js';
+import { Masker } from './masking.js';
+import {
+  appliedLine,
+  healthJson,
+  healthLines,
+  maskedOutput,
+  setupLines,
+  setupSummary,
+  stepNotes,
+  statusJson,
+  statusLines,
+  type Output,
+} from './output.js';
+import { resolveAuth, resolveIntegrationKeys } from './secrets.js';
+
+export const USAGE = `usage: npm run logpush -- <setup|status|health> [flags]
+
+  setup   create or update one Logpush job per configured dataset (idempotent)
+          --dry-run            show what would be created or updated; change nothing
+  status  list the Logpush jobs of the configured accounts and zones with their last push and last error;
+          exits 1 when a configured dataset has no job, or its job is disabled or failing
+  health  records, bytes, compressed bytes and uploads per day; exits 1 when a job pushed nothing
+          --since YYYY-MM-DD   first day (UTC, inclusive; default 6 days before --until)
+          --until YYYY-MM-DD   last day (UTC, inclusive; default today)
+          --dataset NAME       only this dataset (repeatable)
+
+  common  --config PATH        config file with a "logpush" section, or a standalone logpush config
+                               (default ${DEFAULT_CONFIG_FILE}; -c config=PATH also works)
+          --json               machine-readable output (status, health)
+
+Credentials come from the environment or files, never from flags: CLOUDFLARE_API_TOKEN (preferred), or
+CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY; integration keys as the config names them.
+CLOUDFLARE_API_BASE_URL overrides ${DEFAULT_BASE_URL}.`;
+
+/** What the command needs from its surroundings; tests pass their own. */
+export interface LogpushDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout?: (s: string) => void;
+  readonly stderr?: (s: string) => void;
+  /** @default real timers */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default new Date() */
+  readonly now?: Date;
+}
+
+const COMMON = {
+  config: { type: 'string' },
+  c: { type: 'string', short: 'c' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const SETUP_FLAGS = { ...COMMON, 'dry-run': { type: 'boolean' } } as const;
+const HEALTH_FLAGS = {
+  ...COMMON,
+  since: { type: 'string' },
+  until: { type: 'string' },
+  dataset: { type: 'string', multiple: true },
+} as const;
+
+interface Flags {
+  readonly config?: string;
+  readonly c?: string;
+  readonly json?: boolean;
+  readonly help?: boolean;
+  readonly 'dry-run'?: boolean;
+  readonly since?: string;
+  readonly until?: string;
+  readonly dataset?: string[];
+}
+
+function configPathFrom(values: { config?: string; c?: string }): string {
+  if (values.c !== undefined) {
+    const match = /^config=(.+)$/.exec(values.c);
+    if (!match?.[1])
+      throw new TaegisError('INPUT_INVALID', `-c "${values.c}" is not config=PATH`, {
+        fix: 'use -c config=PATH or --config PATH',
+      });
+    return match[1];
+  }
+  return values.config ?? DEFAULT_CONFIG_FILE;
+}
+
+function baseUrlFrom(env: NodeJS.ProcessEnv): string {
+  const value = env.CLOUDFLARE_API_BASE_URL;
+  if (value === undefined || value === '') return DEFAULT_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TaegisError('INPUT_INVALID', `CLOUDFLARE_API_BASE_URL "${value}" is not a URL`, {
+      fix: `unset it, or set it to the API root such as ${DEFAULT_BASE_URL}`,
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TaegisError('INPUT_INVALID', `CLOUDFLARE_API_BASE_URL "${value}" is not an http(s) URL`, {
+      fix: `use e.g. ${DEFAULT_BASE_URL}`,
+    });
+  }
+  return value;
+}
+
+/** `npm run logpush -- <setup|status|health>`. Returns the exit code; throws TaegisError (masked) on failure. */
+export async function logpushMain(argv: readonly string[], deps: LogpushDeps): Promise<ExitCode> {
+  const masker = new Masker();
+  const out = maskedOutput(masker, {
+    stdout: deps.stdout ?? ((s) => process.stdout.write(s)),
+    stderr: deps.stderr ?? ((s) => process.stderr.write(s)),
+  });
+  try {
+    return await run(argv, deps, masker, out);
+  } catch (err) {
+    // runCli prints the error; masking it here keeps keys echoed by Cloudflare (destination_conf) out of stderr.
+    throw masker.maskError(err);
+  }
+}
+
+async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, out: Output): Promise<ExitCode> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    out.out(USAGE);
+    return command === undefined ? ExitCode.BadInput : ExitCode.Ok;
+  }
+  if (command !== 'setup' && command !== 'status' && command !== 'health') {
+    throw new TaegisError('INPUT_INVALID', `unknown command "${command}"`, {
+      fix: 'use one of setup, status, health (see --help)',
+    });
+  }
+  const options: ParseArgsConfig['options'] =
+    command === 'setup' ? SETUP_FLAGS : command === 'health' ? HEALTH_FLAGS : COMMON;
+  const flags = parseFlags(rest, options).values as Flags;
+  if (flags.help) {
+    out.out(USAGE);
+    return ExitCode.Ok;
+  }
+  if (command === 'setup' && flags.json) {
+    throw new TaegisError('INPUT_INVALID', 'setup has no --json output', {
+      fix: 'drop --json (status and health take it)',
+    });
+  }
+
+  // Everything the user gave is checked before the first Cloudflare call.
+  const config = loadLogpushConfig(configPathFrom(flags));
+  const baseUrl = baseUrlFrom(deps.env);
+  const range = command === 'health' ? parseRange(flags.since, flags.until, deps.now) : undefined;
+  if (flags.dataset) checkDatasets(config, flags.dataset);
+  const auth = resolveAuth(config, deps.env, masker);
+  const keys = resolveIntegrationKeys(config, deps.env, masker, { bestEffort: command !== 'setup' });
+  const client = new CloudflareClient({
+    auth,
+    baseUrl,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    onRetry: (message) => out.err(`note: ${message}`),
+  });
+
+  if (command === 'setup') {
+    const steps = await planSetup(client, config, keys);
+    const dryRun = flags['dry-run'] === true;
+    if (dryRun || steps.every((s) => s.action === 'unchanged')) {
+      for (const line of setupLines(steps, dryRun)) out.out(line);
+      return ExitCode.Ok;
+    }
+    await applySetup(client, steps, (step, job) => {
+      out.out(appliedLine(step, job));
+      for (const note of stepNotes(step)) out.out(note);
+    });
+    out.out(setupSummary(steps, 'applied'));
+    return ExitCode.Ok;
+  }
+  if (command === 'status') {
+    const rows = await collectStatus(client, config);
+    if (flags.json) out.out(JSON.stringify(statusJson(rows), null, 2));
+    else for (const line of statusLines(rows)) out.out(line);
+    return statusFailed(rows) ? ExitCode.CheckFailed : ExitCode.Ok;
+  }
+  const healthRange = range ?? parseRange(undefined, undefined, deps.now);
+  const results = await collectHealth(client, config, healthRange, flags.dataset ?? []);
+  if (flags.json) out.out(JSON.stringify(healthJson(results, healthRange), null, 2));
+  else for (const line of healthLines(results, healthRange)) out.out(line);
+  return results.some((r) => r.problem) ? ExitCode.CheckFailed : ExitCode.Ok;
+}
+
+function checkDatasets(config: LogpushConfig, wanted: readonly string[]): void {
+  const configured = new Set([...config.accounts, ...config.zones].flatMap((s) => s.datasets.map((d) => d.dataset)));
+  const unknown = wanted.filter((w) => !configured.has(w));
+  if (unknown.length > 0) {
+    throw new TaegisError(
+      'INPUT_INVALID',
+      `--dataset ${unknown.join(', ')} is not configured in ${config.configPath}`,
+      {
+        fix: `use one of ${[...configured].join(', ')}`,
+      },
+    );
+  }
+}

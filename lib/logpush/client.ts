@@ -1,0 +1,278 @@
+import { TaegisError } from '../errors.js';
+import type { CloudflareAuth } from './secrets.js';
+
+/** The real API; `CLOUDFLARE_API_BASE_URL` (read at the CLI edge) overrides it, e.g. for the fake in tests. */
+export const DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** One entry of Cloudflare's `errors[]` / `messages[]`. */
+export interface CloudflareMessage {
+  readonly code: number;
+  readonly message: string;
+  readonly error_chain?: readonly CloudflareMessage[];
+}
+
+/** `result_info` of paginated v4 list endpoints. */
+export interface ResultInfo {
+  readonly page?: number;
+  readonly per_page?: number;
+  readonly count?: number;
+  readonly total_count?: number;
+  readonly total_pages?: number;
+}
+
+interface Envelope<T> {
+  readonly success?: boolean;
+  readonly errors?: readonly CloudflareMessage[];
+  readonly messages?: readonly CloudflareMessage[];
+  readonly result?: T;
+  readonly result_info?: ResultInfo;
+}
+
+export interface CloudflareClientOptions {
+  readonly auth: CloudflareAuth;
+  /** @default DEFAULT_BASE_URL */
+  readonly baseUrl?: string;
+  /**
+   * Attempts after a 429 (or, for GET/PUT, a 5xx or network error) before giving up.
+   * @default 4
+   */
+  readonly maxRetries?: number;
+  /**
+   * Longest wait honoured from a `Retry-After` header; a longer one fails at once with the wait in the message.
+   * @default 120
+   */
+  readonly maxRetryAfterSeconds?: number;
+  /** @default setTimeout-based */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called before each retry, to tell the user why the command pauses. */
+  readonly onRetry?: (message: string) => void;
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Formats `errors[]` (with their `error_chain`) as `[code] message; [code] message`. */
+export function formatCloudflareErrors(errors: readonly CloudflareMessage[] | undefined): string {
+  if (!errors || errors.length === 0) return 'no error details';
+  const parts: string[] = [];
+  const walk = (list: readonly CloudflareMessage[]) => {
+    for (const e of list) {
+      parts.push(`[${e.code}] ${e.message}`);
+      if (e.error_chain) walk(e.error_chain);
+    }
+  };
+  walk(errors);
+  return parts.join('; ');
+}
+
+function fixFor(status: number, auth: CloudflareAuth): string {
+  if (status === 401 || status === 403) {
+    return auth.kind === 'token'
+      ? 'check the API token: it needs "Logs: Edit" (Logs Write) on the accounts and zones, plus "Account Analytics: Read" / "Analytics: Read" for health; and the account/zone ids must be ones the token can see'
+      : 'check CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (the Global API key of that user), or better, use an API token';
+  }
+  if (status === 404)
+    return 'check the account/zone id in the config and that the dataset exists at that level (account vs zone)';
+  if (status === 429)
+    return 'Cloudflare rate-limits API calls (1200 per 5 minutes per user); wait a few minutes and re-run';
+  if (status >= 500) return 'Cloudflare had a problem; re-run later (setup is idempotent)';
+  return 'fix the value Cloudflare names in the message (see README "Cloudflare Logpush"), then re-run';
+}
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const secs = Number(header);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * A small Cloudflare v4 API client on Node's fetch: auth headers, the `success`/`errors[]` envelope,
+ * 429 + Retry-After, retries of idempotent calls, `result_info` pagination and GraphQL.
+ * Error messages may contain request details: the CLI masks everything it prints.
+ */
+export class CloudflareClient {
+  readonly baseUrl: string;
+  private readonly auth: CloudflareAuth;
+  private readonly maxRetries: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly onRetry: (message: string) => void;
+  private readonly timeoutMs: number;
+
+  constructor(options: CloudflareClientOptions) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.auth = options.auth;
+    this.maxRetries = options.maxRetries ?? 4;
+    this.maxRetryAfterMs = (options.maxRetryAfterSeconds ?? 120) * 1000;
+    this.sleep = options.sleep ?? realSleep;
+    this.onRetry = options.onRetry ?? (() => undefined);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  private headers(hasBody: boolean): Record<string, string> {
+    const h: Record<string, string> = { Accept: 'application/json' };
+    if (hasBody) h['Content-Type'] = 'application/json';
+    if (this.auth.kind === 'token') h.Authorization = `Bearer ${this.auth.token}`;
+    else {
+      h['X-Auth-Email'] = this.auth.email;
+      h['X-Auth-Key'] = this.auth.key;
+    }
+    return h;
+  }
+
+  /** Sends one request with retries; returns the parsed JSON body of a 2xx answer, or throws CLOUDFLARE_ERROR. */
+  private async send(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    idempotent = method !== 'POST',
+  ): Promise<{ status: number; json: unknown }> {
+    const url = `${this.baseUrl}${path}`;
+    const what = `${method} ${path}`;
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: this.headers(body !== undefined),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (err) {
+        const cause = (err as Error).cause instanceof Error ? ` (${((err as Error).cause as Error).message})` : '';
+        if (idempotent && attempt < this.maxRetries) {
+          this.onRetry(`${what}: ${(err as Error).message}${cause}; retrying`);
+          await this.sleep(backoff(attempt));
+          continue;
+        }
+        throw new TaegisError(
+          'CLOUDFLARE_ERROR',
+          `${what}: could not reach ${this.baseUrl}: ${(err as Error).message}${cause}`,
+          {
+            fix: 'check the network and proxy settings, and CLOUDFLARE_API_BASE_URL if you set it',
+          },
+        );
+      }
+      const text = await res.text();
+      if (res.status === 429 || (idempotent && res.status >= 500)) {
+        const wait = retryAfterMs(res.headers.get('retry-after')) ?? backoff(attempt);
+        if (attempt < this.maxRetries && wait <= this.maxRetryAfterMs) {
+          this.onRetry(
+            `${what}: HTTP ${res.status}${res.status === 429 ? ' (rate limited)' : ''}; retrying in ${Math.ceil(wait / 1000)}s`,
+          );
+          await this.sleep(wait);
+          continue;
+        }
+        const tried = attempt + 1;
+        const envelope = tryJson(text) as Envelope<unknown> | undefined;
+        throw new TaegisError(
+          'CLOUDFLARE_ERROR',
+          `${what}: HTTP ${res.status} after ${tried} attempt${tried === 1 ? '' : 's'}${
+            res.status === 429 ? ' (rate limited)' : ''
+          }${wait > this.maxRetryAfterMs ? ` (Retry-After ${Math.ceil(wait / 1000)}s is longer than this tool waits)` : ''}: ${
+            envelope?.errors ? formatCloudflareErrors(envelope.errors) : snippet(text)
+          }`,
+          { fix: fixFor(res.status, this.auth) },
+        );
+      }
+      const json = tryJson(text);
+      if (json === undefined) {
+        throw new TaegisError(
+          'CLOUDFLARE_ERROR',
+          `${what}: HTTP ${res.status} with a non-JSON answer: ${snippet(text)}`,
+          {
+            fix: res.ok
+              ? 'check CLOUDFLARE_API_BASE_URL points at the Cloudflare API (…/client/v4)'
+              : fixFor(res.status, this.auth),
+          },
+        );
+      }
+      return { status: res.status, json };
+    }
+  }
+
+  /** A v4 REST call: unwraps `result`, or throws CLOUDFLARE_ERROR with Cloudflare's `errors[]`. */
+  async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<{ result: T; resultInfo?: ResultInfo }> {
+    const { status, json } = await this.send(method, path, body);
+    const envelope = json as Envelope<T>;
+    if (status < 200 || status >= 300 || envelope.success !== true) {
+      throw new TaegisError(
+        'CLOUDFLARE_ERROR',
+        `${method} ${path}: Cloudflare answered HTTP ${status}: ${formatCloudflareErrors(envelope.errors)}`,
+        { fix: fixFor(status, this.auth) },
+      );
+    }
+    return { result: envelope.result as T, ...(envelope.result_info ? { resultInfo: envelope.result_info } : {}) };
+  }
+
+  async get<T>(path: string): Promise<T> {
+    return (await this.request<T>('GET', path)).result;
+  }
+
+  /**
+   * Every item of a list endpoint. Follows `result_info` pages when the answer has more than one; an endpoint
+   * that answers with a single page (no `result_info`) costs one call.
+   */
+  async list<T>(path: string): Promise<T[]> {
+    const first = await this.request<T[] | null>('GET', path);
+    const items = [...(first.result ?? [])];
+    const info = first.resultInfo;
+    const perPage = info?.per_page ?? items.length;
+    const totalPages =
+      info?.total_pages ?? (info?.total_count !== undefined && perPage > 0 ? Math.ceil(info.total_count / perPage) : 1);
+    const sep = path.includes('?') ? '&' : '?';
+    for (let page = (info?.page ?? 1) + 1; page <= totalPages; page++) {
+      const next = await this.request<T[] | null>('GET', `${path}${sep}page=${page}&per_page=${perPage}`);
+      const got = next.result ?? [];
+      if (got.length === 0) break;
+      items.push(...got);
+    }
+    return items;
+  }
+
+  /** A GraphQL Analytics query; GraphQL `errors[]` (sent with HTTP 200) become CLOUDFLARE_ERROR. */
+  async graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const { status, json } = await this.send('POST', '/graphql', { query, variables }, true);
+    const answer = json as {
+      data?: T | null;
+      errors?: readonly { message: string; path?: readonly unknown[] }[] | null;
+    };
+    if (answer.errors && answer.errors.length > 0) {
+      const msgs = answer.errors.map((e) => (e.path ? `${e.message} (at ${e.path.join('.')})` : e.message)).join('; ');
+      throw new TaegisError('CLOUDFLARE_ERROR', `GraphQL query failed (HTTP ${status}): ${msgs}`, {
+        fix: /authoriz|permission|access/i.test(msgs)
+          ? 'the API token needs "Account Analytics: Read" (accounts) or "Analytics: Read" (zones) for health'
+          : fixFor(status, this.auth),
+      });
+    }
+    if (status < 200 || status >= 300 || answer.data === undefined || answer.data === null) {
+      throw new TaegisError('CLOUDFLARE_ERROR', `GraphQL query failed: HTTP ${status} without data`, {
+        fix: fixFor(status, this.auth),
+      });
+    }
+    return answer.data;
+  }
+}
+
+function backoff(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** attempt);
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function snippet(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? `${one.slice(0, 200)}…` : one || '(empty body)';
+}

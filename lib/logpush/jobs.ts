@@ -1,0 +1,258 @@
+import { TaegisError } from '../errors.js';
+import type { CloudflareClient } from './client.js';
+import { scopesOf, type LogpushConfigInput, type LogpushDatasetConfig, type Scope, type ScopeKind } from './config.js';
+import { datasetKey } from './secrets.js';
+
+/** A Logpush job as the API returns it (fields we use). */
+export interface LogpushJob {
+  readonly id: number;
+  readonly name?: string | null;
+  readonly dataset?: string | null;
+  readonly destination_conf: string;
+  readonly enabled?: boolean;
+  readonly logpull_options?: string | null;
+  readonly max_upload_bytes?: number | null;
+  readonly max_upload_records?: number | null;
+  readonly last_complete?: string | null;
+  readonly last_error?: string | null;
+  readonly error_message?: string | null;
+}
+
+/** The body of a create (POST) call; an update (PUT) sends the same minus `dataset`, which cannot change. */
+export interface JobBody {
+  readonly name: string;
+  readonly dataset: string;
+  readonly destination_conf: string;
+  readonly logpull_options: string;
+  readonly max_upload_bytes: number;
+  readonly max_upload_records: number;
+  readonly enabled: boolean;
+}
+
+export const scopePath = (kind: ScopeKind, id: string): string => `/${kind === 'account' ? 'accounts' : 'zones'}/${id}`;
+
+export const scopeLabel = (scope: { kind: ScopeKind; id: string; name?: string }): string =>
+  `${scope.kind} ${scope.name ? `${scope.name} (${scope.id})` : scope.id}`;
+
+/** The job name the vendor recipe uses: `secureworks-http-<dataset with _ as ->`. */
+export const jobName = (dataset: string): string => `secureworks-http-${dataset.replaceAll('_', '-')}`;
+
+/**
+ * The destination the vendor recipe uses: the ingest URL with the integration key as a Bearer Authorization
+ * header (Logpush's `header_*` convention) and a `dataset:` tag.
+ */
+export function destinationConf(ingestUrl: string, key: string, dataset: string): string {
+  const sep = ingestUrl.includes('?') ? '&' : '?';
+  return `${ingestUrl}${sep}header_Authorization=Bearer%20${encodeURIComponent(key)}&tags=dataset:${dataset}`;
+}
+
+/**
+ * What identifies a destination regardless of the key: scheme, host, path and parameters other than
+ * `header_*` and `tags`. Two jobs for the same dataset and identity are "the same job" (a rotated key updates it).
+ */
+export function destinationIdentity(conf: string): string {
+  let url: URL;
+  try {
+    url = new URL(conf);
+  } catch {
+    return conf;
+  }
+  const kept = [...url.searchParams.entries()]
+    .filter(([k]) => !/^header_/i.test(k) && k !== 'tags')
+    .sort(([a], [b]) => a.localeCompare(b));
+  const query = kept.length === 0 ? '' : `?${new URLSearchParams(kept).toString()}`;
+  return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}${query}`;
+}
+
+export const listJobs = (client: CloudflareClient, kind: ScopeKind, id: string): Promise<LogpushJob[]> =>
+  client.list<LogpushJob>(`${scopePath(kind, id)}/logpush/jobs`);
+
+/** All field names of a dataset (the keys of the fields object), in Cloudflare's order. */
+export async function listFields(
+  client: CloudflareClient,
+  kind: ScopeKind,
+  id: string,
+  dataset: string,
+): Promise<string[]> {
+  const result = await client.get<Record<string, string> | null>(
+    `${scopePath(kind, id)}/logpush/datasets/${encodeURIComponent(dataset)}/fields`,
+  );
+  const fields = Object.keys(result ?? {});
+  if (fields.length === 0) {
+    throw new TaegisError('CLOUDFLARE_ERROR', `Cloudflare lists no field for dataset ${dataset} in ${kind} ${id}`, {
+      fix: `check that ${dataset} is a ${kind}-level dataset available on this plan`,
+    });
+  }
+  return fields;
+}
+
+/** Finds the jobs that push `dataset` to the same destination as `ingestUrl`; the lowest id first. */
+export function matchingJobs(jobs: readonly LogpushJob[], dataset: string, ingestUrl: string): LogpushJob[] {
+  const identity = destinationIdentity(ingestUrl);
+  return jobs
+    .filter((j) => j.dataset === dataset && destinationIdentity(j.destination_conf) === identity)
+    .sort((a, b) => a.id - b.id);
+}
+
+export type SetupAction = 'create' | 'update' | 'unchanged';
+
+/** What `setup` does (or would do, with --dry-run) for one configured dataset. */
+export interface SetupStep {
+  readonly scope: Scope;
+  readonly dataset: string;
+  readonly action: SetupAction;
+  /** The job updated or left unchanged. */
+  readonly jobId?: number;
+  /** The fields of the job that differ from the wanted state (update only). */
+  readonly changes: readonly string[];
+  readonly body: JobBody;
+  /** Other jobs for the same dataset and destination: left alone, reported so the user can delete them. */
+  readonly duplicates: readonly number[];
+  /** Jobs named like ours for this dataset but pushing elsewhere (an old ingest URL): left alone, reported. */
+  readonly strays: readonly number[];
+}
+
+function wantedBody(
+  config: LogpushConfigInput,
+  d: LogpushDatasetConfig,
+  key: string,
+  fields: readonly string[],
+): JobBody {
+  return {
+    name: jobName(d.dataset),
+    dataset: d.dataset,
+    destination_conf: destinationConf(d.ingestUrl, key, d.dataset),
+    logpull_options: `fields=${fields.join(',')}`,
+    max_upload_bytes: config.maxUploadBytes,
+    max_upload_records: config.maxUploadRecords,
+    enabled: d.enabled,
+  };
+}
+
+function differences(job: LogpushJob, body: JobBody): string[] {
+  const changes: string[] = [];
+  if ((job.name ?? '') !== body.name) changes.push('name');
+  if (job.destination_conf !== body.destination_conf) changes.push('destination_conf');
+  if ((job.logpull_options ?? '') !== body.logpull_options) changes.push('logpull_options');
+  if ((job.max_upload_bytes ?? 0) !== body.max_upload_bytes) changes.push('max_upload_bytes');
+  if ((job.max_upload_records ?? 0) !== body.max_upload_records) changes.push('max_upload_records');
+  if ((job.enabled ?? false) !== body.enabled) changes.push('enabled');
+  return changes;
+}
+
+/**
+ * Reads the fields of every dataset and the existing jobs, and works out what to create or update. Read-only:
+ * every dataset is checked against Cloudflare before `applySetup` changes anything.
+ */
+export async function planSetup(
+  client: CloudflareClient,
+  config: LogpushConfigInput,
+  keys: ReadonlyMap<string, string>,
+): Promise<SetupStep[]> {
+  const steps: SetupStep[] = [];
+  for (const scope of scopesOf(config)) {
+    const jobs = await listJobs(client, scope.kind, scope.id);
+    for (const d of scope.datasets) {
+      const key = keys.get(datasetKey(scope.kind, scope.id, d.dataset));
+      if (key === undefined) throw new Error(`integration key for ${d.dataset} was not resolved`);
+      const fields = await listFields(client, scope.kind, scope.id, d.dataset);
+      const body = wantedBody(config, d, key, fields);
+      const [existing, ...duplicates] = matchingJobs(jobs, d.dataset, d.ingestUrl);
+      const identity = destinationIdentity(d.ingestUrl);
+      const strays = jobs
+        .filter(
+          (j) =>
+            j.dataset === d.dataset && j.name === body.name && destinationIdentity(j.destination_conf) !== identity,
+        )
+        .map((j) => j.id);
+      const common = { scope, dataset: d.dataset, body, duplicates: duplicates.map((j) => j.id), strays };
+      if (existing === undefined) {
+        steps.push({ ...common, action: 'create', changes: [] });
+      } else {
+        const changes = differences(existing, body);
+        steps.push({ ...common, action: changes.length === 0 ? 'unchanged' : 'update', jobId: existing.id, changes });
+      }
+    }
+  }
+  return steps;
+}
+
+/** Carries out a plan; `onDone` reports each step as it completes, so a failure midway leaves a clear trail. */
+export async function applySetup(
+  client: CloudflareClient,
+  steps: readonly SetupStep[],
+  onDone: (step: SetupStep, job: LogpushJob | undefined) => void,
+): Promise<void> {
+  for (const step of steps) {
+    const base = scopePath(step.scope.kind, step.scope.id);
+    if (step.action === 'create') {
+      const job = await client.request<LogpushJob>('POST', `${base}/logpush/jobs`, step.body);
+      onDone(step, job.result);
+    } else if (step.action === 'update' && step.jobId !== undefined) {
+      const { dataset: _dataset, ...update } = step.body;
+      const job = await client.request<LogpushJob>('PUT', `${base}/logpush/jobs/${step.jobId}`, update);
+      onDone(step, job.result);
+    } else {
+      onDone(step, undefined);
+    }
+  }
+}
+
+export type JobState = 'ok' | 'failing' | 'disabled' | 'missing' | 'never-pushed';
+
+/** One line of `status`: a job in a configured account/zone, or a configured dataset that has no job. */
+export interface StatusRow {
+  readonly scope: Scope;
+  readonly dataset: string;
+  /** Absent when the configured dataset has no job. */
+  readonly job?: LogpushJob;
+  /** True when the job is the one `setup` manages for a configured dataset. */
+  readonly managed: boolean;
+  /** For managed rows: whether the config wants the job enabled (a disabled job is then no failure). */
+  readonly wantEnabled?: boolean;
+  readonly state: JobState;
+}
+
+function stateOf(job: LogpushJob): JobState {
+  if (job.enabled === false) return 'disabled';
+  const complete = job.last_complete ? Date.parse(job.last_complete) : NaN;
+  const error = job.last_error ? Date.parse(job.last_error) : NaN;
+  if (job.error_message || (!Number.isNaN(error) && (Number.isNaN(complete) || error > complete))) return 'failing';
+  if (Number.isNaN(complete)) return 'never-pushed';
+  return 'ok';
+}
+
+/** Every job in the configured accounts and zones, plus a row for each configured dataset without a job. */
+export async function collectStatus(client: CloudflareClient, config: LogpushConfigInput): Promise<StatusRow[]> {
+  const rows: StatusRow[] = [];
+  for (const scope of scopesOf(config)) {
+    const jobs = await listJobs(client, scope.kind, scope.id);
+    const managed = new Map<number, boolean>();
+    for (const d of scope.datasets) {
+      const [job] = matchingJobs(jobs, d.dataset, d.ingestUrl);
+      if (job === undefined)
+        rows.push({ scope, dataset: d.dataset, managed: true, wantEnabled: d.enabled, state: 'missing' });
+      else managed.set(job.id, d.enabled);
+    }
+    for (const job of [...jobs].sort((a, b) => a.id - b.id)) {
+      const wantEnabled = managed.get(job.id);
+      rows.push({
+        scope,
+        dataset: job.dataset ?? '',
+        job,
+        managed: wantEnabled !== undefined,
+        ...(wantEnabled === undefined ? {} : { wantEnabled }),
+        state: stateOf(job),
+      });
+    }
+  }
+  return rows;
+}
+
+/** `status` fails (exit 1) when a managed job is missing, failing, or disabled though the config wants it enabled. */
+export const statusFailed = (rows: readonly StatusRow[]): boolean =>
+  rows.some(
+    (r) =>
+      r.managed &&
+      (r.state === 'missing' || r.state === 'failing' || (r.state === 'disabled' && r.wantEnabled !== false)),
+  );

@@ -1,0 +1,104 @@
+import type { AwsClientFactory } from '../aws/clients.js';
+import { formatTable } from '../cli/table.js';
+import type { TaegisConfig } from '../config/load.js';
+import { mapLimit } from '../util/concurrency.js';
+import { findStack, type AssemblyStack } from './assembly.js';
+import { planStack, type ChangeSetOptions, type StackPlan } from './changeset.js';
+
+export interface PlanReport {
+  /** `fail` when any stack fails the rule, is missing, or could not be planned. */
+  readonly result: 'pass' | 'fail';
+  readonly stacks: readonly StackPlan[];
+}
+
+export interface PlanOptions extends ChangeSetOptions {
+  /** Stacks planned at once (each polls CloudFormation). @default 4 */
+  readonly concurrency?: number;
+}
+
+export function stackFails(s: StackPlan): boolean {
+  return s.state === 'missing' || s.state === 'error' || s.findings.some((f) => f.severity === 'fail');
+}
+
+/** Plans every configured Lambda stack against the synthesized assembly. Read-only apart from the change sets it deletes again. */
+export async function plan(
+  clients: AwsClientFactory,
+  config: TaegisConfig,
+  assembly: readonly AssemblyStack[],
+  options: PlanOptions = {},
+): Promise<PlanReport> {
+  const targets = config.regions.flatMap((r) =>
+    r.lambdaStacks.map((s) => ({ region: r.region, account: r.account, stackName: s.stackName })),
+  );
+  const stacks = await mapLimit(targets, options.concurrency ?? 4, async (t): Promise<StackPlan> => {
+    const synthesized = findStack(assembly, t.region, t.stackName);
+    if (!synthesized) {
+      return {
+        ...t,
+        state: 'error',
+        changeSetDeleted: true,
+        changes: [],
+        findings: [],
+        error: `no synthesized stack deploys to ${t.stackName} in ${t.region}`,
+        fix: 'synthesize the app with this config (the assembly may be stale or made from another config)',
+      };
+    }
+    const plan = await planStack(
+      clients.cloudFormation(t.region),
+      { ...t, templateFile: synthesized.templateFile },
+      options,
+    );
+    return plan;
+  });
+  return { result: stacks.some(stackFails) ? 'fail' : 'pass', stacks };
+}
+
+/** The human report: per stack the change set's rows (Action, LogicalResourceId, ResourceType, Replacement) and findings. */
+export function formatPlanReport(report: PlanReport): string {
+  const out: string[] = [];
+  for (const s of report.stacks) {
+    const verdict = stackFails(s) ? 'FAIL' : 'ok';
+    out.push(`== ${s.region}/${s.stackName}: ${describeState(s)} [${verdict}]`);
+    if (s.changes.length > 0) {
+      out.push(
+        formatTable(
+          ['Action', 'LogicalResourceId', 'ResourceType', 'Replacement'],
+          s.changes.map((c) => [c.action, c.logicalResourceId, c.resourceType, c.replacement ?? '-']),
+        ),
+      );
+    }
+    for (const f of s.findings)
+      out.push(`  ${f.severity === 'fail' ? 'FAIL' : 'warn'}: ${f.logicalResourceId} (${f.resourceType}) ${f.message}`);
+    if (s.error) out.push(`  error: ${s.error}`);
+    if (s.fix) out.push(`  fix: ${s.fix}`);
+    out.push('');
+  }
+  const failing = report.stacks.filter(stackFails).length;
+  out.push(
+    report.result === 'pass'
+      ? `Result: PASS (${report.stacks.length} stack(s) planned; no change set was executed, all were deleted)`
+      : `Result: FAIL (${failing} of ${report.stacks.length} stack(s) need attention before deploying)`,
+  );
+  return out.join('\n');
+}
+
+function describeState(s: StackPlan): string {
+  const cs = s.changeSetName
+    ? ` (change set ${s.changeSetName}${s.changeSetDeleted ? ', deleted' : ', NOT deleted'})`
+    : '';
+  switch (s.state) {
+    case 'changes':
+      return `${s.changes.length} change(s)${cs}`;
+    case 'no-changes':
+      return `no changes${cs}`;
+    case 'missing':
+      return 'stack does not exist';
+    case 'error':
+      return `could not be planned${cs}`;
+  }
+}
+
+/** The `--json` document for CI. */
+export function planJson(report: PlanReport): string {
+  return `${JSON.stringify({ version: 1, result: report.result, stacks: report.stacks.map((s) => ({ ...s, fails: stackFails(s) })) }, null, 2)}\n`;
+}
