@@ -1,3 +1,4 @@
+import { formatTable as renderTable } from '../cli/table.js';
 import type { BucketNotifications } from './notifications.js';
 
 /** The checks run for every stack, in order; a failed check makes the later ones `skip`. */
@@ -79,14 +80,14 @@ export function formatTable(report: VerifyReport): string {
   const out: string[] = [];
   for (const r of report.regions) {
     out.push(`== ${r.region} ==`);
-    const rows: string[][] = [['STACK', 'CHECK', 'RESULT', 'DETAIL']];
+    const rows: string[][] = [];
     for (const s of r.stacks) {
       for (const c of s.checks) {
         rows.push([s.stackName, c.name, c.status.toUpperCase(), c.detail]);
         for (const w of c.warnings) rows.push(['', '', '', `warning: ${w}`]);
       }
     }
-    out.push(...alignRows(rows));
+    out.push(renderTable(['STACK', 'CHECK', 'RESULT', 'DETAIL'], rows));
     for (const b of r.buckets) {
       out.push('');
       out.push(`bucket ${b.bucket} (${b.stacks.join(', ')}): ${b.outcome} - ${b.detail}`);
@@ -105,16 +106,6 @@ export function formatTable(report: VerifyReport): string {
       `${report.dryRun ? ' (dry run: nothing was written)' : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
   );
   return out.join('\n');
-}
-
-function alignRows(rows: readonly string[][]): string[] {
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 /** JUnit XML: a suite per region, a case per stack and check; failures carry the reason, skips are `<skipped/>`. */

@@ -11,6 +11,7 @@ import {
   PutBucketNotificationConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
+import { awsErrorName, isAccessDenied, reasonOf } from '../aws/errors.js';
 import type { TaegisConfig } from '../config/load.js';
 import { writeBackup } from './backup.js';
 import { limiter } from './limit.js';
@@ -207,17 +208,14 @@ function failed(w: StackWork): boolean {
   return [...w.checks.values()].some((c) => c.status === 'fail' || c.status === 'skip');
 }
 
-export function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { Code?: string }).Code ?? err.name;
-    return `${code}: ${err.message}`;
-  }
-  return String(err);
+// The project's shared classification, so every command words AWS errors the same way.
+function describeError(err: unknown): string {
+  const reason = reasonOf(err);
+  return isAccessDenied(err)
+    ? `${reason} (the credentials in use lack a permission verify needs: see README "Verify")`
+    : reason;
 }
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : '';
-}
+const errorName = awsErrorName;
 
 async function checkStackAndFunction(
   clients: AwsClientFactory,

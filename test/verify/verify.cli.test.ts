@@ -122,7 +122,7 @@ describe('scripts/verify.ts as CI runs it (child process, exit codes)', () => {
     );
     expect(r.stderr).not.toContain('error ');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/== us-east-1 ==\nSTACK +CHECK +RESULT +DETAIL\nct +stack +PASS/);
+    expect(r.stdout).toMatch(/== us-east-1 ==\nSTACK +CHECK +RESULT +DETAIL\n-+ +-+ +-+ +-+\nct +stack +PASS/);
     expect(r.stderr).toContain('waiting for "Uploading data to s3": 3/3 stacks seen');
     const report = JSON.parse(readFileSync(json, 'utf8')) as VerifyReport;
     expect(report.exitCode).toBe(0);
