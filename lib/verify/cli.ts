@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import { endpointFrom, parseFlags } from '../cli/run.js';
@@ -84,15 +84,22 @@ function intFlag(
   return Number(value);
 }
 
+/** Report files: their folder is created (like `reports/` in CI); anything that cannot be written is bad input. */
 function checkWritableFile(flag: string, file: string | undefined, problems: Problem[]): void {
   if (file === undefined) return;
   const dir = path.dirname(path.resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
     problems.push({
       path: `--${flag}`,
-      message: `folder ${dir} does not exist`,
-      fix: 'create it first or pick another path',
+      message: `folder ${dir} cannot be created (${(err as Error).message})`,
+      fix: 'pick another path',
     });
+    return;
+  }
+  if (!statSync(dir).isDirectory()) {
+    problems.push({ path: `--${flag}`, message: `${dir} is not a folder`, fix: 'pick another path' });
   } else if (existsSync(file) && statSync(file).isDirectory()) {
     problems.push({ path: `--${flag}`, message: `${file} is a folder`, fix: 'name a file' });
   }

@@ -57,7 +57,7 @@ describe('scripts/verify.ts as CI runs it (child process, exit codes)', () => {
     ['a bad --since', ['--since', 'yesterday']],
     ['an unknown region', ['--region', 'eu-west-9']],
     ['an unknown stack', ['--stack', 'nope']],
-    ['a missing --json folder', ['--json', '/nonexistent/dir/r.json']],
+    ['a --json path under a file', ['--json', `${path.join(ROOT, 'package.json')}/r.json`]],
   ])(
     'GIVEN %s THEN exit 2, a clear error, and no AWS request (in process, same catch as the script)',
     async (_what, args) => {
@@ -103,7 +103,7 @@ describe('scripts/verify.ts as CI runs it (child process, exit codes)', () => {
   });
 
   it('GIVEN the seeded account WHEN run like CI (AWS_ENDPOINT_URL, no TTY) THEN exit 0, table on stdout and JSON/JUnit written; a failing stack makes it exit 1', async () => {
-    const json = path.join(dir, 'r.json');
+    const json = path.join(dir, 'reports', 'r.json'); // folder created by verify, as CI expects
     const junit = path.join(dir, 'r.xml');
     const r = await runScript(
       [
