@@ -607,6 +607,11 @@ interface LogWatch {
   readonly start: Date;
   readonly errors: Map<string, string>;
   groupSeen: boolean;
+  /** Where the next scan starts: `since`, then moved up after each complete scan (less a margin for late events). */
+  scanFrom: number;
+  /** An unfinished scan's position, carried to the next round so a large group is read once, not from the top. */
+  nextToken?: string;
+  scanStartedAt?: number;
   found?: Date;
   failure?: string;
 }
@@ -626,7 +631,7 @@ async function waitForLogs(
   for (const w of works) {
     if (failed(w) || !w.functionName) continue;
     const since = opts.since ?? w.stack?.LastUpdatedTime ?? w.stack?.CreationTime ?? new Date(0);
-    watches.push({ w, since, start: now(), errors: new Map(), groupSeen: false });
+    watches.push({ w, since, start: now(), errors: new Map(), groupSeen: false, scanFrom: since.getTime() });
   }
   const deadline = Date.now() + opts.logTimeoutSeconds * 1000;
   const interval = opts.pollIntervalMs ?? 10_000;
@@ -677,17 +682,20 @@ async function waitForLogs(
   }
 }
 
+/** CloudWatch Logs may ingest an event minutes after its timestamp: rescans overlap by this much. */
+const INGESTION_MARGIN_MS = 5 * 60_000;
+
 async function pollOnce(clients: AwsClientFactory, x: LogWatch): Promise<void> {
   const logs = clients.logs(x.w.region);
-  let nextToken: string | undefined;
   try {
-    for (let page = 0; page < 20; page++) {
+    for (let page = 0; page < 10; page++) {
+      if (x.nextToken === undefined) x.scanStartedAt = Date.now();
       const res = await logs.send(
         new FilterLogEventsCommand({
           logGroupName: `/aws/lambda/${x.w.functionName}`,
-          startTime: x.since.getTime(),
+          startTime: x.scanFrom,
           filterPattern: LOG_FILTER_PATTERN,
-          ...(nextToken ? { nextToken } : {}),
+          ...(x.nextToken ? { nextToken: x.nextToken } : {}),
         }),
       );
       x.groupSeen = true;
@@ -701,10 +709,16 @@ async function pollOnce(clients: AwsClientFactory, x: LogWatch): Promise<void> {
           x.errors.set(e.eventId ?? `${ts}:${msg}`, `${new Date(ts).toISOString()} ${msg.trim().slice(0, 200)}`);
         }
       }
-      nextToken = res.nextToken;
-      if (!nextToken || x.found) break;
+      x.nextToken = res.nextToken;
+      if (x.found) return;
+      if (!x.nextToken) {
+        // A complete scan found nothing: later scans need not read older events again.
+        x.scanFrom = Math.max(x.since.getTime(), (x.scanStartedAt ?? Date.now()) - INGESTION_MARGIN_MS);
+        return;
+      }
     }
   } catch (err) {
+    x.nextToken = undefined;
     if (errorName(err) === 'ResourceNotFoundException') return;
     x.failure = `reading /aws/lambda/${x.w.functionName}: ${describeError(err)}`;
   }
