@@ -114,7 +114,14 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
       // Stacks first (independently), then each bucket once all its stacks are known.
       const byBucket = new Map<string, Promise<StackWork>[]>();
       for (const w of r.works) {
-        const p = limit(() => checkStackAndFunction(clients, w, opts, now, goneCache));
+        const p = limit(() =>
+          checkStackAndFunction(clients, w, opts, now, goneCache).catch((err: unknown) => {
+            // Whatever goes wrong stays with this stack; the others go on.
+            const name = CHECK_NAMES.find((c) => !w.checks.has(c)) ?? 'stack';
+            record(w, name, now(), now, 'fail', describeError(err));
+            return w;
+          }),
+        );
         const list = byBucket.get(w.configBucket) ?? [];
         list.push(p);
         byBucket.set(w.configBucket, list);
@@ -421,7 +428,12 @@ async function moveTriggers(
       goneFunctions: new Set(goneList.filter((a): a is string => a !== undefined)),
       heldStacks: held.map((w) => w.stackName),
     });
-    const kept = plan.kept.map((k) => describeEntry(k.kind, k.entry));
+    const kept = [
+      ...plan.kept.map((k) => describeEntry(k.kind, k.entry)),
+      ...plan.stacks
+        .filter((s) => s.status === 'in-place')
+        .map((s) => `${describeEntry('lambda', s.desired)} (${s.stackName}'s trigger, already in place)`),
+    ];
     const removed = plan.removed.map(
       (r) =>
         `${describeEntry('lambda', r.entry)} (${r.reason === 'function-gone' ? 'function gone' : 'stale entry for this function'})`,
