@@ -121,7 +121,8 @@ function sequentialBaseline(moto: Moto, stacks: readonly BenchStack[]): number {
   };
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
-  // One CLI call per step, as a hand-written script would do. A call that fails without an AWS error (the CLI
+  // One CLI call per step, as a hand-written script would do. The long read timeout is for moto, which stalled past the
+  // CLI's 60 s default once deep into a full 100-stack baseline (not seen in shorter runs). A call that fails without an AWS error (the CLI
   // crashed or was killed) is repeated once and counted; an AWS error (e.g. no policy yet) is an answer.
   const aws = (region: string, ...args: string[]): unknown => {
     let last = '';
@@ -130,7 +131,17 @@ function sequentialBaseline(moto: Moto, stacks: readonly BenchStack[]): number {
       try {
         const out = execFileSync(
           'aws',
-          ['--endpoint-url', moto.endpoint, '--region', region, '--output', 'json', ...args],
+          [
+            '--endpoint-url',
+            moto.endpoint,
+            '--region',
+            region,
+            '--output',
+            'json',
+            '--cli-read-timeout',
+            '300',
+            ...args,
+          ],
           {
             env,
             encoding: 'utf8',
