@@ -82,7 +82,13 @@ export async function startMoto(): Promise<Moto> {
     endpoint,
     cdkEndpoint: `http://localhost:${port}`,
     env,
-    clients: (options = {}) => new AwsClientFactory({ ...options, endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: options.maxAttempts ?? 3 }),
+    clients: (options = {}) =>
+      new AwsClientFactory({
+        ...options,
+        endpoint,
+        credentials: MOTO_CREDENTIALS,
+        maxAttempts: options.maxAttempts ?? 3,
+      }),
     reset: async () => {
       const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
@@ -91,7 +97,10 @@ export async function startMoto(): Promise<Moto> {
       if (child.exitCode !== null || child.pid === undefined) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 5000);
+      const timer = setTimeout(
+        () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
+        5000,
+      );
       await exited;
       clearTimeout(timer);
     },

@@ -1,0 +1,21 @@
+/**
+ * A concurrency bound: at most `n` of the wrapped functions run at once; the rest wait in order.
+ * Wrap leaf units of work only (a wrapped function must not wait for another wrapped one, or it can deadlock).
+ */
+export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const release = (): void => {
+    active -= 1;
+    queue.shift()?.();
+  };
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    active += 1;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+}

@@ -1,0 +1,397 @@
+import type {
+  FilterRule,
+  LambdaFunctionConfiguration,
+  NotificationConfiguration,
+  QueueConfiguration,
+  TopicConfiguration,
+} from '@aws-sdk/client-s3';
+
+/**
+ * The pure part of the trigger move: which entries of a bucket's notification configuration are stale,
+ * which are kept, what the desired entry looks like and whether the result is valid. No AWS I/O here.
+ *
+ * Foreign entries (everything not ours) are passed through as the exact objects read, in their order,
+ * because real S3 replaces the whole configuration on every put.
+ */
+
+/** A bucket notification configuration as read (no `$metadata`). */
+export type BucketNotifications = Omit<NotificationConfiguration, never>;
+
+/** The Taegis function naming convention: `<stack name>-scwx-tdr-lambda-<integration>`. */
+export const TAEGIS_FUNCTION_MARKER = '-scwx-tdr-lambda-';
+
+/** Default events of a new trigger when there is no stale entry to inherit from. */
+export const DEFAULT_EVENTS: readonly string[] = ['s3:ObjectCreated:*'];
+
+/** One stack's function that should be triggered by the bucket. */
+export interface TriggerTarget {
+  /** The stack's name; used to attribute stale entries and in messages. */
+  readonly stackName: string;
+  /** The function's unqualified ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`). */
+  readonly functionArn: string;
+}
+
+export interface ParsedLambdaArn {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly name: string;
+  readonly qualifier?: string;
+  /** The ARN without qualifier. */
+  readonly unqualifiedArn: string;
+}
+
+/** Parses a Lambda function ARN, qualified (`:$LATEST`, `:3`, `:alias`) or not; undefined when it is not one. */
+export function parseLambdaArn(arn: string): ParsedLambdaArn | undefined {
+  const m = /^arn:([a-z-]+):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9$_-]+))?$/.exec(arn);
+  if (!m) return undefined;
+  const [, partition = '', region = '', account = '', name = '', qualifier] = m;
+  return {
+    partition,
+    region,
+    account,
+    name,
+    ...(qualifier !== undefined ? { qualifier } : {}),
+    unqualifiedArn: `arn:${partition}:lambda:${region}:${account}:function:${name}`,
+  };
+}
+
+export function isTaegisFunctionName(name: string): boolean {
+  return name.includes(TAEGIS_FUNCTION_MARKER);
+}
+
+/**
+ * Unqualified ARNs of Taegis functions the configuration targets that are not one of `targets`:
+ * the caller must find out which of them still exist (a gone one makes its entry stale).
+ */
+export function taegisFunctionsToCheck(current: BucketNotifications, targets: readonly TriggerTarget[]): string[] {
+  const known = new Set(targets.map((t) => t.functionArn));
+  const out = new Set<string>();
+  for (const e of current.LambdaFunctionConfigurations ?? []) {
+    const p = parseLambdaArn(e.LambdaFunctionArn ?? '');
+    if (p && isTaegisFunctionName(p.name) && !known.has(p.unqualifiedArn)) out.add(p.unqualifiedArn);
+  }
+  return [...out];
+}
+
+/** A prefix/suffix key filter, read with case-insensitive rule names (AWS returns `Prefix`, moto wants `prefix`). */
+export interface KeyFilter {
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+export function keyFilterOf(entry: { Filter?: { Key?: { FilterRules?: FilterRule[] } } }): KeyFilter {
+  let prefix = '';
+  let suffix = '';
+  for (const rule of entry.Filter?.Key?.FilterRules ?? []) {
+    const name = String(rule.Name ?? '').toLowerCase();
+    if (name === 'prefix') prefix = rule.Value ?? '';
+    else if (name === 'suffix') suffix = rule.Value ?? '';
+  }
+  return { prefix, suffix };
+}
+
+/** True when two S3 event types can match the same event (`s3:ObjectCreated:*` covers `s3:ObjectCreated:Put`). */
+export function eventsOverlap(a: string, b: string): boolean {
+  if (a === b) return true;
+  const covers = (wild: string, other: string): boolean => wild.endsWith('*') && other.startsWith(wild.slice(0, -1));
+  return covers(a, b) || covers(b, a);
+}
+
+/**
+ * S3's own rule: two entries are "ambiguously defined" when they share an event type and their prefixes overlap
+ * (one starts with the other) and their suffixes overlap (one ends with the other). An empty prefix or suffix
+ * overlaps everything.
+ */
+export function entriesOverlap(
+  a: { Events?: string[]; Filter?: { Key?: { FilterRules?: FilterRule[] } } },
+  b: { Events?: string[]; Filter?: { Key?: { FilterRules?: FilterRule[] } } },
+): boolean {
+  const sharedEvent = (a.Events ?? []).some((ea) => (b.Events ?? []).some((eb) => eventsOverlap(ea, eb)));
+  if (!sharedEvent) return false;
+  const fa = keyFilterOf(a);
+  const fb = keyFilterOf(b);
+  const prefixes = fa.prefix.startsWith(fb.prefix) || fb.prefix.startsWith(fa.prefix);
+  const suffixes = fa.suffix.endsWith(fb.suffix) || fb.suffix.endsWith(fa.suffix);
+  return prefixes && suffixes;
+}
+
+export type EntryKind = 'lambda' | 'queue' | 'topic';
+export type AnyEntry = LambdaFunctionConfiguration | QueueConfiguration | TopicConfiguration;
+
+/** A short, stable description of an entry for reports: `lambda <id> -> <arn> [events] prefix=.. suffix=..`. */
+export function describeEntry(kind: EntryKind, entry: AnyEntry): string {
+  const target =
+    kind === 'lambda'
+      ? (entry as LambdaFunctionConfiguration).LambdaFunctionArn
+      : kind === 'queue'
+        ? (entry as QueueConfiguration).QueueArn
+        : (entry as TopicConfiguration).TopicArn;
+  const f = keyFilterOf(entry);
+  const filter = [f.prefix ? `prefix=${f.prefix}` : '', f.suffix ? `suffix=${f.suffix}` : ''].filter(Boolean).join(' ');
+  return `${kind} ${entry.Id ?? '(no id)'} -> ${target ?? '?'} [${(entry.Events ?? []).join(',')}]${filter ? ` ${filter}` : ''}`;
+}
+
+export type StaleReason = 'qualified-or-duplicate' | 'function-gone';
+
+export interface RemovedEntry {
+  readonly entry: LambdaFunctionConfiguration;
+  readonly reason: StaleReason;
+  /** The stack whose trigger replaces it, when it could be attributed. */
+  readonly stackName?: string;
+}
+
+export interface StackTriggerPlan {
+  readonly stackName: string;
+  readonly functionArn: string;
+  /** `in-place`: an unqualified entry for the function already existed and is kept as read. */
+  readonly status: 'in-place' | 'added';
+  /** The desired entry (as read when in place, else the new one). */
+  readonly desired: LambdaFunctionConfiguration;
+  /** The stale entry whose events and filter the new entry inherited. */
+  readonly inheritedFrom?: LambdaFunctionConfiguration;
+}
+
+export interface Overlap {
+  readonly stackName: string;
+  readonly desired: string;
+  readonly conflictsWith: string;
+}
+
+export interface MergePlan {
+  /** The configuration to put: foreign entries as the same objects, in order; stale removed; desired in place. */
+  readonly merged: BucketNotifications;
+  /** True when `merged` differs from the configuration read, i.e. a put is needed. */
+  readonly changed: boolean;
+  readonly removed: readonly RemovedEntry[];
+  readonly stacks: readonly StackTriggerPlan[];
+  /** Kept entries that are not ours, for the report. */
+  readonly kept: readonly { readonly kind: EntryKind; readonly entry: AnyEntry }[];
+  /** Desired entries that would overlap a kept entry: real S3 rejects the put; nothing may be written. */
+  readonly overlaps: readonly Overlap[];
+  readonly warnings: readonly string[];
+}
+
+export interface MergeInput {
+  readonly current: BucketNotifications;
+  readonly targets: readonly TriggerTarget[];
+  /** Unqualified ARNs of Taegis functions found not to exist (from `taegisFunctionsToCheck`). */
+  readonly goneFunctions: ReadonlySet<string>;
+  /**
+   * Stacks on this bucket whose trigger is not moved this run (an earlier check failed): entries that name them are
+   * left exactly as they are.
+   * @default - none
+   */
+  readonly heldStacks?: readonly string[];
+}
+
+/** The Id of a new trigger entry: deterministic, so reports and reruns are stable (S3 allows up to 255 chars). */
+export function desiredEntryId(functionName: string): string {
+  return `taegis-migrate-${functionName}`.slice(0, 255);
+}
+
+/**
+ * Plans the new configuration of one bucket for all the stacks that log to it.
+ *
+ * Stale: Lambda entries that target one of the targets' functions but are not its desired entry (qualified ARN,
+ * or a second entry), and entries that target a Taegis function known to be gone. Stale entries are attributed
+ * to a stack (same function, else a gone function named `<stack>-scwx-tdr-lambda-*`, else in order to stacks
+ * that still lack one) so the new entry inherits the events and key filter of the entry it replaces.
+ */
+export function planBucketNotifications(input: MergeInput): MergePlan {
+  const { current, targets, goneFunctions } = input;
+  const held = input.heldStacks ?? [];
+  const lambdas = current.LambdaFunctionConfigurations ?? [];
+  const warnings: string[] = [];
+
+  const byArn = new Map(targets.map((t) => [t.functionArn, t]));
+  const inPlace = new Map<string, LambdaFunctionConfiguration>(); // stack -> existing unqualified entry
+  const attributed = new Map<string, LambdaFunctionConfiguration[]>(); // stack -> stale entries it replaces
+  const unattributed: LambdaFunctionConfiguration[] = [];
+  const removedSet = new Set<LambdaFunctionConfiguration>();
+  const removedReason = new Map<LambdaFunctionConfiguration, StaleReason>();
+
+  for (const e of lambdas) {
+    const p = parseLambdaArn(e.LambdaFunctionArn ?? '');
+    if (!p) continue;
+    const target = byArn.get(p.unqualifiedArn);
+    if (target) {
+      if (p.qualifier === undefined && !inPlace.has(target.stackName)) {
+        inPlace.set(target.stackName, e);
+      } else {
+        removedSet.add(e);
+        removedReason.set(e, 'qualified-or-duplicate');
+        push(attributed, target.stackName, e);
+      }
+      continue;
+    }
+    const isHeld = held.some((h) => p.name.startsWith(`${h}${TAEGIS_FUNCTION_MARKER}`));
+    if (isTaegisFunctionName(p.name) && goneFunctions.has(p.unqualifiedArn) && !isHeld) {
+      removedSet.add(e);
+      removedReason.set(e, 'function-gone');
+      const owner = targets.find((t) => p.name.startsWith(`${t.stackName}${TAEGIS_FUNCTION_MARKER}`));
+      if (owner) push(attributed, owner.stackName, e);
+      else unattributed.push(e);
+    }
+  }
+  // A gone entry whose name names no configured stack is still stale; it feeds a stack that has nothing to inherit.
+  for (const t of targets) {
+    if (unattributed.length === 0) break;
+    if (!inPlace.has(t.stackName) && !attributed.has(t.stackName)) push(attributed, t.stackName, unattributed.shift()!);
+  }
+
+  const stacks: StackTriggerPlan[] = [];
+  // S3 wants unique Ids across all entries; a kept entry could already use ours.
+  const usedIds = new Set(
+    [...(current.TopicConfigurations ?? []), ...(current.QueueConfigurations ?? []), ...lambdas]
+      .filter((e) => !removedSet.has(e as LambdaFunctionConfiguration))
+      .map((e) => e.Id)
+      .filter((id): id is string => id !== undefined),
+  );
+  const freshId = (base: string): string => {
+    let id = base;
+    for (let n = 2; usedIds.has(id); n++) id = `${base.slice(0, 250)}-${n}`;
+    usedIds.add(id);
+    return id;
+  };
+  const replacement = new Map<LambdaFunctionConfiguration, LambdaFunctionConfiguration>(); // first stale -> new
+  const appended: LambdaFunctionConfiguration[] = [];
+  for (const t of targets) {
+    const existing = inPlace.get(t.stackName);
+    const stale = attributed.get(t.stackName) ?? [];
+    if (existing) {
+      stacks.push({ stackName: t.stackName, functionArn: t.functionArn, status: 'in-place', desired: existing });
+      continue;
+    }
+    const source = stale[0];
+    if (stale.length > 1) {
+      const distinct = new Set(stale.map((s) => JSON.stringify([s.Events, keyFilterOf(s)])));
+      if (distinct.size > 1) {
+        warnings.push(
+          `${t.stackName}: ${stale.length} stale entries with different events/filters; the new trigger inherits those of ${source?.Id ?? '(no id)'} only`,
+        );
+      }
+    }
+    const desired: LambdaFunctionConfiguration = {
+      Id: freshId(desiredEntryId(parseLambdaArn(t.functionArn)?.name ?? t.stackName)),
+      LambdaFunctionArn: t.functionArn,
+      Events: source?.Events ? [...source.Events] : ([...DEFAULT_EVENTS] as LambdaFunctionConfiguration['Events']),
+      ...(source?.Filter ? { Filter: structuredClone(source.Filter) } : {}),
+    };
+    stacks.push({
+      stackName: t.stackName,
+      functionArn: t.functionArn,
+      status: 'added',
+      desired,
+      ...(source ? { inheritedFrom: source } : {}),
+    });
+    if (source && !replacement.has(source)) replacement.set(source, desired);
+    else appended.push(desired);
+  }
+  for (const e of unattributed)
+    warnings.push(`removing ${describeEntry('lambda', e)}: its Taegis function no longer exists`);
+
+  const newLambdas: LambdaFunctionConfiguration[] = [];
+  for (const e of lambdas) {
+    const rep = replacement.get(e);
+    if (rep) newLambdas.push(rep);
+    if (!removedSet.has(e)) newLambdas.push(e);
+  }
+  newLambdas.push(...appended);
+
+  const merged: BucketNotifications = { ...current };
+  if (newLambdas.length > 0 || current.LambdaFunctionConfigurations !== undefined) {
+    merged.LambdaFunctionConfigurations = newLambdas;
+  }
+
+  const ours = new Set(stacks.map((s) => s.desired));
+  const kept: { kind: EntryKind; entry: AnyEntry }[] = [
+    ...(current.TopicConfigurations ?? []).map((entry) => ({ kind: 'topic' as const, entry })),
+    ...(current.QueueConfigurations ?? []).map((entry) => ({ kind: 'queue' as const, entry })),
+    ...lambdas.filter((e) => !removedSet.has(e) && !ours.has(e)).map((entry) => ({ kind: 'lambda' as const, entry })),
+  ];
+
+  const overlaps: Overlap[] = [];
+  for (const s of stacks) {
+    const others: { kind: EntryKind; entry: AnyEntry }[] = [
+      ...kept,
+      ...stacks.filter((o) => o !== s).map((o) => ({ kind: 'lambda' as const, entry: o.desired })),
+    ];
+    for (const o of others) {
+      if (entriesOverlap(s.desired, o.entry)) {
+        overlaps.push({
+          stackName: s.stackName,
+          desired: describeEntry('lambda', s.desired),
+          conflictsWith: describeEntry(o.kind, o.entry),
+        });
+      }
+    }
+  }
+
+  const removed: RemovedEntry[] = lambdas
+    .filter((e) => removedSet.has(e))
+    .map((entry) => {
+      const owner = [...attributed.entries()].find(([, list]) => list.includes(entry))?.[0];
+      return { entry, reason: removedReason.get(entry)!, ...(owner ? { stackName: owner } : {}) };
+    });
+  const changed = removed.length > 0 || stacks.some((s) => s.status === 'added');
+  return { merged: changed ? merged : current, changed, removed, stacks, kept, overlaps, warnings };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Drops `$metadata` and undefined fields: the configuration exactly as data, for backups and comparisons. */
+export function notificationsFromResponse(
+  response: NotificationConfiguration & { $metadata?: unknown },
+): BucketNotifications {
+  const out: BucketNotifications = {};
+  if (response.TopicConfigurations !== undefined) out.TopicConfigurations = response.TopicConfigurations;
+  if (response.QueueConfigurations !== undefined) out.QueueConfigurations = response.QueueConfigurations;
+  if (response.LambdaFunctionConfigurations !== undefined)
+    out.LambdaFunctionConfigurations = response.LambdaFunctionConfigurations;
+  if (response.EventBridgeConfiguration !== undefined) out.EventBridgeConfiguration = response.EventBridgeConfiguration;
+  return out;
+}
+
+/**
+ * A canonical form for comparing two configurations as S3 means them: empty lists equal absent ones, filter rule
+ * names compare case-insensitively, event order does not matter; entry order and every other field do.
+ */
+export function canonicalNotifications(cfg: BucketNotifications): string {
+  const entry = (e: AnyEntry & Record<string, unknown>): unknown => {
+    const { Filter, Events, ...rest } = e;
+    const rules = (Filter?.Key?.FilterRules ?? [])
+      .map((r) => [String(r.Name ?? '').toLowerCase(), r.Value ?? ''])
+      .sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    return sortKeys({ ...rest, Events: [...(Events ?? [])].sort(), FilterRules: rules });
+  };
+  const list = (l: AnyEntry[] | undefined): unknown[] =>
+    (l ?? []).map((e) => entry(e as AnyEntry & Record<string, unknown>));
+  return JSON.stringify({
+    Topic: list(cfg.TopicConfigurations),
+    Queue: list(cfg.QueueConfigurations),
+    Lambda: list(cfg.LambdaFunctionConfigurations),
+    EventBridge: cfg.EventBridgeConfiguration !== undefined,
+  });
+}
+
+export function sameNotifications(a: BucketNotifications, b: BucketNotifications): boolean {
+  return canonicalNotifications(a) === canonicalNotifications(b);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,160 @@
+import { formatTable as renderTable } from '../cli/table.js';
+import type { BucketNotifications } from './notifications.js';
+
+/** The checks run for every stack, in order; a failed check makes the later ones `skip`. */
+export type CheckName = 'stack' | 'runtime' | 'health' | 'trigger' | 'logs';
+export const CHECK_NAMES: readonly CheckName[] = ['stack', 'runtime', 'health', 'trigger', 'logs'];
+
+/** `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused. */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  readonly name: CheckName;
+  readonly status: CheckStatus;
+  readonly detail: string;
+  readonly warnings: readonly string[];
+  readonly startedAt: string;
+  readonly durationMs: number;
+}
+
+export interface StackResult {
+  readonly region: string;
+  readonly stackName: string;
+  readonly functionName?: string;
+  readonly functionArn?: string;
+  readonly bucket?: string;
+  readonly checks: readonly CheckResult[];
+}
+
+export type BucketOutcome = 'unchanged' | 'changed' | 'would-change' | 'refused' | 'aborted' | 'failed' | 'skipped';
+
+/** What happened to one log bucket's notification configuration, with before and after. */
+export interface BucketChange {
+  readonly region: string;
+  readonly bucket: string;
+  readonly stacks: readonly string[];
+  readonly outcome: BucketOutcome;
+  readonly detail: string;
+  readonly kept: readonly string[];
+  readonly removed: readonly string[];
+  readonly added: readonly string[];
+  readonly permissionsAdded: readonly string[];
+  readonly warnings: readonly string[];
+  readonly backupFile?: string;
+  readonly before?: BucketNotifications;
+  readonly after?: BucketNotifications;
+}
+
+export interface RegionReport {
+  readonly region: string;
+  readonly stacks: readonly StackResult[];
+  readonly buckets: readonly BucketChange[];
+}
+
+export interface VerifyReport {
+  readonly tool: 'taegis-migrate verify';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly dryRun: boolean;
+  readonly expectRuntime: string;
+  readonly regions: readonly RegionReport[];
+  readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
+  readonly exitCode: 0 | 1;
+}
+
+export function summarize(regions: readonly RegionReport[]): VerifyReport['summary'] {
+  const s = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const r of regions) for (const st of r.stacks) for (const c of st.checks) s[c.status] += 1;
+  return s;
+}
+
+/** Exit 1 when any check failed or was skipped because of a failure. */
+export function exitCodeOf(regions: readonly RegionReport[]): 0 | 1 {
+  const s = summarize(regions);
+  return s.fail > 0 ? 1 : 0;
+}
+
+/** The readable table, one block per region, then per bucket what was (or would be) kept, removed and added. */
+export function formatTable(report: VerifyReport): string {
+  const out: string[] = [];
+  for (const r of report.regions) {
+    out.push(`== ${r.region} ==`);
+    const rows: string[][] = [];
+    for (const s of r.stacks) {
+      for (const c of s.checks) {
+        rows.push([s.stackName, c.name, c.status.toUpperCase(), c.detail]);
+        for (const w of c.warnings) rows.push(['', '', '', `warning: ${w}`]);
+      }
+    }
+    out.push(renderTable(['STACK', 'CHECK', 'RESULT', 'DETAIL'], rows));
+    for (const b of r.buckets) {
+      out.push('');
+      out.push(`bucket ${b.bucket} (${b.stacks.join(', ')}): ${b.outcome} - ${b.detail}`);
+      for (const k of b.kept) out.push(`  keep    ${k}`);
+      for (const k of b.removed) out.push(`  remove  ${k}`);
+      for (const k of b.added) out.push(`  add     ${k}`);
+      for (const p of b.permissionsAdded) out.push(`  permit  ${p}`);
+      for (const w of b.warnings) out.push(`  warning ${w}`);
+      if (b.backupFile) out.push(`  backup  ${b.backupFile}`);
+    }
+    out.push('');
+  }
+  const s = report.summary;
+  out.push(
+    `${report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped` +
+      `${report.dryRun ? ' (dry run: nothing was written)' : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
+  return out.join('\n');
+}
+
+/** JUnit XML: a suite per region, a case per stack and check; failures carry the reason, skips are `<skipped/>`. */
+export function formatJUnit(report: VerifyReport): string {
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const s = report.summary;
+  lines.push(
+    `<testsuites name="taegis-migrate verify" tests="${s.pass + s.warn + s.fail + s.skip}" failures="${s.fail}" skipped="${s.skip}" time="${secs(report.durationMs)}">`,
+  );
+  for (const r of report.regions) {
+    const checks = r.stacks.flatMap((st) => st.checks);
+    const failures = checks.filter((c) => c.status === 'fail').length;
+    const skipped = checks.filter((c) => c.status === 'skip').length;
+    const time = checks.reduce((a, c) => a + c.durationMs, 0);
+    lines.push(
+      `  <testsuite name="${xml(r.region)}" tests="${checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}" timestamp="${xml(report.startedAt)}">`,
+    );
+    for (const st of r.stacks) {
+      for (const c of st.checks) {
+        const open = `    <testcase classname="${xml(`${r.region}.${st.stackName}`)}" name="${xml(c.name)}" time="${secs(c.durationMs)}"`;
+        const body: string[] = [];
+        if (c.status === 'fail')
+          body.push(`      <failure message="${xml(c.detail)}" type="${c.name}">${xml(c.detail)}</failure>`);
+        if (c.status === 'skip') body.push(`      <skipped message="${xml(c.detail)}"/>`);
+        const out = [c.detail, ...c.warnings.map((w) => `warning: ${w}`)].join('\n');
+        body.push(`      <system-out>${xml(out)}</system-out>`);
+        lines.push(`${open}>`, ...body, '    </testcase>');
+      }
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>');
+  return `${lines.join('\n')}\n`;
+}
+
+function secs(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+export function xml(s: string): string {
+  return (
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // XML 1.0 forbids most control characters even escaped.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/g, '')
+  );
+}

@@ -1,0 +1,56 @@
+import {
+  GetBucketNotificationConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
+} from '@aws-sdk/client-s3';
+import type { AwsClientFactory } from '../aws/clients.js';
+import { ExitCode, TaegisError } from '../errors.js';
+import { readBackup, writeBackup } from './backup.js';
+import { requireCredentials } from './credentials.js';
+import { notificationsFromResponse, sameNotifications } from './notifications.js';
+
+export interface RestoreOptions {
+  readonly file: string;
+  /** Where the configuration being replaced is saved first, so a restore can itself be undone. */
+  readonly backupDir: string;
+  readonly now: () => Date;
+  readonly stdout: (text: string) => void;
+  /** Resolve credentials before any request (off when tests pass their own clients). */
+  readonly checkCredentials: boolean;
+}
+
+/** `verify restore --backup FILE`: puts a saved notification configuration back, after saving the current one. */
+export async function restoreBackup(clients: AwsClientFactory, opts: RestoreOptions): Promise<ExitCode> {
+  const backup = readBackup(opts.file);
+  if (opts.checkCredentials) {
+    await requireCredentials(clients, backup.region);
+  }
+  const s3 = clients.s3(backup.region);
+  const target = { Bucket: backup.bucket, ExpectedBucketOwner: backup.account };
+  const current = notificationsFromResponse(await s3.send(new GetBucketNotificationConfigurationCommand(target)));
+  if (sameNotifications(current, backup.configuration)) {
+    opts.stdout(
+      `bucket ${backup.bucket} (${backup.region}) already has the configuration of ${opts.file}; nothing written`,
+    );
+    return ExitCode.Ok;
+  }
+  const saved = writeBackup(opts.backupDir, {
+    region: backup.region,
+    bucket: backup.bucket,
+    account: backup.account,
+    savedAt: opts.now().toISOString(),
+    configuration: current,
+  });
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({ ...target, NotificationConfiguration: backup.configuration }),
+  );
+  const after = notificationsFromResponse(await s3.send(new GetBucketNotificationConfigurationCommand(target)));
+  if (!sameNotifications(after, backup.configuration)) {
+    throw new TaegisError('CHECK_FAILED', `restored ${backup.bucket}, but reading it back differs from ${opts.file}`, {
+      fix: `compare with the saved previous configuration ${saved}`,
+    });
+  }
+  opts.stdout(
+    `restored bucket ${backup.bucket} (${backup.region}) from ${opts.file}; the configuration it replaced is saved in ${saved}`,
+  );
+  return ExitCode.Ok;
+}

@@ -1,0 +1,310 @@
+/**
+ * The benchmark behind `npm run bench:verify` (kept under test/ because it drives moto through the test support):
+ * times a full verify of 100 Lambda stacks over 5 regions (20 buckets) in moto, counts AWS
+ * requests per stack, and compares with the same steps done one after another with one `aws` CLI call each.
+ *
+ * Flags: --baseline-stacks N (default 10: the sequential baseline is measured on N stacks and scaled linearly to the
+ * full count, because it takes about a second per call; pass 100 for the whole run), --concurrency N (default 16).
+ * A benchmark, not a test: it prints numbers and exits 1 only when a target is missed or verify itself fails.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { AwsClientFactory } from '../../lib/aws/clients.js';
+import { parseFlags } from '../../lib/cli/run.js';
+import { parseConfig } from '../../lib/config/load.js';
+import { ExitCode } from '../../lib/errors.js';
+import { limiter } from '../../lib/verify/limit.js';
+import {
+  notificationsFromResponse,
+  parseLambdaArn,
+  planBucketNotifications,
+  sameNotifications,
+  taegisFunctionsToCheck,
+} from '../../lib/verify/notifications.js';
+import { desiredPermission, policyAllowsS3 } from '../../lib/verify/permission.js';
+import { LOG_FILTER_PATTERN, runVerify } from '../../lib/verify/verify.js';
+import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
+import { createBucket, createLambdaStack, functionArn, putLogLines, putNotifications } from '../support/verify-seed.js';
+
+const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1'];
+const BUCKETS_PER_REGION = 4;
+const STACKS_PER_BUCKET = 5;
+const TARGET_REQUESTS_PER_STACK = 8;
+const TARGET_SPEEDUP = 10;
+
+interface BenchStack {
+  readonly region: string;
+  readonly stackName: string;
+  readonly bucket: string;
+}
+
+/**
+ * Seeds `stacks`: each bucket gets, per stack, an old entry with the stack's own prefix: the first three target a
+ * Taegis function that is gone (the vendor renamed it), the others the new function's `$LATEST` qualifier; plus a
+ * foreign queue entry that must survive. Every function has logged the success line.
+ */
+async function seed(clients: AwsClientFactory, stacks: readonly BenchStack[]): Promise<void> {
+  const limit = limiter(8);
+  const buckets = new Map<string, BenchStack[]>();
+  for (const s of stacks)
+    buckets.set(`${s.region}/${s.bucket}`, [...(buckets.get(`${s.region}/${s.bucket}`) ?? []), s]);
+  await Promise.all(
+    [...buckets.values()].map(async (group) => {
+      const { region, bucket } = group[0]!;
+      await limit(() => createBucket(clients, region, bucket));
+      const fns = await Promise.all(
+        group.map((s) => limit(() => createLambdaStack(clients, region, s.stackName, bucket))),
+      );
+      await Promise.all(fns.map((fn) => limit(() => putLogLines(clients, region, fn, ['Uploading data to s3 done']))));
+      await limit(() =>
+        putNotifications(clients, region, bucket, {
+          QueueConfigurations: [
+            {
+              Id: 'siem',
+              QueueArn: `arn:aws:sqs:${region}:${MOTO_ACCOUNT}:siem`,
+              Events: ['s3:ObjectCreated:*'],
+              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'siem/' }] } },
+            },
+          ],
+          LambdaFunctionConfigurations: group.map((s, i) => ({
+            Id: `old-${s.stackName}`,
+            LambdaFunctionArn:
+              i < 3
+                ? functionArn(region, `${s.stackName}-scwx-tdr-lambda-v1`)
+                : `${functionArn(region, fns[i]!)}:$LATEST`,
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: `${s.stackName}/` }] } },
+          })),
+        }),
+      );
+    }),
+  );
+}
+
+function benchStacks(regions: readonly string[], bucketsPerRegion: number, tag: string): BenchStack[] {
+  const out: BenchStack[] = [];
+  for (const region of regions) {
+    for (let b = 0; b < bucketsPerRegion; b++) {
+      for (let s = 0; s < STACKS_PER_BUCKET; s++) {
+        out.push({
+          region,
+          bucket: `${tag}-logs-${region}-${b}`,
+          stackName: `${tag}-${region.replace(/-/g, '')}-b${b}-s${s}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function configFor(stacks: readonly BenchStack[]) {
+  const regions = [...new Set(stacks.map((s) => s.region))].map((region) => ({
+    region,
+    account: MOTO_ACCOUNT,
+    lambdaStacks: stacks
+      .filter((s) => s.region === region)
+      .map((s) => ({ stackName: s.stackName, integrationType: 'awscloudtrail', notificationBucket: s.bucket })),
+  }));
+  return parseConfig({ taegisRegion: 'ctpx', regions }, path.join(tmpdir(), 'bench.config.json'));
+}
+
+/** The same steps as verify, one `aws` CLI call each, one after another. Returns the number of calls. */
+function sequentialBaseline(moto: Moto, stacks: readonly BenchStack[]): number {
+  let calls = 0;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+  };
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  // One CLI call per step, as a hand-written script would do. The long read timeout is for moto, which stalled past the
+  // CLI's 60 s default once deep into a full 100-stack baseline (not seen in shorter runs). A call that fails without an AWS error (the CLI
+  // crashed or was killed) is repeated once and counted; an AWS error (e.g. no policy yet) is an answer.
+  const aws = (region: string, ...args: string[]): unknown => {
+    let last = '';
+    for (let attempt = 0; attempt < 2; attempt++) {
+      calls += 1;
+      try {
+        const out = execFileSync(
+          'aws',
+          [
+            '--endpoint-url',
+            moto.endpoint,
+            '--region',
+            region,
+            '--output',
+            'json',
+            '--cli-read-timeout',
+            '300',
+            ...args,
+          ],
+          {
+            env,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            maxBuffer: 64 * 1024 * 1024,
+          },
+        );
+        return out.trim() ? JSON.parse(out) : {};
+      } catch (err) {
+        const e = err as { stderr?: string; status?: number | null; signal?: string | null; message?: string };
+        last = `exit ${e.status ?? '?'}${e.signal ? ` signal ${e.signal}` : ''}: ${(e.stderr ?? '').trim() || e.message || String(err)}`;
+        if (/An error occurred \(/.test(e.stderr ?? '')) return { error: last };
+      }
+    }
+    return { error: last };
+  };
+  const byBucket = new Map<string, BenchStack[]>();
+  for (const s of stacks)
+    byBucket.set(`${s.region}/${s.bucket}`, [...(byBucket.get(`${s.region}/${s.bucket}`) ?? []), s]);
+  for (const group of byBucket.values()) {
+    const { region, bucket } = group[0]!;
+    const targets: { stackName: string; functionArn: string }[] = [];
+    for (const s of group) {
+      aws(region, 'cloudformation', 'describe-stacks', '--stack-name', s.stackName);
+      const res = aws(region, 'cloudformation', 'describe-stack-resources', '--stack-name', s.stackName) as {
+        StackResources?: { ResourceType: string; PhysicalResourceId: string }[];
+        error?: string;
+      };
+      if (!res.StackResources)
+        throw new Error(`baseline: aws cloudformation describe-stack-resources failed: ${res.error}`);
+      const fn = res.StackResources.find((r) => r.ResourceType === 'AWS::Lambda::Function')!.PhysicalResourceId;
+      const fc = aws(region, 'lambda', 'get-function-configuration', '--function-name', fn) as { FunctionArn: string };
+      targets.push({ stackName: s.stackName, functionArn: fc.FunctionArn });
+    }
+    const before = notificationsFromResponse(
+      aws(region, 's3api', 'get-bucket-notification-configuration', '--bucket', bucket) as object,
+    );
+    const gone = new Set<string>();
+    for (const arn of taegisFunctionsToCheck(before, targets)) {
+      const r = aws(region, 'lambda', 'get-function-configuration', '--function-name', arn) as { error?: string };
+      if (r.error?.includes('ResourceNotFoundException')) gone.add(arn);
+    }
+    const plan = planBucketNotifications({ current: before, targets, goneFunctions: gone });
+    for (const t of targets) {
+      const name = parseLambdaArn(t.functionArn)!.name;
+      const p = aws(region, 'lambda', 'get-policy', '--function-name', name) as { Policy?: string };
+      if (!policyAllowsS3(p.Policy, `arn:aws:s3:::${bucket}`, MOTO_ACCOUNT)) {
+        const d = desiredPermission(name, `arn:aws:s3:::${bucket}`, MOTO_ACCOUNT, bucket);
+        aws(
+          region,
+          'lambda',
+          'add-permission',
+          '--function-name',
+          name,
+          '--statement-id',
+          d.statementId,
+          '--action',
+          d.action,
+          '--principal',
+          d.principal,
+          '--source-arn',
+          d.sourceArn,
+          '--source-account',
+          d.sourceAccount,
+        );
+      }
+    }
+    const reread = notificationsFromResponse(
+      aws(region, 's3api', 'get-bucket-notification-configuration', '--bucket', bucket) as object,
+    );
+    if (!sameNotifications(before, reread)) throw new Error(`baseline: ${bucket} changed`);
+    aws(
+      region,
+      's3api',
+      'put-bucket-notification-configuration',
+      '--bucket',
+      bucket,
+      '--notification-configuration',
+      JSON.stringify(plan.merged),
+    );
+    aws(region, 's3api', 'get-bucket-notification-configuration', '--bucket', bucket);
+    for (const t of targets) {
+      const name = parseLambdaArn(t.functionArn)!.name;
+      aws(
+        region,
+        'logs',
+        'filter-log-events',
+        '--log-group-name',
+        `/aws/lambda/${name}`,
+        '--start-time',
+        '0',
+        '--filter-pattern',
+        LOG_FILTER_PATTERN,
+      );
+    }
+  }
+  return calls;
+}
+
+/** The benchmark; `scripts/bench-verify.ts` runs it through the CLI's single catch. */
+export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
+  const { values } = parseFlags(argv, { 'baseline-stacks': { type: 'string' }, concurrency: { type: 'string' } });
+  const baselineCount = Math.min(100, Math.max(5, Number(values['baseline-stacks'] ?? 10)));
+  const concurrency = Number(values.concurrency ?? 16);
+  const moto = await startMoto();
+  const backupDir = mkdtempSync(path.join(tmpdir(), 'bench-verify-'));
+  try {
+    const stacks = benchStacks(REGIONS, BUCKETS_PER_REGION, 'bench');
+    let t = performance.now();
+    await seed(moto.clients(), stacks);
+    console.log(
+      `seeded ${stacks.length} stacks in ${REGIONS.length} regions, ${REGIONS.length * BUCKETS_PER_REGION} buckets (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+    );
+
+    let requests = 0;
+    const byOp = new Map<string, number>();
+    const clients = moto.clients({
+      maxAttempts: 8,
+      onRequest: (i) => {
+        requests += 1;
+        byOp.set(i.operation, (byOp.get(i.operation) ?? 0) + 1);
+      },
+    });
+    t = performance.now();
+    const report = await runVerify(clients, {
+      config: configFor(stacks),
+      dryRun: false,
+      expectRuntime: 'provided.al2',
+      logTimeoutSeconds: 0,
+      backupDir,
+      concurrency,
+    });
+    const wall = (performance.now() - t) / 1000;
+    const perStack = requests / stacks.length;
+    console.log(
+      `verify: ${stacks.length} stacks in ${wall.toFixed(2)} s (concurrency ${concurrency}), exit ${report.exitCode}, summary ${JSON.stringify(report.summary)}`,
+    );
+    console.log(`AWS requests: ${requests} (${perStack.toFixed(2)} per stack; target <= ${TARGET_REQUESTS_PER_STACK})`);
+    for (const [op, n] of [...byOp.entries()].sort((a, b) => b[1] - a[1]))
+      console.log(`  ${op.replace(/Command$/, '').padEnd(40)} ${n}`);
+
+    // Baseline on fresh stacks (the first run already migrated the others).
+    const sample = benchStacks(REGIONS, BUCKETS_PER_REGION, 'base').slice(
+      0,
+      Math.ceil(baselineCount / STACKS_PER_BUCKET) * STACKS_PER_BUCKET,
+    );
+    await seed(moto.clients(), sample);
+    t = performance.now();
+    const calls = sequentialBaseline(moto, sample);
+    const baseWall = (performance.now() - t) / 1000;
+    const scaled = (baseWall / sample.length) * stacks.length;
+    const speedup = scaled / wall;
+    console.log(
+      `baseline: ${calls} sequential aws CLI calls for ${sample.length} stacks in ${baseWall.toFixed(1)} s` +
+        `${sample.length < stacks.length ? ` -> ${scaled.toFixed(0)} s for ${stacks.length} stacks (scaled linearly; --baseline-stacks 100 measures it all)` : ''}`,
+    );
+    console.log(`speedup: ${speedup.toFixed(1)}x (target >= ${TARGET_SPEEDUP}x)`);
+    const ok = report.exitCode === 0 && perStack <= TARGET_REQUESTS_PER_STACK && speedup >= TARGET_SPEEDUP;
+    console.log(ok ? 'bench: targets met' : 'bench: TARGET MISSED');
+    clients.destroy();
+    return ok ? ExitCode.Ok : ExitCode.CheckFailed;
+  } finally {
+    await moto.stop();
+    rmSync(backupDir, { recursive: true, force: true });
+  }
+}

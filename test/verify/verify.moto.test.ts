@@ -1,0 +1,329 @@
+import { GetPolicyCommand } from '@aws-sdk/client-lambda';
+import type { NotificationConfiguration } from '@aws-sdk/client-s3';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AwsClientFactory } from '../../lib/aws/clients.js';
+import { verifyMain } from '../../lib/verify/cli.js';
+import type { VerifyReport } from '../../lib/verify/report.js';
+import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
+import {
+  createBucket,
+  createLambdaStack,
+  functionArn,
+  functionName,
+  getNotifications,
+  putLogLines,
+  putNotifications,
+  seedMixed,
+} from '../support/verify-seed.js';
+
+const E = 'us-east-1';
+const W = 'us-west-2';
+const WRITES = new Set([
+  'PutBucketNotificationConfigurationCommand',
+  'AddPermissionCommand',
+  'RemovePermissionCommand',
+]);
+
+interface Run {
+  code: number;
+  out: string;
+  ops: string[];
+  report: VerifyReport;
+  junit: string;
+}
+
+describe('npm run verify against moto', () => {
+  let moto: Moto;
+  let dir: string;
+  let configPath: string;
+  let seeded: NotificationConfiguration;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto.stop();
+  });
+
+  beforeEach(async () => {
+    await moto.reset();
+    dir = mkdtempSync(path.join(tmpdir(), 'verify-moto-'));
+    ({ configPath, seeded } = await seedMixed(moto.clients(), dir));
+  });
+
+  async function run(args: string[], clients?: AwsClientFactory): Promise<Run> {
+    const ops: string[] = [];
+    const c = clients ?? moto.clients({ onRequest: (i) => ops.push(i.operation) });
+    const out: string[] = [];
+    const json = path.join(dir, `report-${Date.now()}-${Math.random()}.json`);
+    const junit = path.join(dir, `junit-${Date.now()}-${Math.random()}.xml`);
+    const code = await verifyMain(
+      [
+        '--config',
+        configPath,
+        '--backup-dir',
+        path.join(dir, 'backups'),
+        '--json',
+        json,
+        '--junit',
+        junit,
+        '--log-timeout',
+        '0',
+        ...args,
+      ],
+      { clients: c, stdout: (t) => out.push(t), stderr: () => undefined, pollIntervalMs: 200, tty: false },
+    );
+    return {
+      code,
+      out: out.join('\n'),
+      ops,
+      report: JSON.parse(readFileSync(json, 'utf8')) as VerifyReport,
+      junit: readFileSync(junit, 'utf8'),
+    };
+  }
+
+  const backups = (): string[] => {
+    try {
+      return readdirSync(path.join(dir, 'backups'));
+    } catch {
+      return [];
+    }
+  };
+
+  async function s3Statements(fn: string, region = E): Promise<unknown[]> {
+    const p = await moto
+      .clients()
+      .lambda(region)
+      .send(new GetPolicyCommand({ FunctionName: fn }));
+    const doc = JSON.parse(p.Policy ?? '{}') as { Statement: { Principal: { Service?: string } }[] };
+    return doc.Statement.filter((s) => s.Principal.Service === 's3.amazonaws.com');
+  }
+
+  it('GIVEN the mixed bucket WHEN verify runs THEN foreign entries survive byte for byte, stale ones are replaced by inheriting entries, permissions are added once, and a second run writes nothing', async () => {
+    const first = await run([]);
+    expect(first.out).toContain('PASS');
+    expect(first.code).toBe(0);
+
+    const east = await getNotifications(moto.clients(), E, 'logs-east');
+    // Foreign entries exactly as seeded, in order.
+    expect(east.TopicConfigurations).toEqual(seeded.TopicConfigurations);
+    expect(east.QueueConfigurations).toEqual(seeded.QueueConfigurations);
+    expect(east.LambdaFunctionConfigurations).toEqual([
+      seeded.LambdaFunctionConfigurations![0],
+      {
+        Id: 'taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail',
+        LambdaFunctionArn: functionArn(E, functionName('ct')),
+        Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:CompleteMultipartUpload'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } },
+      },
+      {
+        Id: 'taegis-migrate-vpc-scwx-tdr-lambda-awsvpcflow',
+        LambdaFunctionArn: functionArn(E, functionName('vpc', 'awsvpcflow')),
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'vpcflow/' }] } },
+      },
+    ]);
+    const west = await getNotifications(moto.clients(), W, 'logs-west');
+    expect(west.LambdaFunctionConfigurations).toEqual([
+      {
+        Id: 'taegis-migrate-waf-scwx-tdr-lambda-awswaf',
+        LambdaFunctionArn: functionArn(W, functionName('waf', 'awswaf')),
+        Events: ['s3:ObjectCreated:*'],
+      },
+    ]);
+    // Read once per bucket, then re-read before the put and read back after it.
+    expect(first.ops.filter((o) => o === 'GetBucketNotificationConfigurationCommand')).toHaveLength(6);
+    expect(first.ops.filter((o) => o === 'PutBucketNotificationConfigurationCommand')).toHaveLength(2);
+    expect(first.ops.filter((o) => o === 'AddPermissionCommand')).toHaveLength(3);
+    expect(await s3Statements(functionName('ct'))).toEqual([
+      expect.objectContaining({
+        Condition: {
+          ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::logs-east' },
+          StringEquals: { 'AWS:SourceAccount': MOTO_ACCOUNT },
+        },
+      }),
+    ]);
+    expect(backups()).toHaveLength(2);
+
+    // The report: every check, before/after, warnings with dates; JUnit a suite per region.
+    const ctResult = first.report.regions[0]!.stacks.find((s) => s.stackName === 'ct')!;
+    expect(ctResult.checks.map((c) => [c.name, c.status])).toEqual([
+      ['stack', 'pass'],
+      ['runtime', 'warn'],
+      ['health', 'pass'],
+      ['trigger', 'pass'],
+      ['logs', 'warn'],
+    ]);
+    expect(ctResult.checks[1]!.warnings[0]).toContain('2026-08-31');
+    expect(ctResult.checks[4]!.warnings[0]).toContain('ERROR transient upstream 502');
+    const eastBucket = first.report.regions[0]!.buckets[0]!;
+    expect(eastBucket.outcome).toBe('changed');
+    expect(eastBucket.removed).toHaveLength(3);
+    expect(eastBucket.before).toEqual(getSeededAsMotoReturnsIt());
+    expect(eastBucket.after).toEqual(east);
+    expect(first.junit).toContain('<testsuite name="us-east-1" tests="10" failures="0"');
+    expect(first.junit).toContain('<testsuite name="us-west-2" tests="5" failures="0"');
+    expect(first.junit).toContain('classname="us-east-1.ct" name="trigger"');
+
+    const second = await run([]);
+    expect(second.code).toBe(0);
+    expect(second.ops.filter((o) => WRITES.has(o))).toEqual([]);
+    expect(second.out).toContain('nothing changed');
+    expect(backups()).toHaveLength(2);
+    expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(east);
+    expect(await s3Statements(functionName('ct'))).toHaveLength(1);
+  });
+
+  function getSeededAsMotoReturnsIt(): unknown {
+    // moto's get omits EventBridgeConfiguration (moto-notes.md); everything else is what was seeded.
+    const { EventBridgeConfiguration: _eb, ...rest } = seeded;
+    return rest;
+  }
+
+  it('GIVEN a successful run WHEN its backup is restored THEN the bucket is back to the seeded configuration, and the replaced one is saved', async () => {
+    await run([]);
+    const [eastBackup] = backups().filter((f) => f.startsWith(`${E}_logs-east_`));
+    const out: string[] = [];
+    const code = await verifyMain(
+      ['restore', '--backup', path.join(dir, 'backups', eastBackup!), '--backup-dir', path.join(dir, 'backups')],
+      {
+        clients: moto.clients(),
+        stdout: (t) => out.push(t),
+      },
+    );
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('restored bucket logs-east');
+    expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(getSeededAsMotoReturnsIt());
+    expect(backups()).toHaveLength(3);
+  });
+
+  it('GIVEN --dry-run THEN it shows kept/removed/added entries and permissions per bucket, writes nothing, and exits 0', async () => {
+    const r = await run(['--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.ops.filter((o) => WRITES.has(o))).toEqual([]);
+    expect(backups()).toEqual([]);
+    expect(r.out).toContain('bucket logs-east (ct, vpc): would-change');
+    expect(r.out).toMatch(/keep +queue siem-queue/);
+    expect(r.out).toMatch(/remove +lambda old-taegis-cloudtrail/);
+    expect(r.out).toMatch(/add +lambda taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail/);
+    expect(r.out).toMatch(/permit +ct-scwx-tdr-lambda-awscloudtrail: s3.amazonaws.com may lambda:InvokeFunction/);
+    expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(getSeededAsMotoReturnsIt());
+  });
+
+  it('GIVEN a desired entry that would overlap a kept queue entry THEN that bucket is refused with no write, the other region still passes, and the exit code is 1', async () => {
+    const c = moto.clients();
+    const foreign = seeded.QueueConfigurations![0]!;
+    // The queue now takes every new object: the inherited AWSLogs/ entry would be ambiguous.
+    await putNotifications(c, E, 'logs-east', { ...seeded, QueueConfigurations: [{ ...foreign, Filter: undefined }] });
+    const before = await getNotifications(c, E, 'logs-east');
+    const r = await run([]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('refused, nothing written to logs-east');
+    expect(r.out).toContain('ambiguously defined');
+    expect(r.ops.filter((o) => o === 'PutBucketNotificationConfigurationCommand')).toHaveLength(1); // logs-west only
+    expect(await getNotifications(c, E, 'logs-east')).toEqual(before);
+    expect(r.report.regions[1]!.stacks[0]!.checks.every((x) => x.status !== 'fail')).toBe(true);
+  });
+
+  it('GIVEN a stack on the wrong runtime and a stack that does not exist THEN both are reported, their triggers are not touched, the rest passes and the exit code is 1', async () => {
+    const c = moto.clients();
+    await createLambdaStack(c, W, 'umbrella', 'logs-west', {
+      integration: 'ciscoumbrella',
+      runtime: 'provided.al2023',
+    });
+    const cfg = JSON.parse(readFileSync(configPath, 'utf8')) as { regions: { lambdaStacks: unknown[] }[] };
+    cfg.regions[1]!.lambdaStacks.push(
+      { stackName: 'umbrella', integrationType: 'ciscoumbrella', notificationBucket: 'logs-west' },
+      { stackName: 'ghost', integrationType: 'awswaf', notificationBucket: 'logs-west' },
+    );
+    writeFileSync(configPath, JSON.stringify(cfg));
+    const r = await run([]);
+    expect(r.code).toBe(1);
+    const west = r.report.regions[1]!.stacks;
+    const umbrella = west.find((s) => s.stackName === 'umbrella')!;
+    expect(umbrella.checks.find((x) => x.name === 'runtime')).toMatchObject({
+      status: 'fail',
+      detail: 'runtime is provided.al2023, expected provided.al2',
+    });
+    expect(umbrella.checks.find((x) => x.name === 'trigger')!.status).toBe('skip');
+    const ghost = west.find((s) => s.stackName === 'ghost')!;
+    expect(ghost.checks[0]).toMatchObject({ status: 'fail', detail: 'stack ghost does not exist in us-west-2' });
+    expect(west.find((s) => s.stackName === 'waf')!.checks.map((x) => x.status)).not.toContain('fail');
+    const westCfg = await getNotifications(c, W, 'logs-west');
+    expect(westCfg.LambdaFunctionConfigurations?.map((e) => e.LambdaFunctionArn)).toEqual([
+      functionArn(W, functionName('waf', 'awswaf')),
+    ]);
+    expect(r.junit).toMatch(
+      /classname="us-west-2.umbrella" name="runtime"[^>]*>\s*<failure message="runtime is provided.al2023, expected provided.al2"/,
+    );
+    // With --expect-runtime the same stack passes its runtime check.
+    const r2 = await run(['--region', W, '--stack', 'umbrella', '--expect-runtime', 'provided.al2023']);
+    expect(r2.report.regions[0]!.stacks[0]!.checks.find((x) => x.name === 'runtime')!.status).toBe('pass');
+  });
+
+  it('GIVEN log groups without the success line WHEN waiting THEN a line arriving during the wait passes, a missing group and error-only lines fail after --log-timeout', async () => {
+    const c = moto.clients();
+    await moto.reset();
+    await createBucket(c, E, 'logs-east');
+    const a = await createLambdaStack(c, E, 'ct', 'logs-east');
+    const b = await createLambdaStack(c, E, 'vpc', 'logs-east', { integration: 'awsvpcflow' });
+    // Each stack's old (gone) function had its own prefix; the new triggers inherit them and do not overlap.
+    await putNotifications(c, E, 'logs-east', {
+      LambdaFunctionConfigurations: [
+        {
+          Id: 'old-vpc',
+          LambdaFunctionArn: functionArn(E, 'vpc-scwx-tdr-lambda-v1'),
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'vpcflow/' }] } },
+        },
+        {
+          Id: 'old-ct',
+          LambdaFunctionArn: functionArn(E, 'ct-scwx-tdr-lambda-v1'),
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } },
+        },
+      ],
+    });
+    await putLogLines(
+      c,
+      E,
+      b,
+      ['ERROR cannot reach Taegis', 'level=error msg="auth failed"', 'Uploading data to s3 (old, before the update)'],
+      Date.now() - 3_600_000,
+    );
+    await putLogLines(c, E, b, ['ERROR cannot reach Taegis']);
+    await createBucket(c, W, 'logs-west');
+    const waf = await createLambdaStack(c, W, 'waf', 'logs-west', { integration: 'awswaf' });
+    const late = new Promise<void>((resolve, reject) => {
+      setTimeout(() => void putLogLines(c, W, waf, ['Uploading data to s3 ok']).then(resolve, reject), 1200);
+    });
+    const t0 = Date.now();
+    const r = await run(['--log-timeout', '3']);
+    await late;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2900);
+    expect(r.code).toBe(1);
+    const logs = (stack: string): { status: string; detail: string; warnings: readonly string[] } =>
+      r.report.regions
+        .flatMap((x) => x.stacks)
+        .find((s) => s.stackName === stack)!
+        .checks.find((x) => x.name === 'logs')!;
+    expect(logs('ct')).toMatchObject({ status: 'fail' });
+    expect(logs('ct').detail).toContain(`log group /aws/lambda/${a} does not exist yet`);
+    expect(logs('vpc').status).toBe('fail');
+    expect(logs('vpc').detail).toContain('no "Uploading data to s3"');
+    expect(logs('vpc').warnings[0]).toContain('1 error-level line(s)');
+    expect(logs('waf').status).toBe('pass');
+    expect(
+      (await getNotifications(c, E, 'logs-east')).LambdaFunctionConfigurations?.map((e) => [
+        e.LambdaFunctionArn,
+        e.Filter?.Key?.FilterRules?.[0]?.Value,
+      ]),
+    ).toEqual([
+      [functionArn(E, b), 'vpcflow/'],
+      [functionArn(E, a), 'AWSLogs/'],
+    ]);
+  });
+});
