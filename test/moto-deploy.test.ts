@@ -8,13 +8,14 @@ import {
   DescribeStacksCommand,
   type CloudFormationClient,
 } from '@aws-sdk/client-cloudformation';
-import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, PutObjectCommand, type QueueConfiguration } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, MOTO_ACCOUNT, type Moto } from './support/moto.js';
 import { run } from './support/run.js';
 import { listFiles } from './support/files.js';
 import { makeZip } from './support/zip.js';
+import { createForeignStack, getNotifications, putLogLines, putNotifications } from './support/verify-seed.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const EXAMPLE = path.join(ROOT, 'assets', 'example');
@@ -179,4 +180,67 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     const leaks = listFiles(cdkOut).filter((f) => readFileSync(f).includes('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000'));
     expect(leaks).toEqual([]);
   }, 420_000);
+
+  // The whole procedure, step 5: after the deploy above, `npm run verify` moves the trigger and proves log flow.
+  it('GIVEN the migrated stack, a stale qualified trigger and a foreign queue entry WHEN npm run verify runs THEN the trigger is moved, the queue entry kept as it was, and the run passes', async () => {
+    const clients = moto.clients();
+    const foreign = await createForeignStack(clients, REGION);
+    const fnArn = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:${FUNCTION}`;
+    const queueEntry: QueueConfiguration = {
+      Id: 'siem-queue',
+      QueueArn: foreign.queueArn,
+      Events: ['s3:ObjectCreated:*'],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'siem/' }] } },
+    };
+    await putNotifications(clients, REGION, 'lab-cloudtrail-logs', {
+      QueueConfigurations: [queueEntry],
+      LambdaFunctionConfigurations: [
+        {
+          Id: 'console-trigger',
+          LambdaFunctionArn: `${fnArn}:$LATEST`,
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } },
+        },
+      ],
+    });
+    // moto cannot run the function: the line the new package logs once it ships a batch is written for it.
+    await putLogLines(clients, REGION, FUNCTION, ['level=info msg="Uploading data to s3" records=42']);
+
+    const report = path.join(work, 'verify.json');
+    const verify = await run(
+      'npx',
+      [
+        'tsx',
+        'scripts/verify.ts',
+        '--config',
+        configFile,
+        '--json',
+        report,
+        '--backup-dir',
+        path.join(work, 'backups'),
+        '--log-timeout',
+        '20',
+      ],
+      { cwd: ROOT, env: moto.env },
+    );
+    expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
+
+    const after = await getNotifications(clients, REGION, 'lab-cloudtrail-logs');
+    expect(after.QueueConfigurations).toEqual([queueEntry]);
+    expect(after.LambdaFunctionConfigurations).toHaveLength(1);
+    expect(after.LambdaFunctionConfigurations?.[0]).toMatchObject({
+      LambdaFunctionArn: fnArn,
+      Events: ['s3:ObjectCreated:*'],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } },
+    });
+    const policy = JSON.parse(
+      (await clients.lambda(REGION).send(new GetPolicyCommand({ FunctionName: FUNCTION }))).Policy ?? '{}',
+    ) as { Statement?: { Principal?: { Service?: string }; Condition?: unknown }[] };
+    const s3Statements = (policy.Statement ?? []).filter((st) => st.Principal?.Service === 's3.amazonaws.com');
+    expect(s3Statements).toHaveLength(1);
+    expect(JSON.stringify(s3Statements[0]?.Condition)).toContain('arn:aws:s3:::lab-cloudtrail-logs');
+    const json = readFileSync(report, 'utf8');
+    expect(json).toContain('Uploading data to s3');
+    expect(json).not.toContain('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000');
+  }, 180_000);
 });
