@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, reportError, TaegisError } from '../errors.js';
 
 /**
@@ -37,4 +38,19 @@ export function parseFlags<T extends ParseArgsConfig['options']>(
 export function endpointFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = flag ?? env.AWS_ENDPOINT_URL;
   return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * The client factory every AWS command uses, from its `--endpoint-url` / `--profile` flags and the environment
+ * (`AWS_ENDPOINT_URL`; the SDK reads `AWS_PROFILE`, `AWS_REGION` and the rest of the default chain itself).
+ */
+export function clientsFromFlags(
+  flags: { readonly 'endpoint-url'?: string; readonly profile?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): AwsClientFactory {
+  const endpoint = endpointFrom(flags['endpoint-url'], env);
+  return new AwsClientFactory({
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+  });
 }

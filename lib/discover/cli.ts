@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { endpointFrom, parseFlags } from '../cli/run.js';
+import { clientsFromFlags, parseFlags } from '../cli/run.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
@@ -81,12 +81,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     );
   }
 
-  const clients =
-    deps.clients ??
-    new AwsClientFactory({
-      ...(endpointFrom(values['endpoint-url'], env) ? { endpoint: endpointFrom(values['endpoint-url'], env) } : {}),
-      ...(values.profile ? { profile: values.profile } : {}),
-    });
+  const clients = deps.clients ?? clientsFromFlags(values, env);
   try {
     const regions = values['all-regions']
       ? await enabledRegions(clients, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1')

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { endpointFrom, parseFlags } from '../cli/run.js';
+import { clientsFromFlags, parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, selectRegions } from '../config/load.js';
 import { ExitCode } from '../errors.js';
 import { readAssembly } from './assembly.js';
@@ -48,12 +48,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   const config = selectRegions(loadConfig(configPath), values.region ?? []);
 
   let tmp: string | undefined;
-  const clients =
-    deps.clients ??
-    new AwsClientFactory({
-      ...(endpointFrom(values['endpoint-url'], env) ? { endpoint: endpointFrom(values['endpoint-url'], env) } : {}),
-      ...(values.profile ? { profile: values.profile } : {}),
-    });
+  const clients = deps.clients ?? clientsFromFlags(values, env);
   try {
     let dir = values.assembly;
     if (dir === undefined) {

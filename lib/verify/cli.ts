@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { endpointFrom, parseFlags } from '../cli/run.js';
+import { clientsFromFlags, parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, selectRegions, type TaegisConfig } from '../config/load.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
 import { formatJUnit, formatTable } from './report.js';
@@ -142,8 +142,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
         },
       );
     }
-    const clients =
-      deps.clients ?? new AwsClientFactory({ endpoint: endpointFrom(f['endpoint-url'], env), profile: f.profile });
+    const clients = deps.clients ?? clientsFromFlags(f, env);
     return restoreBackup(clients, {
       file: f.backup,
       backupDir,
@@ -214,8 +213,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   }
 
-  const clients =
-    deps.clients ?? new AwsClientFactory({ endpoint: endpointFrom(f['endpoint-url'], env), profile: f.profile });
+  const clients = deps.clients ?? clientsFromFlags(f, env);
   if (deps.clients === undefined) await requireCredentials(clients, config.regions[0]!.region);
 
   const tty = deps.tty ?? process.stderr.isTTY === true;
