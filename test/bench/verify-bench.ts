@@ -247,11 +247,14 @@ export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
   const baselineCount = Math.min(100, Math.max(5, Number(values['baseline-stacks'] ?? 10)));
   const concurrency = Number(values.concurrency ?? 16);
   const moto = await startMoto();
+  let baseMoto: Moto | undefined;
   const backupDir = mkdtempSync(path.join(tmpdir(), 'bench-verify-'));
   try {
     const stacks = benchStacks(REGIONS, BUCKETS_PER_REGION, 'bench');
     let t = performance.now();
-    await seed(moto.clients(), stacks);
+    const seeder = moto.clients();
+    await seed(seeder, stacks);
+    seeder.destroy();
     console.log(
       `seeded ${stacks.length} stacks in ${REGIONS.length} regions, ${REGIONS.length * BUCKETS_PER_REGION} buckets (${((performance.now() - t) / 1000).toFixed(1)} s)`,
     );
@@ -288,9 +291,15 @@ export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
       0,
       Math.ceil(baselineCount / STACKS_PER_BUCKET) * STACKS_PER_BUCKET,
     );
-    await seed(moto.clients(), sample);
+    // The baseline gets a fresh moto: it once stopped answering (all requests, even /moto-api) deep into a full
+    // 100-stack baseline run on the server the verify run had used; a clean server keeps the two measurements apart.
+    await moto.stop();
+    baseMoto = await startMoto();
+    const baseSeeder = baseMoto.clients();
+    await seed(baseSeeder, sample);
+    baseSeeder.destroy();
     t = performance.now();
-    const calls = sequentialBaseline(moto, sample);
+    const calls = sequentialBaseline(baseMoto, sample);
     const baseWall = (performance.now() - t) / 1000;
     const scaled = (baseWall / sample.length) * stacks.length;
     const speedup = scaled / wall;
@@ -305,6 +314,7 @@ export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
     return ok ? ExitCode.Ok : ExitCode.CheckFailed;
   } finally {
     await moto.stop();
+    await baseMoto?.stop();
     rmSync(backupDir, { recursive: true, force: true });
   }
 }

@@ -103,18 +103,27 @@ export async function createLambdaStack(
 ): Promise<string> {
   const cfn = clients.cloudFormation(region);
   const integration = options.integration ?? 'awscloudtrail';
-  await cfn.send(
-    new CreateStackCommand({
-      StackName: stackName,
-      TemplateBody: LAMBDA_TEMPLATE,
-      Capabilities: ['CAPABILITY_IAM'],
-      Parameters: [
-        { ParameterKey: 'IntegrationType', ParameterValue: integration },
-        { ParameterKey: 'NotificationBucket', ParameterValue: bucket },
-        { ParameterKey: 'Runtime', ParameterValue: options.runtime ?? 'provided.al2' },
-      ],
-    }),
-  );
+  // Under load a retried CreateStack can find its own first attempt done: that is success, not a clash.
+  await cfn
+    .send(
+      new CreateStackCommand({
+        StackName: stackName,
+        TemplateBody: LAMBDA_TEMPLATE,
+        Capabilities: ['CAPABILITY_IAM'],
+        Parameters: [
+          { ParameterKey: 'IntegrationType', ParameterValue: integration },
+          { ParameterKey: 'NotificationBucket', ParameterValue: bucket },
+          { ParameterKey: 'Runtime', ParameterValue: options.runtime ?? 'provided.al2' },
+        ],
+      }),
+    )
+    .catch((err: unknown) => {
+      if (
+        (err as Error).name !== 'AlreadyExistsException' ||
+        ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) < 2
+      )
+        throw err;
+    });
   await waitComplete(clients, region, stackName);
   return functionName(stackName, integration);
 }
