@@ -28,20 +28,28 @@ export type TaegisConfig = Omit<TaegisConfigInput, 'taegisRegion'> & {
 /** Reads, parses and validates a config file; throws one TaegisError listing every problem. */
 export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE): TaegisConfig {
   const abs = path.resolve(configPath);
+  const raw = readConfigJson(
+    abs,
+    `create it (see README "Config", or run "npm run discover -- --write ${configPath}"), or pass another path with -c config=PATH / --config PATH`,
+  );
+  return parseConfig(raw, abs);
+}
+
+/**
+ * Reads a config file as JSON: a missing file or a syntax error is bad input with its fix. `missingFix` says how to
+ * create the file for the command at hand.
+ */
+export function readConfigJson(abs: string, missingFix: string): unknown {
   if (!existsSync(abs)) {
-    throw new TaegisError('CONFIG_NOT_FOUND', `config file ${abs} does not exist`, {
-      fix: `create it (see README "Config", or run "npm run discover -- --write ${configPath}"), or pass another path with -c config=PATH / --config PATH`,
-    });
+    throw new TaegisError('CONFIG_NOT_FOUND', `config file ${abs} does not exist`, { fix: missingFix });
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(abs, 'utf8'));
+    return JSON.parse(readFileSync(abs, 'utf8')) as unknown;
   } catch (err) {
     throw new TaegisError('CONFIG_INVALID', `config file ${abs} is not valid JSON: ${(err as Error).message}`, {
       fix: 'fix the JSON syntax (a trailing comma or a missing quote is the usual cause)',
     });
   }
-  return parseConfig(raw, abs);
 }
 
 /** Validates an already-read config object. `configPath` anchors the relative `artifactsDir`. */

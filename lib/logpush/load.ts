@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { zodProblems } from '../config/load.js';
+import { readConfigJson, zodProblems } from '../config/load.js';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
 import { LogpushConfigSchema, type LogpushConfigInput } from './config.js';
 
@@ -17,19 +16,10 @@ export type LogpushConfig = LogpushConfigInput & {
  */
 export function loadLogpushConfig(configPath: string): LogpushConfig {
   const abs = path.resolve(configPath);
-  if (!existsSync(abs)) {
-    throw new TaegisError('CONFIG_NOT_FOUND', `config file ${abs} does not exist`, {
-      fix: 'create it with a "logpush" section (see README "Cloudflare Logpush"), or pass another path with --config PATH',
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(abs, 'utf8'));
-  } catch (err) {
-    throw new TaegisError('CONFIG_INVALID', `config file ${abs} is not valid JSON: ${(err as Error).message}`, {
-      fix: 'fix the JSON syntax (a trailing comma or a missing quote is the usual cause)',
-    });
-  }
+  const raw = readConfigJson(
+    abs,
+    'create it with a "logpush" section (see README "Cloudflare Logpush"), or pass another path with --config PATH',
+  );
   return parseLogpushConfig(raw, abs);
 }
 
