@@ -4,7 +4,8 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app.js';
 import { runCli } from '../lib/cli/run.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config/load.js';
+import { DEFAULT_CONFIG_FILE } from '../lib/config/load.js';
+import { loadAppConfig } from '../lib/config/load-for-app.js';
 import { contextList } from '../lib/cli/context.js';
 import { ExitCode } from '../lib/errors.js';
 
@@ -15,7 +16,7 @@ void runCli(async () => {
   // autoSynth off: on bad input the App must not write an (empty) assembly when the process exits.
   const app = new App({ autoSynth: false, builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
   const configPath = (app.node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG_FILE;
-  const config = loadConfig(configPath);
+  const config = loadAppConfig(configPath);
   await buildApp(config, {
     app,
     regions: contextList(app.node.tryGetContext('region')),

@@ -3,7 +3,8 @@
 // Deploys the app in-process, with SecretValue read from credentials.txt (never on a command line).
 import { deployApp } from '../lib/deploy.js';
 import { parseFlags, runCli } from '../lib/cli/run.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config/load.js';
+import { DEFAULT_CONFIG_FILE } from '../lib/config/load.js';
+import { loadAppConfig } from '../lib/config/load-for-app.js';
 import { ExitCode, TaegisError } from '../lib/errors.js';
 
 const HELP = `usage: npm run deploy -- [options]
@@ -33,7 +34,7 @@ void runCli(async (argv) => {
       fix: 'use --method change-set or --method direct',
     });
   }
-  const result = await deployApp(loadConfig(values.config), {
+  const result = await deployApp(loadAppConfig(values.config), {
     regions: values.region ?? [],
     stacks: values.stack ?? [],
     exclusively: values.exclusively,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app.js';
 import { readCredentials } from '../lib/artifacts/vendor.js';
-import { loadConfig } from '../lib/config/load.js';
+import { loadAppConfig } from '../lib/config/load-for-app.js';
 import { TaegisError } from '../lib/errors.js';
 import { copyExample, ROOT, writeJson } from './support/example.js';
 import { listFiles } from './support/files.js';
@@ -51,6 +51,17 @@ const CASES: Case[] = [
     code: 'CONFIG_INVALID',
     error:
       'error CONFIG_INVALID: config <dir>/taegis.config.json: 3 problems found; nothing was changed\n  - regions[0].lambdaStacks[0].notificationBucket: is required but missing (fix: add "notificationBucket" (see README "Config"))\n  - regions[0].lambdaStacks[0].snsNotificationArn: is not an SNS topic ARN (fix: use arn:aws:sns:<region>:<account>:<topic>, or remove the field)\n  - taegisregion: is not a known field (fix: remove it or correct its spelling (field names are case-sensitive; see README "Config"))',
+  },
+  {
+    name: 'a schema problem and values the templates do not allow, all in the same error',
+    config: (raw) => {
+      (raw.regions[0] as Record<string, unknown>).account = '12345';
+      raw.taegisRegion = 'zulu';
+      stack0(raw).integrationType = 'awscloudtrial';
+    },
+    code: 'CONFIG_INVALID',
+    error:
+      'error CONFIG_INVALID: config <dir>/taegis.config.json: 3 problems found; nothing was changed\n  - regions[0].account: is not a 12-digit AWS account id (fix: quote it as a string of exactly 12 digits, e.g. "123456789012")\n  - taegisRegion: "zulu" is not allowed by taegis-cloudformation-shared-resources.yaml (parameter TaegisRegion allows: ctpx, delta, echo, foxtrot) (fix: use one of "ctpx", "delta", "echo", "foxtrot")\n  - regions[0].lambdaStacks[0].integrationType: "awscloudtrial" is not allowed by taegis-cloudformation-lambda-template.yaml (parameter IntegrationType allows: awscloudtrail, awscloudwatchlogs, awsalb, awsvpcflowlogs, awswaf, ciscoumbrella, generic) (fix: use one of "awscloudtrail", "awscloudwatchlogs", "awsalb", "awsvpcflowlogs", "awswaf", "ciscoumbrella", "generic")',
   },
   {
     name: 'both taegisRegion and xdrLoginUrl',
@@ -182,7 +193,7 @@ describe('bad input: one clear error listing every problem, and nothing synthesi
     dirs.push(path.dirname(outdir));
 
     const err = await (async () =>
-      buildApp(loadConfig(example.config), {
+      buildApp(loadAppConfig(example.config), {
         appProps: { outdir },
         ...(c.regions ? { regions: c.regions } : {}),
         ...(c.requireCredentials ? { requireCredentials: true } : {}),

@@ -56,7 +56,7 @@ export function checkConfigAgainstTemplates(
   return problems;
 }
 
-function parameterProblem(
+export function parameterProblem(
   t: VendorTemplate,
   name: string,
   p: TemplateParameter | undefined,

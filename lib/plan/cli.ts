@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, loadConfig, selectRegions } from '../config/load.js';
+import { DEFAULT_CONFIG_FILE, selectRegions } from '../config/load.js';
+import { loadAppConfig } from '../config/load-for-app.js';
 import { ExitCode } from '../errors.js';
 import { readAssembly } from './assembly.js';
 import { buildApp } from '../app.js';
@@ -45,7 +46,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     return ExitCode.Ok;
   }
   const configPath = path.resolve(values.config ?? DEFAULT_CONFIG_FILE);
-  const config = selectRegions(loadConfig(configPath), values.region ?? []);
+  const config = selectRegions(loadAppConfig(configPath), values.region ?? []);
 
   let tmp: string | undefined;
   const clients = deps.clients ?? clientsFromFlags(values, env);

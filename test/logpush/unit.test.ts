@@ -258,7 +258,9 @@ describe('health helpers', () => {
 describe('README', () => {
   it('GIVEN the config example in the logpush section THEN it is a valid config (main-file form)', () => {
     const readme = readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('<!-- section:logpush (issue 5) -->'));
+    const start = readme.indexOf('## Cloudflare Logpush to Taegis HTTP ingest');
+    expect(start).toBeGreaterThan(-1);
+    const section = readme.slice(start);
     const json = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
     expect(json).toBeDefined();
     const cfg = parseLogpushConfig(JSON.parse(json ?? '{}'), '/x/taegis.config.json');

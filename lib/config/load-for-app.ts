@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseCfnYaml } from '../artifacts/cfn-yaml.js';
+import {
+  LAMBDA_PARAMETERS,
+  SHARED_PARAMETERS,
+  type TemplateParameter,
+  type VendorTemplate,
+} from '../artifacts/vendor.js';
+import { invalidInput, TaegisError, type Problem } from '../errors.js';
+import { loadConfig, readConfigJson, type TaegisConfig } from './load.js';
+import { ArtifactNamesSchema, deriveTaegisRegion } from './schema.js';
+import { parameterProblem } from './template-checks.js';
+
+/**
+ * Loads the config for the commands that build the app (`cdk synth`, `npm run deploy`, `npm run plan`).
+ *
+ * When the schema rejects the file, the values the vendor templates judge (each `integrationType`, the Taegis
+ * region) are checked against the templates' `AllowedValues` as well, so the one error lists those problems too
+ * instead of leaving them for a second fix-and-retry round. On a valid file the full checks run in `buildApp`.
+ */
+export function loadAppConfig(configPath: string): TaegisConfig {
+  try {
+    return loadConfig(configPath);
+  } catch (err) {
+    if (!(err instanceof TaegisError) || err.code !== 'CONFIG_INVALID' || err.problems.length === 0) throw err;
+    const abs = path.resolve(configPath);
+    const seen = new Set(err.problems.map((p) => p.path));
+    const extra = templateProblemsOfRawConfig(readConfigJson(abs, ''), abs).filter((p) => !seen.has(p.path));
+    if (extra.length === 0) throw err;
+    throw invalidInput('CONFIG_INVALID', `config ${abs}`, [...err.problems, ...extra]);
+  }
+}
+
+type Raw = Record<string, unknown>;
+const asRecord = (v: unknown): Raw | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : undefined;
+const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Best effort over a config the schema rejected: templates that cannot be read are skipped (buildApp reports them). */
+function templateProblemsOfRawConfig(raw: unknown, configPath: string): Problem[] {
+  const cfg = asRecord(raw);
+  if (!cfg) return [];
+  const names = ArtifactNamesSchema.safeParse(cfg.artifacts ?? {});
+  if (!names.success) return [];
+  const dir = path.resolve(path.dirname(configPath), asString(cfg.artifactsDir) ?? './artifacts');
+  const shared = readTemplate(path.join(dir, names.data.sharedTemplate));
+  const lambda = readTemplate(path.join(dir, names.data.lambdaTemplate));
+  const problems: Problem[] = [];
+  const check = (t: VendorTemplate | undefined, parameter: string, value: string | undefined, at: string): void => {
+    if (t === undefined || value === undefined) return;
+    const p = parameterProblem(t, parameter, t.parameters[parameter], value, at);
+    if (p) problems.push(p);
+  };
+  const url = asString(cfg.xdrLoginUrl);
+  const taegisRegion = asString(cfg.taegisRegion) ?? (url !== undefined ? deriveTaegisRegion(url) : undefined);
+  check(shared, SHARED_PARAMETERS.taegisRegion, taegisRegion, url !== undefined ? 'xdrLoginUrl' : 'taegisRegion');
+  const regions = Array.isArray(cfg.regions) ? (cfg.regions as unknown[]) : [];
+  regions.forEach((r, i) => {
+    const stacks = asRecord(r)?.lambdaStacks;
+    if (!Array.isArray(stacks)) return;
+    (stacks as unknown[]).forEach((s, j) => {
+      const at = `regions[${i}].lambdaStacks[${j}].integrationType`;
+      check(lambda, LAMBDA_PARAMETERS.integrationType, asString(asRecord(s)?.integrationType), at);
+    });
+  });
+  return problems;
+}
+
+function readTemplate(file: string): VendorTemplate | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const template = asRecord(parseCfnYaml(readFileSync(file, 'utf8')));
+    const parameters = asRecord(template?.Parameters) as Record<string, TemplateParameter> | undefined;
+    return template && parameters ? { file, template, parameters } : undefined;
+  } catch {
+    return undefined;
+  }
+}
