@@ -142,59 +142,53 @@ export async function planStack(
   options: ChangeSetOptions = {},
 ): Promise<StackPlan> {
   const base = { region: input.region, stackName: input.stackName };
+  // Before a change set exists there is nothing to delete.
+  const early = (state: 'error' | 'missing', error: string, fix: string): StackPlan => ({
+    ...base,
+    state,
+    changeSetDeleted: true,
+    changes: [],
+    findings: [],
+    error,
+    fix,
+  });
   const raw = readFileSync(input.templateFile, 'utf8');
   // cdk synth indents its JSON; the same template without the whitespace often fits the inline limit.
   const body = raw.trimStart().startsWith('{') ? JSON.stringify(JSON.parse(raw)) : raw;
   const size = Buffer.byteLength(body, 'utf8');
   if (size > MAX_TEMPLATE_BODY_BYTES) {
-    return {
-      ...base,
-      state: 'error',
-      changeSetDeleted: true,
-      changes: [],
-      findings: [],
-      error: `the synthesized template is ${size} bytes (without whitespace); CloudFormation takes at most ${MAX_TEMPLATE_BODY_BYTES} bytes inline and plan does not upload templates`,
-      fix: 'review this stack with "npx cdk diff" (it uploads large templates to the bootstrap bucket) and report the size',
-    };
+    return early(
+      'error',
+      `the synthesized template is ${size} bytes (without whitespace); CloudFormation takes at most ${MAX_TEMPLATE_BODY_BYTES} bytes inline and plan does not upload templates`,
+      'review this stack with "npx cdk diff" (it uploads large templates to the bootstrap bucket) and report the size',
+    );
   }
   const template = parseTemplate(body);
   let stack: { parameters: Set<string> } | undefined;
   try {
     stack = await existingStack(cfn, input.stackName);
   } catch (err) {
-    return {
-      ...base,
-      state: 'error',
-      changeSetDeleted: true,
-      changes: [],
-      findings: [],
-      error: `cannot describe the stack: ${reasonOf(err)}`,
-      fix: 'check the credentials and their cloudformation:DescribeStacks permission',
-    };
+    return early(
+      'error',
+      `cannot describe the stack: ${reasonOf(err)}`,
+      'check the credentials and their cloudformation:DescribeStacks permission',
+    );
   }
   if (!stack) {
-    return {
-      ...base,
-      state: 'missing',
-      changeSetDeleted: true,
-      changes: [],
-      findings: [],
-      error: `stack ${input.stackName} does not exist in ${input.region}`,
-      fix: 'correct "stackName"/"region" in the config (npm run discover lists the existing stacks); the app only updates stacks in place',
-    };
+    return early(
+      'missing',
+      `stack ${input.stackName} does not exist in ${input.region}`,
+      'correct "stackName"/"region" in the config (npm run discover lists the existing stacks); the app only updates stacks in place',
+    );
   }
   const previous = options.previousParameters ?? true;
   const { parameters, missing } = changeSetParameters(template, stack.parameters, previous);
   if (missing.length > 0) {
-    return {
-      ...base,
-      state: 'error',
-      changeSetDeleted: true,
-      changes: [],
-      findings: [],
-      error: `the synthesized template's parameter(s) ${missing.join(', ')} have no default and ${previous ? 'the stack has no value for them' : 'previous values are not kept (--no-previous-parameters)'}`,
-      fix: 'set them in the config so the app bakes them into the template',
-    };
+    return early(
+      'error',
+      `the synthesized template's parameter(s) ${missing.join(', ')} have no default and ${previous ? 'the stack has no value for them' : 'previous values are not kept (--no-previous-parameters)'}`,
+      'set them in the config so the app bakes them into the template',
+    );
   }
 
   const name = changeSetName();
