@@ -252,33 +252,26 @@ async function stackFunctions(cfn: CloudFormationClient, stackName: string): Pro
 async function discoverRegion(clients: AwsClientFactory, region: string, concurrency: number): Promise<RegionReport> {
   const cfn = clients.cloudFormation(region);
   const warnings: string[] = [];
+  const unreadableRegion = (otherStacks: number, err: unknown): RegionReport => ({
+    region,
+    lambdaStacks: [],
+    sharedStacks: [],
+    unreadable: [],
+    otherStacks,
+    error: reasonOf(err),
+    warnings,
+  });
   let summaries: StackSummary[];
   try {
     summaries = await listStacks(cfn);
   } catch (err) {
-    return {
-      region,
-      lambdaStacks: [],
-      sharedStacks: [],
-      unreadable: [],
-      otherStacks: 0,
-      error: reasonOf(err),
-      warnings,
-    };
+    return unreadableRegion(0, err);
   }
   let described: Map<string, Stack | { error: unknown }>;
   try {
     described = await describeAll(cfn, summaries, concurrency);
   } catch (err) {
-    return {
-      region,
-      lambdaStacks: [],
-      sharedStacks: [],
-      unreadable: [],
-      otherStacks: summaries.length,
-      error: reasonOf(err),
-      warnings,
-    };
+    return unreadableRegion(summaries.length, err);
   }
   const fnPrefixes = new Set(
     (await vendorFunctionNames(clients, region, warnings)).map((n) => parseVendorFunctionName(n)?.prefix),
