@@ -33,7 +33,7 @@ export interface BuildAppOptions {
    */
   readonly nag?: boolean;
   /**
-   * Also check that credentials.txt exists and is not empty (the deploy command sets this).
+   * Also check that credentials.txt exists and is not empty (`npm run deploy` sets this unless --exclusively).
    * @default false
    */
   readonly requireCredentials?: boolean;

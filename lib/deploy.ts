@@ -42,6 +42,11 @@ export interface DeployAppOptions {
    */
   readonly previousParameters?: boolean;
   /**
+   * Synthesize into this folder and keep it afterwards (tests scan it for the secret).
+   * @default - a temporary folder, removed when the deploy ends
+   */
+  readonly outdir?: string;
+  /**
    * Where the toolkit's progress goes.
    * @default - a non-interactive host printing to the terminal
    */
@@ -60,11 +65,13 @@ export interface DeployAppResult {
  * spawned), in the cloud assembly (it is synthesized before they are read) or in any output.
  */
 export async function deployApp(config: TaegisConfig, options: DeployAppOptions = {}): Promise<DeployAppResult> {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-deploy-'));
+  const outdir = options.outdir ?? mkdtempSync(path.join(tmpdir(), 'taegis-deploy-'));
   try {
     const built = await buildApp(config, {
       regions: options.regions ?? [],
       appProps: { outdir, builtinCloudFormationValidation: false },
+      // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front.
+      requireCredentials: options.exclusively !== true,
     });
     if ((built.nag?.own.length ?? 0) > 0) {
       throw new TaegisError('CHECK_FAILED', `cdk-nag found ${built.nag!.own.length} problem(s) in our own stacks`, {
@@ -73,14 +80,27 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
     }
     built.app.synth();
 
-    const patterns =
-      options.stacks && options.stacks.length > 0
-        ? [...options.stacks]
-        : built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id));
-    const selected = (id: string): boolean => patterns.some((p) => matches(p, id));
-    // A shared stack is deployed when selected, or when a selected Lambda stack pulls it in as a dependency.
+    const toolkit = new Toolkit({
+      ioHost: options.ioHost ?? new NonInteractiveIoHost({ logLevel: 'info' }),
+      color: false,
+      emojis: false,
+    });
+    const cx = await toolkit.fromAssemblyDirectory(outdir);
+    const stacks = {
+      strategy: StackSelectionStrategy.PATTERN_MUST_MATCH,
+      patterns:
+        options.stacks && options.stacks.length > 0
+          ? [...options.stacks]
+          : built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id)),
+      expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
+    };
+    // Ask the toolkit which stacks this selection deploys (its own glob and dependency rules), so every shared
+    // stack it will deploy gets the secret.
+    // StackDetails.id is a display name; the CloudFormation name plus region identifies a stack (the shared stacks
+    // of all regions may share one name).
+    const deploying = new Set((await toolkit.list(cx, { stacks })).map((s) => `${s.environment.region}/${s.name}`));
     const selectedShared = built.regions
-      .filter((r) => selected(r.shared.node.id) || (!options.exclusively && r.lambdas.some((l) => selected(l.node.id))))
+      .filter((r) => deploying.has(`${r.region}/${r.shared.stackName}`))
       .map((r) => r.shared);
     const parameters: Record<string, string> = {};
     if (selectedShared.length > 0) {
@@ -89,18 +109,8 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       for (const s of selectedShared) parameters[`${s.stackName}:${SHARED_PARAMETERS.secretValue}`] = secret;
     }
 
-    const toolkit = new Toolkit({
-      ioHost: options.ioHost ?? new NonInteractiveIoHost({ logLevel: 'info' }),
-      color: false,
-      emojis: false,
-    });
-    const cx = await toolkit.fromAssemblyDirectory(outdir);
     const result = await toolkit.deploy(cx, {
-      stacks: {
-        strategy: StackSelectionStrategy.PATTERN_MUST_MATCH,
-        patterns,
-        expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
-      },
+      stacks,
       parameters:
         options.previousParameters === false
           ? StackParameters.exactly(parameters)
@@ -109,16 +119,6 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
     });
     return { deployed: result.stacks.map((s) => s.stackName) };
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    if (options.outdir === undefined) rmSync(outdir, { recursive: true, force: true });
   }
-}
-
-function matches(pattern: string, id: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(id);
 }

@@ -1,6 +1,7 @@
 // npm run deploy -- [--config PATH] [--region R]... [--stack PATTERN]... [--exclusively] [--method change-set|direct]
-//                   [--no-previous-parameters]
+//                   [--no-previous-parameters] [--output DIR]
 // Deploys the app in-process, with SecretValue read from credentials.txt (never on a command line).
+import * as path from 'node:path';
 import { deployApp } from '../lib/deploy.js';
 import { parseFlags, runCli } from '../lib/cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../lib/config/load.js';
@@ -10,10 +11,11 @@ import { ExitCode, TaegisError } from '../lib/errors.js';
 const HELP = `usage: npm run deploy -- [options]
   --config PATH               config file (default ${DEFAULT_CONFIG_FILE})
   --region R                  only this region (repeatable, or a comma list)
-  --stack PATTERN             only stacks whose construct id matches (repeatable; * wildcard), e.g. "TaegisShared-*"
+  --stack PATTERN             only stacks whose construct id matches (repeatable; glob), e.g. "TaegisShared-*"
   --exclusively               do not also deploy the stacks the selected ones depend on
   --method change-set|direct  how CloudFormation applies changes (default change-set)
-  --no-previous-parameters    do not keep deployed values of parameters this deploy does not set`;
+  --no-previous-parameters    do not keep deployed values of parameters this deploy does not set
+  --output DIR                keep the synthesized cloud assembly in DIR (default: a temporary folder, removed)`;
 
 void runCli(async (argv) => {
   const { values } = parseFlags(argv, {
@@ -23,6 +25,7 @@ void runCli(async (argv) => {
     exclusively: { type: 'boolean', default: false },
     method: { type: 'string', default: 'change-set' },
     'no-previous-parameters': { type: 'boolean', default: false },
+    output: { type: 'string' },
     help: { type: 'boolean', default: false },
   });
   if (values.help) {
@@ -40,6 +43,7 @@ void runCli(async (argv) => {
     exclusively: values.exclusively,
     method: values.method,
     previousParameters: !values['no-previous-parameters'],
+    ...(values.output !== undefined ? { outdir: path.resolve(values.output) } : {}),
   });
   console.log(`deployed: ${result.deployed.join(', ') || '(nothing)'}`);
   return ExitCode.Ok;

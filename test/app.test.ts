@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -225,6 +226,20 @@ describe('choices and invariants', () => {
   });
 
   it('GIVEN many stacks WHEN built THEN each vendor template is parsed once per synth, not once per stack', async () => {
+    // Count aws-cdk-lib's own YAML reader, which CfnInclude would call per stack if our hook were bypassed.
+    const cdkRequire = createRequire(import.meta.url);
+    const yamlCfn = cdkRequire(
+      path.join(
+        path.dirname(cdkRequire.resolve('aws-cdk-lib/package.json')),
+        'cloudformation-include/lib/private/yaml-cfn.js',
+      ),
+    ) as { deserialize: (text: string) => unknown };
+    const original = yamlCfn.deserialize;
+    let deserialized = 0;
+    yamlCfn.deserialize = (text: string) => {
+      deserialized += 1;
+      return original(text);
+    };
     const before = templateParseCount();
     const b = await build((raw) => {
       const regions = raw.regions as { lambdaStacks: unknown[] }[];
@@ -235,7 +250,9 @@ describe('choices and invariants', () => {
       });
     });
     expect(b.regions.flatMap((r) => r.lambdas)).toHaveLength(4);
+    yamlCfn.deserialize = original;
     expect(templateParseCount() - before).toBe(2);
+    expect(deserialized).toBe(2);
   });
 
   it('GIVEN -c region given once, repeated or as a comma list THEN contextList reads all forms', () => {

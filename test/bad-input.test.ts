@@ -117,6 +117,17 @@ const CASES: Case[] = [
       'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was changed\n  - <dir>/taegis-lambda-amd64.zip: has no entry named "bootstrap" at its root (the provided.al2 runtime starts that file) (fix: use the vendor zip unchanged; if you re-packed it, zip the files themselves, not their folder)',
   },
   {
+    name: 'zip whose bootstrap is a symbolic link',
+    artifacts: (dir) =>
+      writeFileSync(
+        path.join(dir, 'taegis-lambda-amd64.zip'),
+        makeZip([{ name: 'bootstrap', content: '/usr/bin/true', mode: 0o120777 }]),
+      ),
+    code: 'ARTIFACT_INVALID',
+    error:
+      'error ARTIFACT_INVALID: vendor artifacts: 1 problem found; nothing was changed\n  - <dir>/taegis-lambda-amd64.zip: its "bootstrap" entry is not a regular file (type 120000, e.g. a symbolic link) (fix: use the vendor zip unchanged; if you re-packed it, zip the bootstrap file itself (zip without -y))',
+  },
+  {
     name: 'zip whose bootstrap is not executable',
     artifacts: (dir) =>
       writeFileSync(

@@ -117,6 +117,7 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     const boot = await cdk('bootstrap', `aws://${MOTO_ACCOUNT}/${REGION}`);
     expect(boot.code, boot.stderr).toBe(0);
 
+    const deployOut = path.join(work, 'deploy.out');
     // WHEN the shared stack is deployed by "npm run deploy" (credentials from credentials.txt, never on a command line) ...
     const shared = await run(
       'npx',
@@ -131,6 +132,8 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
         '--method',
         'direct',
         '--no-previous-parameters',
+        '--output',
+        deployOut,
       ],
       { cwd: ROOT, env: moto.env },
     );
@@ -177,7 +180,10 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     // And none of it reached an output or the cloud assembly the CLI used.
     for (const out of [shared.stdout, shared.stderr, deployed.stdout, deployed.stderr])
       expect(out).not.toContain('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000');
-    const leaks = listFiles(cdkOut).filter((f) => readFileSync(f).includes('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000'));
+    // Both assemblies: the CLI's and the one npm run deploy synthesized before it read the credentials.
+    const scanned = [...listFiles(cdkOut), ...listFiles(deployOut)];
+    expect(scanned.some((f) => f.endsWith('.template.json') && f.startsWith(deployOut))).toBe(true);
+    const leaks = scanned.filter((f) => readFileSync(f).includes('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000'));
     expect(leaks).toEqual([]);
   }, 420_000);
 

@@ -41,6 +41,14 @@ export async function checkLambdaZip(file: string): Promise<ZipCheck> {
     }
     const host = bootstrap.versionMadeBy >> 8;
     const mode = (bootstrap.externalFileAttributes >>> 16) & 0o7777;
+    // Zips that record no file type (0) are regular files; a symlink or anything else is not a program Lambda can run.
+    const fileType = (bootstrap.externalFileAttributes >>> 16) & 0o170000;
+    if (host === UNIX_HOST && fileType !== 0 && fileType !== 0o100000) {
+      return {
+        problem: `its "bootstrap" entry is not a regular file (type ${fileType.toString(8)}, e.g. a symbolic link)`,
+        fix: 'use the vendor zip unchanged; if you re-packed it, zip the bootstrap file itself (zip without -y)',
+      };
+    }
     if (host !== UNIX_HOST || (mode & EXEC_BITS) === 0) {
       return {
         problem: `its "bootstrap" entry is not executable (mode ${host === UNIX_HOST ? mode.toString(8).padStart(4, '0') : 'unknown: zipped on a non-Unix system'})`,
