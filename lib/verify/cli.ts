@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
@@ -127,6 +127,17 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     throw new TaegisError('INPUT_INVALID', `--backup-dir ${backupDir} is a file`, {
       fix: 'name a folder (it is created when missing)',
     });
+  }
+  // A write needs somewhere to put its backup: prove that now, before any AWS call, not after a permission was added.
+  if (!f['dry-run']) {
+    try {
+      mkdirSync(backupDir, { recursive: true });
+      accessSync(backupDir, constants.W_OK);
+    } catch (err) {
+      throw new TaegisError('INPUT_INVALID', `--backup-dir ${backupDir} cannot be written: ${(err as Error).message}`, {
+        fix: 'name a folder you can write to with --backup-dir, or run with --dry-run',
+      });
+    }
   }
 
   if (command === 'restore') {

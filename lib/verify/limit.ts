@@ -5,13 +5,15 @@
 export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let active = 0;
   const queue: (() => void)[] = [];
+  // A finishing task hands its slot straight to the next waiter, so a caller arriving in between cannot slip in.
   const release = (): void => {
-    active -= 1;
-    queue.shift()?.();
+    const next = queue.shift();
+    if (next) next();
+    else active -= 1;
   };
   return async <T>(fn: () => Promise<T>): Promise<T> => {
     if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
-    active += 1;
+    else active += 1;
     try {
       return await fn();
     } finally {

@@ -413,6 +413,7 @@ async function moveTriggers(
   const s3 = clients.s3(region);
   const lambda = clients.lambda(region);
   let before: BucketNotifications | undefined;
+  let backupFile: string | undefined;
   try {
     before = notificationsFromResponse(
       await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket, ExpectedBucketOwner: account })),
@@ -501,7 +502,7 @@ async function moveTriggers(
       };
     }
 
-    const backupFile = writeBackup(opts.backupDir, {
+    backupFile = writeBackup(opts.backupDir, {
       region,
       bucket,
       account,
@@ -558,7 +559,15 @@ async function moveTriggers(
     return { ...planned, backupFile, outcome: 'changed', detail: 'configuration written and read back', after };
   } catch (err) {
     setAll('fail', () => `bucket ${bucket}: ${describeError(err)}`);
-    return { ...base, ...empty, outcome: 'failed', detail: describeError(err), ...(before ? { before } : {}) };
+    return {
+      ...base,
+      ...empty,
+      outcome: 'failed',
+      detail: describeError(err),
+      ...(before ? { before } : {}),
+      // The backup may already be on disk when the put or read-back failed: say where, it is what a restore needs.
+      ...(backupFile !== undefined ? { backupFile } : {}),
+    };
   }
 }
 

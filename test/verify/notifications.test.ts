@@ -2,6 +2,7 @@ import type { FilterRuleName, LambdaFunctionConfiguration } from '@aws-sdk/clien
 import { describe, expect, it } from 'vitest';
 import {
   canonicalNotifications,
+  notificationsFromResponse,
   entriesOverlap,
   eventsOverlap,
   parseLambdaArn,
@@ -378,5 +379,26 @@ describe('runtimeWarning', () => {
       'deprecated by AWS since 2026-06-30',
     );
     expect(runtimeWarning('provided.al2023', new Date('2026-11-23T00:00:00Z'))).toBeUndefined();
+  });
+});
+
+describe('notificationsFromResponse', () => {
+  it('GIVEN a bucket with EventBridge on WHEN its configuration is read THEN EventBridge is carried into what we put back', () => {
+    // moto's GET never returns EventBridgeConfiguration, so only this test guards it: dropping it on the put would
+    // switch EventBridge delivery off for the whole bucket on real S3.
+    const read = notificationsFromResponse({
+      $metadata: {},
+      EventBridgeConfiguration: {},
+      QueueConfigurations: [
+        { Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', Events: ['s3:ObjectCreated:*'] },
+      ],
+    });
+    expect(read).toEqual({
+      EventBridgeConfiguration: {},
+      QueueConfigurations: [
+        { Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', Events: ['s3:ObjectCreated:*'] },
+      ],
+    });
+    expect(notificationsFromResponse({ $metadata: {} })).toEqual({});
   });
 });

@@ -58,6 +58,7 @@ describe('scripts/verify.ts as CI runs it (child process, exit codes)', () => {
     ['an unknown region', ['--region', 'eu-west-9']],
     ['an unknown stack', ['--stack', 'nope']],
     ['a --json path under a file', ['--json', `${path.join(ROOT, 'package.json')}/r.json`]],
+    ['a --backup-dir that cannot be created', ['--backup-dir', `${path.join(ROOT, 'package.json')}/backups`]],
   ])(
     'GIVEN %s THEN exit 2, a clear error, and no AWS request (in process, same catch as the script)',
     async (_what, args) => {
