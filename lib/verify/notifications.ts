@@ -91,6 +91,14 @@ export function keyFilterOf(entry: { Filter?: { Key?: { FilterRules?: FilterRule
   return { prefix, suffix };
 }
 
+/** Same events and the same key filter: two entries that deliver exactly the same objects. */
+function sameScope(a: LambdaFunctionConfiguration, b: LambdaFunctionConfiguration): boolean {
+  const events = (e: LambdaFunctionConfiguration): string => [...(e.Events ?? [])].sort().join(',');
+  const fa = keyFilterOf(a);
+  const fb = keyFilterOf(b);
+  return events(a) === events(b) && fa.prefix === fb.prefix && fa.suffix === fb.suffix;
+}
+
 /** True when two S3 event types can match the same event (`s3:ObjectCreated:*` covers `s3:ObjectCreated:Put`). */
 export function eventsOverlap(a: string, b: string): boolean {
   if (a === b) return true;
@@ -216,8 +224,15 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
     if (!p) continue;
     const target = byArn.get(p.unqualifiedArn);
     if (target) {
-      if (p.qualifier === undefined && !inPlace.has(target.stackName)) {
+      const first = inPlace.get(target.stackName);
+      if (p.qualifier === undefined && first === undefined) {
         inPlace.set(target.stackName, e);
+      } else if (p.qualifier === undefined && first !== undefined && !sameScope(first, e)) {
+        // A second trigger of the same function for other objects is the user's scoping, not a stale copy:
+        // removing it would silently stop those logs. Keep it as it is and say so.
+        warnings.push(
+          `kept ${e.Id ?? '(no Id)'}: a second trigger of ${p.name} with other events or filter than ${first.Id ?? '(no Id)'}; review whether both are wanted`,
+        );
       } else {
         removedSet.add(e);
         removedReason.set(e, 'qualified-or-duplicate');

@@ -161,6 +161,29 @@ describe('planBucketNotifications', () => {
     expect(plan.removed[0]?.reason).toBe('qualified-or-duplicate');
   });
 
+  it('GIVEN two unqualified triggers of the function WHEN they cover other objects THEN both are kept with a warning, and an exact copy is removed', () => {
+    const a: LambdaFunctionConfiguration = {
+      Id: 'a',
+      LambdaFunctionArn: NEW,
+      Events: ['s3:ObjectCreated:*'],
+      Filter: { Key: { FilterRules: [{ Name: AWS_PREFIX, Value: 'AWSLogs/1/' }] } },
+    };
+    const b: LambdaFunctionConfiguration = {
+      ...a,
+      Id: 'b',
+      Filter: { Key: { FilterRules: [{ Name: AWS_PREFIX, Value: 'AWSLogs/2/' }] } },
+    };
+    const copy: LambdaFunctionConfiguration = { ...a, Id: 'copy' };
+    const plan = planBucketNotifications({
+      current: { LambdaFunctionConfigurations: [a, b, copy] },
+      targets: [{ stackName: 'ct', functionArn: NEW }],
+      goneFunctions: new Set(),
+    });
+    expect(plan.merged.LambdaFunctionConfigurations).toEqual([a, b]);
+    expect(plan.removed.map((r) => r.reason)).toEqual(['qualified-or-duplicate']);
+    expect(plan.warnings.join('\n')).toContain('kept b');
+  });
+
   it('GIVEN two stacks on one bucket with their own gone entries THEN each inherits its own (attributed by stack-name prefix)', () => {
     const a = fnArn('a-scwx-tdr-lambda-x');
     const b = fnArn('b-scwx-tdr-lambda-y');
