@@ -97,6 +97,8 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
 
   const regions = opts.config.regions.map((r) => ({
     region: r.region,
+    // Configured stacks that --stack leaves out: their entries on a shared bucket must not be taken for stale.
+    notSelected: r.lambdaStacks.filter((s) => wanted && !wanted.has(s.stackName)),
     works: r.lambdaStacks
       .filter((s) => !wanted || wanted.has(s.stackName))
       .map((s): StackWork => ({
@@ -136,7 +138,10 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
             groups.set(b, [...(groups.get(b) ?? []), w]);
           }
           for (const [bucket, ws] of groups) {
-            r.buckets.push(await limit(() => moveTriggers(clients, r.region, bucket, ws, opts, now, goneCache)));
+            const alsoHeld = r.notSelected.filter((s) => s.notificationBucket === bucket).map((s) => s.stackName);
+            r.buckets.push(
+              await limit(() => moveTriggers(clients, r.region, bucket, ws, alsoHeld, opts, now, goneCache)),
+            );
           }
         }),
       );
@@ -388,6 +393,8 @@ async function moveTriggers(
   region: string,
   bucket: string,
   works: readonly StackWork[],
+  /** Stacks configured on this bucket but not in this run (--stack): their entries are left alone. */
+  alsoHeld: readonly string[],
   opts: VerifyOptions,
   now: () => Date,
   goneCache: Map<string, Promise<boolean>>,
@@ -427,7 +434,7 @@ async function moveTriggers(
       current: before,
       targets,
       goneFunctions: new Set(goneList.filter((a): a is string => a !== undefined)),
-      heldStacks: held.map((w) => w.stackName),
+      heldStacks: [...held.map((w) => w.stackName), ...alsoHeld],
     });
     const kept = [
       ...plan.kept.map((k) => describeEntry(k.kind, k.entry)),

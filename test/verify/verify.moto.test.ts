@@ -183,6 +183,19 @@ describe('npm run verify against moto', () => {
     return rest;
   }
 
+  it("GIVEN --stack vpc on a bucket vpc shares with ct WHEN verify runs THEN ct's old entry (function gone) is left for ct's own run", async () => {
+    const result = await run(['--stack', 'vpc']);
+    expect(result.code).toBe(0);
+    const east = await getNotifications(moto.clients(), E, 'logs-east');
+    const ids = (east.LambdaFunctionConfigurations ?? []).map((e) => e.Id);
+    // vpc's qualified entry was replaced; ct's stale entry is still there for ct to inherit its events and filter.
+    expect(ids).toContain('old-taegis-cloudtrail');
+    expect(ids).not.toContain('vpc-latest');
+    expect(east.LambdaFunctionConfigurations?.find((e) => e.Id === 'old-taegis-cloudtrail')).toEqual(
+      seeded.LambdaFunctionConfigurations?.find((e) => e.Id === 'old-taegis-cloudtrail'),
+    );
+  });
+
   it('GIVEN a successful run WHEN its backup is restored THEN the bucket is back to the seeded configuration, and the replaced one is saved', async () => {
     await run([]);
     const [eastBackup] = backups().filter((f) => f.startsWith(`${E}_logs-east_`));
