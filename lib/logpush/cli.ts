@@ -6,7 +6,7 @@ import { CloudflareClient, DEFAULT_BASE_URL } from './client.js';
 import { collectHealth, parseRange } from './health.js';
 import { applySetup, collectStatus, planSetup, statusFailed } from './jobs.js';
 import { loadLogpushConfig, type LogpushConfig } from './load.js';
-import { Masker } from './masking.js';
+import { Masker } from '../util/masking.js';
 import {
   appliedLine,
   healthJson,

@@ -1,6 +1,6 @@
 import type { DateRange, JobHealth } from './health.js';
 import { scopeLabel, type LogpushJob, type SetupStep, type StatusRow } from './jobs.js';
-import type { Masker } from './masking.js';
+import type { Masker } from '../util/masking.js';
 
 /** Where the commands write. Everything goes through the masker: no path to stdout/stderr skips it. */
 export interface Output {

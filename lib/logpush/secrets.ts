@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { TaegisError, type Problem } from '../errors.js';
 import { scopesOf, type SecretSource } from './config.js';
 import type { LogpushConfig } from './load.js';
-import { MIN_SECRET_LENGTH, type Masker } from './masking.js';
+import { MIN_SECRET_LENGTH, type Masker } from '../util/masking.js';
 
 /** How requests to the Cloudflare API authenticate. A token is preferred; the legacy key is a fallback. */
 export type CloudflareAuth =

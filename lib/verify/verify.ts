@@ -14,6 +14,8 @@ import type { AwsClientFactory } from '../aws/clients.js';
 import { awsErrorName, isAccessDenied, reasonOf } from '../aws/errors.js';
 import type { TaegisConfig } from '../config/load.js';
 import { writeBackup } from './backup.js';
+import { Masker } from '../util/masking.js';
+
 import { limiter } from './limit.js';
 import {
   describeEntry,
@@ -38,6 +40,8 @@ import {
   type VerifyReport,
 } from './report.js';
 import { runtimeWarning } from './runtime.js';
+
+const LOG_MASKER = new Masker();
 
 /** The line every healthy Taegis function logs once it has shipped a batch. */
 export const SUCCESS_LINE = 'Uploading data to s3';
@@ -734,7 +738,11 @@ async function pollOnce(clients: AwsClientFactory, x: LogWatch): Promise<void> {
         if (msg.includes(SUCCESS_LINE)) {
           if (!x.found || ts < x.found.getTime()) x.found = new Date(ts);
         } else if (ERROR_LINE.test(msg)) {
-          x.errors.set(e.eventId ?? `${ts}:${msg}`, `${new Date(ts).toISOString()} ${msg.trim().slice(0, 200)}`);
+          // Function logs can carry tokens or auth headers: mask before a line reaches the table, JSON or JUnit.
+          x.errors.set(
+            e.eventId ?? `${ts}:${msg}`,
+            `${new Date(ts).toISOString()} ${LOG_MASKER.mask(msg.trim()).slice(0, 200)}`,
+          );
         }
       }
       x.nextToken = res.nextToken;

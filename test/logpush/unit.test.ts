@@ -10,7 +10,7 @@ import { LOGPUSH_FIX_SEPARATOR } from '../../lib/logpush/config.js';
 import { daysOf, healthQuery, parseRange } from '../../lib/logpush/health.js';
 import { destinationConf, destinationIdentity, jobName, matchingJobs } from '../../lib/logpush/jobs.js';
 import { loadLogpushConfig, parseLogpushConfig } from '../../lib/logpush/load.js';
-import { Masker } from '../../lib/logpush/masking.js';
+import { Masker } from '../../lib/util/masking.js';
 import { resolveAuth } from '../../lib/logpush/secrets.js';
 import { ACCOUNT, INGEST_HTTP, ZONE } from './helpers.js';
 

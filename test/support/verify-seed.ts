@@ -275,7 +275,11 @@ export async function seedMixed(
     EventBridgeConfiguration: {},
   };
   await putNotifications(c, E, 'logs-east', seeded);
-  await putLogLines(c, E, ct, ['START', 'Uploading data to s3 ok', 'ERROR transient upstream 502']);
+  await putLogLines(c, E, ct, [
+    'START',
+    'Uploading data to s3 ok',
+    'ERROR transient upstream 502 (Authorization: Bearer SEEDED-LOG-TOKEN-123)',
+  ]);
   await putLogLines(c, E, vpc, ['Uploading data to s3 ok']);
   await putLogLines(c, W, waf, ['Uploading data to s3 ok']);
   const configPath = path.join(dir, 'taegis.config.json');

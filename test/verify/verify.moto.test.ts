@@ -159,6 +159,10 @@ describe('npm run verify against moto', () => {
     ]);
     expect(ctResult.checks[1]!.warnings[0]).toContain('2026-08-31');
     expect(ctResult.checks[4]!.warnings[0]).toContain('ERROR transient upstream 502');
+    // A token in a function's log line never reaches the table, JSON or JUnit.
+    expect(ctResult.checks[4]!.warnings[0]).toContain('ERROR transient upstream 502 (Authorization: ****');
+    for (const text of [first.out, JSON.stringify(first.report), first.junit])
+      expect(text).not.toContain('SEEDED-LOG-TOKEN-123');
     const eastBucket = first.report.regions[0]!.buckets[0]!;
     expect(eastBucket.outcome).toBe('changed');
     expect(eastBucket.removed).toHaveLength(3);
