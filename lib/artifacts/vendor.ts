@@ -175,12 +175,13 @@ function credentialsProblem(file: string): Problem | undefined {
   const fix = `download credentials.txt from the Taegis console into ${path.dirname(file)} (it is ignored by git)`;
   if (!existsSync(file))
     return { path: file, message: 'does not exist (the shared stack needs it as SecretValue)', fix };
-  if (!statSync(file).isFile() || readFileSync(file, 'utf8').trim() === '')
-    return { path: file, message: 'is empty', fix };
+  if (!statSync(file).isFile()) return { path: file, message: 'is not a file', fix };
+  if (readFileSync(file, 'utf8').trim() === '') return { path: file, message: 'is empty', fix };
   return undefined;
 }
 
-function readTemplate(file: string, problems: Problem[]): VendorTemplate | undefined {
+/** Reads and parses one vendor template; what is wrong with it goes to `problems`. */
+export function readTemplate(file: string, problems: Problem[]): VendorTemplate | undefined {
   if (!existsSync(file)) {
     problems.push({ path: file, message: 'does not exist', fix: REDOWNLOAD });
     return undefined;

@@ -1,12 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseCfnYaml } from '../artifacts/cfn-yaml.js';
-import {
-  LAMBDA_PARAMETERS,
-  SHARED_PARAMETERS,
-  type TemplateParameter,
-  type VendorTemplate,
-} from '../artifacts/vendor.js';
+import { LAMBDA_PARAMETERS, readTemplate, SHARED_PARAMETERS, type VendorTemplate } from '../artifacts/vendor.js';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
 import { loadConfig, readConfigJson, type TaegisConfig } from './load.js';
 import { ArtifactNamesSchema, deriveTaegisRegion } from './schema.js';
@@ -44,8 +37,9 @@ function templateProblemsOfRawConfig(raw: unknown, configPath: string): Problem[
   const names = ArtifactNamesSchema.safeParse(cfg.artifacts ?? {});
   if (!names.success) return [];
   const dir = path.resolve(path.dirname(configPath), asString(cfg.artifactsDir) ?? './artifacts');
-  const shared = readTemplate(path.join(dir, names.data.sharedTemplate));
-  const lambda = readTemplate(path.join(dir, names.data.lambdaTemplate));
+  // Template problems are buildApp's to report once the config is valid; here a bad template is just skipped.
+  const shared = readTemplate(path.join(dir, names.data.sharedTemplate), []);
+  const lambda = readTemplate(path.join(dir, names.data.lambdaTemplate), []);
   const problems: Problem[] = [];
   const check = (t: VendorTemplate | undefined, parameter: string, value: string | undefined, at: string): void => {
     if (t === undefined || value === undefined) return;
@@ -65,15 +59,4 @@ function templateProblemsOfRawConfig(raw: unknown, configPath: string): Problem[
     });
   });
   return problems;
-}
-
-function readTemplate(file: string): VendorTemplate | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    const template = asRecord(parseCfnYaml(readFileSync(file, 'utf8')));
-    const parameters = asRecord(template?.Parameters) as Record<string, TemplateParameter> | undefined;
-    return template && parameters ? { file, template, parameters } : undefined;
-  } catch {
-    return undefined;
-  }
 }
