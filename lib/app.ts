@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { App, Annotations, type AppProps } from 'aws-cdk-lib';
+import { App, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
 import { selectRegions, type TaegisConfig } from './config/load.js';
@@ -10,6 +10,7 @@ import { LambdaStack } from './stacks/lambda-stack.js';
 import { lambdaStackId, sharedStackId, stagingBucketName, stagingStackId } from './stacks/names.js';
 import { SharedStack } from './stacks/shared-stack.js';
 import { StagingStack } from './stacks/staging-stack.js';
+import { lifecycleOf, runtimeStage, utcDay, type LambdaRuntime } from './vendor/runtimes.js';
 
 export interface BuildAppOptions {
   /**
@@ -38,12 +39,12 @@ export interface BuildAppOptions {
    */
   readonly requireCredentials?: boolean;
   /**
-   * Where warnings the user must not miss go (the provided.al2 deprecation), besides the stacks' annotations.
+   * Where the notice the user must not miss goes (what AWS's runtime dates mean for this migration), once per build.
    * @default - nowhere
    */
   readonly warn?: (message: string) => void;
   /**
-   * Today, for the deprecation message.
+   * Today, for the runtime notice (the config's runtime was already resolved with the clock of its load).
    * @default - the current date
    */
   readonly now?: Date;
@@ -91,9 +92,13 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   const artifacts: VendorArtifacts = { paths: inspected.paths, shared: inspected.shared, lambda: inspected.lambda };
 
   const app = options.app ?? new App(options.appProps);
-  const runtimeWarning =
-    selected.lambdaRuntime === 'provided.al2' ? runtimeDeprecationMessage(options.now ?? new Date()) : undefined;
-  if (runtimeWarning) options.warn?.(runtimeWarning);
+  // Once per build, not per stack: the runtime is one setting for the whole config.
+  const runtimeNotice = runtimeDeprecationMessage(
+    selected.lambdaRuntime,
+    options.now ?? new Date(),
+    selected.lambdaRuntimeChosenBy,
+  );
+  if (runtimeNotice) options.warn?.(runtimeNotice);
 
   const templates = new Map<string, unknown>([
     [artifacts.shared.file, artifacts.shared.template],
@@ -130,8 +135,6 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         });
         stack.addStackDependency(staging, 'the function code is read from the staging bucket');
         stack.addStackDependency(shared, 'the function reads the credentials the shared stack holds');
-        if (runtimeWarning)
-          Annotations.of(stack).addWarningV2('taegis-migrate:provided-al2-deprecated', runtimeWarning);
         return stack;
       });
       return { region: r.region, staging, shared, lambdas };
@@ -145,21 +148,45 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   return { app, config: selected, artifacts, regions, ...(nag ? { nag } : {}) };
 }
 
-const DEPRECATED = '2026-06-30';
-const CREATE_BLOCKED = '2026-07-31';
-const UPDATE_BLOCKED = '2026-08-31';
-
-/** The loud warning printed when `lambdaRuntime` is `provided.al2`, worded for today's date. */
-export function runtimeDeprecationMessage(now: Date): string {
-  const today = now.toISOString().slice(0, 10);
-  const status =
-    today >= UPDATE_BLOCKED
-      ? `As of today (${today}) AWS blocks creating (since ${CREATE_BLOCKED}) and updating (since ${UPDATE_BLOCKED}) functions on provided.al2: the Lambda stack updates will likely fail.`
-      : today >= CREATE_BLOCKED
-        ? `As of today (${today}) AWS blocks creating functions on provided.al2; updating them is blocked from ${UPDATE_BLOCKED}.`
-        : `AWS blocks creating functions on it from ${CREATE_BLOCKED} and updating them from ${UPDATE_BLOCKED}.`;
+/**
+ * What AWS's lifecycle dates for the chosen runtime (lib/vendor/runtimes.ts) mean for this migration, worded for
+ * today; undefined for a runtime AWS announced nothing for. The migration only updates existing functions, so the
+ * block-update date is the one that matters.
+ */
+export function runtimeDeprecationMessage(
+  runtime: LambdaRuntime,
+  now: Date,
+  chosenBy: 'config' | 'default' = 'config',
+): string | undefined {
+  const life = lifecycleOf(runtime);
+  if (!life) return undefined;
+  const today = utcDay(now);
+  const stage = runtimeStage(runtime, now);
+  const how =
+    chosenBy === 'default' ? `the vendor's runtime, the default until ${life.blockUpdate}` : 'set in the config';
+  const dates =
+    `AWS's dates for ${runtime}: deprecated ${life.deprecated} (no more patches), new functions refused from ` +
+    `${life.blockCreate}, updates of existing functions refused from ${life.blockUpdate}.`;
+  if (stage === 'update-blocked') {
+    // Only reachable with "acknowledgeBlockedRuntime": the config loader refuses it otherwise.
+    return (
+      `NOTE: lambdaRuntime is "${runtime}", acknowledged with "acknowledgeBlockedRuntime". ${dates} ` +
+      `Today (${today}) AWS refuses updates on it: the Lambda stack updates succeed only if AWS extended ` +
+      `${runtime} for this account. Set "lambdaRuntime": "${life.successor}" to run the same package on the supported runtime.`
+    );
+  }
+  const standing =
+    stage === 'supported'
+      ? ''
+      : stage === 'deprecated'
+        ? ` Today (${today}) it is deprecated: functions keep running and updating.`
+        : ` Today (${today}) AWS already refuses new functions on it; updating the existing ones still works.`;
   return (
-    `WARNING: lambdaRuntime is "provided.al2", which AWS deprecated on ${DEPRECATED}. ${status} ` +
-    'Set "lambdaRuntime": "provided.al2023" in the config to run the vendor package on the supported runtime.'
+    `NOTE: lambdaRuntime is "${runtime}" (${how}). ${dates}${standing} ` +
+    `This migration updates existing functions, so it deploys on ${runtime} before ${life.blockUpdate}; from that ` +
+    `day every update of these stacks on ${runtime} fails, a later re-run of this tool included` +
+    (chosenBy === 'default' ? `, so without "lambdaRuntime" taegis-migrate switches to ${life.successor} then.` : '.') +
+    ` To move now: set "lambdaRuntime": "${life.successor}" in the config (the same package runs on it; ` +
+    `verify then expects it).`
   );
 }

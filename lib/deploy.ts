@@ -47,6 +47,11 @@ export interface DeployAppOptions {
    */
   readonly outdir?: string;
   /**
+   * Where the runtime notice goes (what AWS's dates for the chosen runtime mean for this migration), once.
+   * @default - nowhere
+   */
+  readonly warn?: (message: string) => void;
+  /**
    * Where the toolkit's progress goes.
    * @default - a non-interactive host printing to the terminal
    */
@@ -72,6 +77,7 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       appProps: { outdir, builtinCloudFormationValidation: false },
       // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front.
       requireCredentials: options.exclusively !== true,
+      ...(options.warn ? { warn: options.warn } : {}),
     });
     if ((built.nag?.own.length ?? 0) > 0) {
       throw new TaegisError('CHECK_FAILED', `cdk-nag found ${built.nag!.own.length} problem(s) in our own stacks`, {

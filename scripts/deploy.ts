@@ -44,6 +44,7 @@ void runCli(async (argv) => {
     method: values.method,
     previousParameters: !values['no-previous-parameters'],
     ...(values.output !== undefined ? { outdir: path.resolve(values.output) } : {}),
+    warn: (message) => process.stderr.write(`${message}\n`),
   });
   console.log(`deployed: ${result.deployed.join(', ') || '(nothing)'}`);
   return ExitCode.Ok;

@@ -23,8 +23,11 @@ const resourceIds = (t: Template): string[] =>
     .map(([id]) => id)
     .sort();
 
+// The runtime default depends on the date: pin it where the vendor's provided.al2 is still the default.
+const TODAY = new Date('2026-11-27T12:00:00Z');
+
 const build = (mutate?: (raw: Record<string, unknown>) => void, regions?: string[]) =>
-  buildApp(exampleConfig(mutate), {
+  buildApp(exampleConfig(mutate, { now: TODAY }), {
     appProps: { outdir: freshOutdir(), builtinCloudFormationValidation: false },
     ...(regions ? { regions } : {}),
   });
@@ -176,10 +179,10 @@ describe('the CDK app built from the example config', () => {
     }
   });
 
-  it('GIVEN lambdaRuntime provided.al2 THEN the template runtime stays and every Lambda stack carries the deprecation warning', () => {
+  it('GIVEN no lambdaRuntime before 2027-03-03 THEN the template runtime stays and no stack carries a runtime annotation (the notice is said once, by the build)', () => {
     for (const l of useast.lambdas) {
       const warnings = l.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
-      expect(warnings.some((w) => w.includes('provided.al2') && w.includes('2026-08-31'))).toBe(true);
+      expect(warnings.filter((w) => w.includes('provided.al2'))).toEqual([]);
     }
   });
 
@@ -210,19 +213,33 @@ describe('choices and invariants', () => {
     expect(warned).toEqual([]);
   });
 
-  it('GIVEN provided.al2 WHEN built THEN the warn hook gets the deprecation message once', async () => {
+  it('GIVEN provided.al2 by default WHEN built with two regions and several stacks THEN the warn hook gets the notice exactly once', async () => {
     const warned: string[] = [];
-    await buildApp(exampleConfig(), {
+    const b = await buildApp(exampleConfig(undefined, { now: TODAY }), {
       appProps: { outdir: freshOutdir() },
       nag: false,
       warn: (m) => warned.push(m),
-      now: new Date('2026-07-01T00:00:00Z'),
+      now: TODAY,
     });
-    expect(warned).toEqual([runtimeDeprecationMessage(new Date('2026-07-01T00:00:00Z'))]);
-    expect(warned[0]).toContain('blocks creating functions on it from 2026-07-31 and updating them from 2026-08-31');
-    expect(runtimeDeprecationMessage(new Date('2026-09-01T00:00:00Z'))).toContain(
-      'and updating (since 2026-08-31) functions on provided.al2',
-    );
+    expect(b.regions.flatMap((r) => r.lambdas).length).toBeGreaterThan(1);
+    expect(warned).toEqual([runtimeDeprecationMessage('provided.al2', TODAY, 'default')]);
+    expect(warned[0]).toContain('updates of existing functions refused from 2027-03-03');
+    expect(warned[0]).not.toContain('2026-08-31');
+  });
+
+  it('GIVEN no lambdaRuntime from 2027-03-03 WHEN built THEN the function runs on provided.al2023 and nothing is warned', async () => {
+    const warned: string[] = [];
+    const now = new Date('2027-03-03T00:00:00Z');
+    const b = await buildApp(exampleConfig(undefined, { now }), {
+      appProps: { outdir: freshOutdir(), builtinCloudFormationValidation: false },
+      nag: false,
+      warn: (m) => warned.push(m),
+      now,
+    });
+    for (const l of b.regions.flatMap((r) => r.lambdas)) {
+      Template.fromStack(l).hasResourceProperties('AWS::Lambda::Function', { Runtime: 'provided.al2023' });
+    }
+    expect(warned).toEqual([]);
   });
 
   it('GIVEN many stacks WHEN built THEN each vendor template is parsed once per synth, not once per stack', async () => {

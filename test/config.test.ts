@@ -40,7 +40,7 @@ function problemsOf(raw: unknown): { path: string; message: string; fix?: string
 
 describe('config', () => {
   it('GIVEN a minimal config WHEN parsed THEN defaults are applied and artifacts resolve next to the config file', () => {
-    const cfg = parseConfig(valid(), CONFIG_PATH);
+    const cfg = parseConfig(valid(), CONFIG_PATH, { now: new Date('2026-11-27T00:00:00Z') });
     expect(cfg.lambdaRuntime).toBe('provided.al2');
     expect(cfg.sharedStackName).toBe('taegis-shared-resources');
     expect(cfg.artifactPaths.lambdaZip).toBe('/tmp/project/artifacts/taegis-lambda-amd64.zip');

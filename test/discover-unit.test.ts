@@ -89,6 +89,17 @@ const region = (over: Partial<RegionReport> & { region: string }): RegionReport 
 });
 
 describe('drafting the config', () => {
+  it.each([
+    ['2027-03-02T23:59:59Z', 'provided.al2'],
+    ['2027-03-03T00:00:00Z', 'provided.al2023'],
+  ])('GIVEN today is %s WHEN drafted THEN lambdaRuntime is what the default chooses that day (%s)', (iso, runtime) => {
+    const draft = draftConfig(
+      { regions: [region({ region: 'us-east-1', lambdaStacks: [lambdaStack()] })] },
+      { taegisRegion: 'ctpx', now: new Date(iso) },
+    );
+    expect(draft.config.lambdaRuntime).toBe(runtime);
+  });
+
   it('GIVEN regions with different shared stacks and unwritable stacks WHEN drafted THEN per-region names and a warning per left-out stack', () => {
     const draft = draftConfig(
       {
@@ -114,7 +125,7 @@ describe('drafting the config', () => {
           }),
         ],
       },
-      { taegisRegion: 'echo' },
+      { taegisRegion: 'echo', now: new Date('2026-11-27T00:00:00Z') },
     );
     expect(draft.config).toEqual({
       taegisRegion: 'echo',

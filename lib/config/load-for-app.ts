@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { LAMBDA_PARAMETERS, readTemplate, SHARED_PARAMETERS, type VendorTemplate } from '../artifacts/vendor.js';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
-import { loadConfig, readConfigJson, type TaegisConfig } from './load.js';
+import { loadConfig, readConfigJson, type LoadConfigOptions, type TaegisConfig } from './load.js';
 import { ArtifactNamesSchema, deriveTaegisRegion } from './schema.js';
 import { parameterProblem } from './template-checks.js';
 
@@ -12,9 +12,9 @@ import { parameterProblem } from './template-checks.js';
  * region) are checked against the templates' `AllowedValues` as well, so the one error lists those problems too
  * instead of leaving them for a second fix-and-retry round. On a valid file the full checks run in `buildApp`.
  */
-export function loadAppConfig(configPath: string): TaegisConfig {
+export function loadAppConfig(configPath: string, options: LoadConfigOptions = {}): TaegisConfig {
   try {
-    return loadConfig(configPath);
+    return loadConfig(configPath, options);
   } catch (err) {
     if (!(err instanceof TaegisError) || err.code !== 'CONFIG_INVALID' || err.problems.length === 0) throw err;
     const abs = path.resolve(configPath);

@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
-import { deriveTaegisRegion, FIX_SEPARATOR, TaegisConfigSchema, type TaegisConfigInput } from './schema.js';
+import { resolveLambdaRuntime, type ResolvedRuntime } from './runtime.js';
+import {
+  deriveTaegisRegion,
+  FIX_SEPARATOR,
+  TaegisConfigSchema,
+  type LambdaRuntime,
+  type TaegisConfigInput,
+} from './schema.js';
 
 /** Default config file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'taegis.config.json';
@@ -16,23 +23,35 @@ export interface ArtifactPaths {
 }
 
 /** The parsed, validated config with everything relative resolved. Passed down typed; nothing re-reads the file. */
-export type TaegisConfig = Omit<TaegisConfigInput, 'taegisRegion'> & {
+export type TaegisConfig = Omit<TaegisConfigInput, 'taegisRegion' | 'lambdaRuntime'> & {
   /** The Taegis region, given or derived from `xdrLoginUrl`. */
   readonly taegisRegion: string;
+  /** The runtime, as written or the default for the load's date (lib/config/runtime.ts). */
+  readonly lambdaRuntime: LambdaRuntime;
+  /** Whether the file set `lambdaRuntime` or the date chose it. */
+  readonly lambdaRuntimeChosenBy: ResolvedRuntime['chosenBy'];
   /** Absolute path of the config file. */
   readonly configPath: string;
   /** Absolute paths of the vendor artifacts. */
   readonly artifactPaths: ArtifactPaths;
 };
 
+export interface LoadConfigOptions {
+  /**
+   * Today, for the runtime rule (the default `lambdaRuntime`, the refusal of a runtime AWS no longer updates).
+   * @default - the current date
+   */
+  readonly now?: Date;
+}
+
 /** Reads, parses and validates a config file; throws one TaegisError listing every problem. */
-export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE): TaegisConfig {
+export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE, options: LoadConfigOptions = {}): TaegisConfig {
   const abs = path.resolve(configPath);
   const raw = readConfigJson(
     abs,
     `create it (see README "Config", or run "npm run discover -- --write ${configPath}"), or pass another path with -c config=PATH / --config PATH`,
   );
-  return parseConfig(raw, abs);
+  return parseConfig(raw, abs, options);
 }
 
 /**
@@ -53,7 +72,7 @@ export function readConfigJson(abs: string, missingFix: string): unknown {
 }
 
 /** Validates an already-read config object. `configPath` anchors the relative `artifactsDir`. */
-export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
+export function parseConfig(raw: unknown, configPath: string, options: LoadConfigOptions = {}): TaegisConfig {
   // reportInput lets zodProblems tell a missing field from one of the wrong type.
   const result = TaegisConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
@@ -68,10 +87,14 @@ export function parseConfig(raw: unknown, configPath: string): TaegisConfig {
     // Unreachable: the schema's refinement already rejects this; kept so the type is narrowed honestly.
     throw new TaegisError('CONFIG_INVALID', 'no Taegis region', { fix: 'set "taegisRegion"' });
   }
+  const runtime = resolveLambdaRuntime(cfg, options.now ?? new Date());
+  if (runtime.problem) throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [runtime.problem]);
   const artifactsDir = path.resolve(path.dirname(configPath), cfg.artifactsDir);
   return {
     ...cfg,
     taegisRegion,
+    lambdaRuntime: runtime.resolved.runtime,
+    lambdaRuntimeChosenBy: runtime.resolved.chosenBy,
     configPath,
     artifactsDir,
     artifactPaths: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LogpushConfigSchema } from '../logpush/config.js';
+import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
 
 /**
  * The config file's schema: the one definition of the interface users and CI write.
@@ -13,9 +14,7 @@ const m = (what: string, fix: string): string => `${what}${FIX_SEPARATOR}${fix}`
 /** Taegis regions the vendor documents today; the shared template's `AllowedValues`, when present, are the truth. */
 export const KNOWN_TAEGIS_REGIONS = ['ctpx', 'delta', 'foxtrot', 'echo'] as const;
 
-/** Lambda runtimes the vendor package can run on. */
-export const LAMBDA_RUNTIMES = ['provided.al2', 'provided.al2023'] as const;
-export type LambdaRuntime = (typeof LAMBDA_RUNTIMES)[number];
+export { LAMBDA_RUNTIMES, type LambdaRuntime } from '../vendor/runtimes.js';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
@@ -136,12 +135,23 @@ export const TaegisConfigSchema = z
       credentials: 'credentials.txt',
     }),
     /**
-     * Runtime the migrated functions run on.
-     * @default "provided.al2" (what the vendor documents; deprecated by AWS, see README)
+     * Runtime the migrated functions run on. Resolved when the config is loaded (lib/config/runtime.ts), against
+     * the dates in lib/vendor/runtimes.ts.
+     * @default - "provided.al2" (the vendor's) while AWS still accepts updates of functions on it, "provided.al2023"
+     * from AWS's block-update date (2027-03-03) on
      */
     lambdaRuntime: z
       .enum(LAMBDA_RUNTIMES, m('is not a supported runtime', 'use "provided.al2" or "provided.al2023"'))
-      .default('provided.al2'),
+      .optional(),
+    /**
+     * Keep `"lambdaRuntime": "provided.al2"` after AWS blocks updates of functions on it (2027-03-03), e.g. for an
+     * account AWS granted an extension. Must name the same runtime as `lambdaRuntime`; without it such a config is
+     * refused from that date on.
+     * @default - not acknowledged
+     */
+    acknowledgeBlockedRuntime: z
+      .literal(VENDOR_RUNTIME, m('is not a runtime AWS blocks', `use "${VENDOR_RUNTIME}", or remove the field`))
+      .optional(),
     /**
      * Name of the shared-resources stack in every region, unless a region sets its own.
      * @default "taegis-shared-resources"
@@ -172,6 +182,16 @@ export const TaegisConfigSchema = z
         message: m(
           `no Taegis region can be derived from "${cfg.xdrLoginUrl}"`,
           'use the login URL the console shows (https://ctpx.secureworks.com/ or https://<region>.taegis.secureworks.com/), or set "taegisRegion"',
+        ),
+      });
+    }
+    if (cfg.acknowledgeBlockedRuntime !== undefined && cfg.lambdaRuntime !== cfg.acknowledgeBlockedRuntime) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['acknowledgeBlockedRuntime'],
+        message: m(
+          `acknowledges "${cfg.acknowledgeBlockedRuntime}" but "lambdaRuntime" is ${cfg.lambdaRuntime === undefined ? 'not set' : `"${cfg.lambdaRuntime}"`}`,
+          `set "lambdaRuntime": "${cfg.acknowledgeBlockedRuntime}" as well, or remove "acknowledgeBlockedRuntime"`,
         ),
       });
     }

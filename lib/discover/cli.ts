@@ -24,12 +24,15 @@ export interface DiscoverCliDeps {
   readonly clients?: AwsClientFactory;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /** Today, for the runtime written to the config and the runtime notes; default: the system clock. */
+  readonly now?: () => Date;
 }
 
 /** `npm run discover`: parses flags, validates them before any AWS call, discovers, prints, optionally writes. */
 export async function discoverMain(argv: readonly string[], deps: DiscoverCliDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;
+  const today = (deps.now ?? (() => new Date()))();
   const { values } = parseFlags(argv, {
     regions: { type: 'string', multiple: true },
     'all-regions': { type: 'boolean' },
@@ -87,10 +90,10 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
       ? await enabledRegions(clients, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1')
       : [...new Set(listed)];
     const report = await discover(clients, { regions });
-    out(formatDiscoverReport(report));
+    out(formatDiscoverReport(report, today));
     const incomplete = report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0);
     if (values.write !== undefined && taegisRegion !== undefined) {
-      const draft = draftConfig(report, { taegisRegion });
+      const draft = draftConfig(report, { taegisRegion, now: today });
       const sharedRegions = new Set(
         report.regions.flatMap((r) => r.sharedStacks.map((s) => s.taegisRegion)).filter((x) => x !== undefined),
       );
@@ -103,7 +106,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
             ]
           : []),
       ];
-      const written = writeConfig(values.write, draft.config, Boolean(values.force));
+      const written = writeConfig(values.write, draft.config, Boolean(values.force), today);
       if (warnings.length > 0) out(['', 'Config warnings:', ...warnings.map((w) => `  - ${w}`)].join('\n'));
       out(`\nwrote ${written}`);
     }

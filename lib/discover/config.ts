@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { LambdaStackConfigSchema, FIX_SEPARATOR, type LambdaStackConfig } from '../config/schema.js';
 import { TaegisError } from '../errors.js';
+import { defaultLambdaRuntime } from '../vendor/runtimes.js';
 import type { DiscoverReport, DiscoveredLambdaStack } from './discover.js';
 
 /** Statuses in which CloudFormation cannot update a stack in place: writing them into the config would only fail at deploy. */
@@ -26,6 +27,11 @@ export interface ConfigDraft {
 export interface DraftOptions {
   /** The Taegis region to write (from `--xdr-login-url` or `--taegis-region`). */
   readonly taegisRegion: string;
+  /**
+   * Today: the config gets the runtime the default chooses on this date (lib/vendor/runtimes.ts).
+   * @default - the current date
+   */
+  readonly now?: Date;
 }
 
 function entryFor(s: DiscoveredLambdaStack): { entry?: LambdaStackConfig; problem?: string } {
@@ -117,7 +123,7 @@ export function draftConfig(report: DiscoverReport, options: DraftOptions): Conf
   const config: Record<string, unknown> = {
     taegisRegion: options.taegisRegion,
     artifactsDir: './artifacts',
-    lambdaRuntime: 'provided.al2',
+    lambdaRuntime: defaultLambdaRuntime(options.now ?? new Date()),
     ...(common !== undefined ? { sharedStackName: common } : {}),
     regions: regions.map((r, i) => ({
       region: r.region,
@@ -133,14 +139,14 @@ export function draftConfig(report: DiscoverReport, options: DraftOptions): Conf
  * Validates the draft with the app's own parser, then writes it. Refuses to overwrite unless `force`.
  * Written through a temporary file and a rename, so an interrupted run never leaves half a config.
  */
-export function writeConfig(file: string, config: Record<string, unknown>, force: boolean): string {
+export function writeConfig(file: string, config: Record<string, unknown>, force: boolean, now?: Date): string {
   const abs = path.resolve(file);
   if (existsSync(abs) && !force) {
     throw new TaegisError('INPUT_INVALID', `${abs} already exists; nothing was written`, {
       fix: 'pass --force to overwrite it, or choose another path with --write',
     });
   }
-  parseConfig(config, abs);
+  parseConfig(config, abs, now ? { now } : {});
   mkdirSync(path.dirname(abs), { recursive: true });
   const tmp = `${abs}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });

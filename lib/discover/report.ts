@@ -1,4 +1,5 @@
 import { formatTable } from '../cli/table.js';
+import { runtimeWarning } from '../vendor/runtimes.js';
 import type { DiscoverReport, NotificationState } from './discover.js';
 
 const dash = (v: string | undefined): string => (v === undefined || v === '' ? '-' : v);
@@ -16,8 +17,11 @@ function notified(n: NotificationState): string {
   }
 }
 
-/** The human report: one table of Taegis Lambda stacks, then shared stacks, unreadable stacks and warnings. */
-export function formatDiscoverReport(report: DiscoverReport): string {
+/**
+ * The human report: one table of Taegis Lambda stacks, then shared stacks, unreadable stacks and warnings.
+ * `now` dates the runtime notes (lib/vendor/runtimes.ts).
+ */
+export function formatDiscoverReport(report: DiscoverReport, now: Date = new Date()): string {
   const out: string[] = [];
   const rows = report.regions.flatMap((r) =>
     r.lambdaStacks.map((s) => [
@@ -94,6 +98,18 @@ export function formatDiscoverReport(report: DiscoverReport): string {
       ),
     );
   }
+  // One line per runtime AWS has dates for, not one per function: the dates are the same for all of them.
+  const byRuntime = new Map<string, number>();
+  for (const s of report.regions.flatMap((r) => r.lambdaStacks)) {
+    if (s.runtime !== undefined) byRuntime.set(s.runtime, (byRuntime.get(s.runtime) ?? 0) + 1);
+  }
+  const runtimeNotes = [...byRuntime]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([runtime, n]) => {
+      const w = runtimeWarning(runtime, now);
+      return w ? [`${n} function(s): ${w}`] : [];
+    });
+  if (runtimeNotes.length > 0) out.push('', 'Runtimes:', ...runtimeNotes.map((w) => `  - ${w}`));
   const warnings = report.regions.flatMap((r) => r.warnings.map((w) => `${r.region}: ${w}`));
   if (warnings.length > 0) out.push('', 'Warnings:', ...warnings.map((w) => `  - ${w}`));
   const others = report.regions.reduce((n, r) => n + r.otherStacks, 0);

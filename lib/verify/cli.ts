@@ -196,7 +196,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   }
 
   // Verify needs only the stacks, not the vendor artifacts: loadConfig does not look at them.
-  let config: TaegisConfig = selectRegions(loadConfig(f.config ?? DEFAULT_CONFIG_FILE), f.region ?? []);
+  let config: TaegisConfig = selectRegions(loadConfig(f.config ?? DEFAULT_CONFIG_FILE, { now: now() }), f.region ?? []);
   const stacks = (f.stack ?? [])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())

@@ -39,7 +39,7 @@ import {
   type StackResult,
   type VerifyReport,
 } from './report.js';
-import { runtimeWarning } from './runtime.js';
+import { runtimeWarning } from '../vendor/runtimes.js';
 
 const LOG_MASKER = new Masker();
 

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseConfig, type TaegisConfig } from '../../lib/config/load.js';
+import { parseConfig, type LoadConfigOptions, type TaegisConfig } from '../../lib/config/load.js';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 export const EXAMPLE_DIR = path.join(ROOT, 'assets', 'example');
@@ -12,11 +12,14 @@ export function exampleRawConfig(): Record<string, unknown> {
   return JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown>;
 }
 
-/** The example config, parsed, anchored in the example folder. */
-export function exampleConfig(mutate: (raw: Record<string, unknown>) => void = () => {}): TaegisConfig {
+/** The example config, parsed, anchored in the example folder; `options.now` pins the runtime rule's clock. */
+export function exampleConfig(
+  mutate: (raw: Record<string, unknown>) => void = () => {},
+  options: LoadConfigOptions = {},
+): TaegisConfig {
   const raw = exampleRawConfig();
   mutate(raw);
-  return parseConfig(raw, EXAMPLE_CONFIG);
+  return parseConfig(raw, EXAMPLE_CONFIG, options);
 }
 
 /** A temp copy of the example folder (artifacts + config) that a test may break. */

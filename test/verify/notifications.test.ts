@@ -12,7 +12,6 @@ import {
   type BucketNotifications,
 } from '../../lib/verify/notifications.js';
 import { policyAllowsS3, permissionStatementId } from '../../lib/verify/permission.js';
-import { runtimeWarning } from '../../lib/verify/runtime.js';
 
 const ACC = '123456789012';
 // AWS returns capitalised rule names although the SDK's type only lists the lowercase ones.
@@ -386,22 +385,6 @@ describe('policyAllowsS3', () => {
   });
   it('makes statement ids AWS accepts', () => {
     expect(permissionStatementId('my.bucket-1')).toBe('taegis-s3-my.bucket-1');
-  });
-});
-
-describe('runtimeWarning', () => {
-  it('GIVEN today (2026-11-23) THEN provided.al2 is reported as update-blocked with all three dates', () => {
-    const w = runtimeWarning('provided.al2', new Date('2026-11-23T12:00:00Z'));
-    expect(w).toContain('blocks updating functions on it since 2026-08-31');
-    expect(w).toContain('2026-06-30');
-    expect(w).toContain('2026-07-31');
-  });
-  it('GIVEN a date before deprecation THEN it announces the dates; al2023 has no warning', () => {
-    expect(runtimeWarning('provided.al2', new Date('2026-01-01T00:00:00Z'))).toContain('deprecates it on 2026-06-30');
-    expect(runtimeWarning('provided.al2', new Date('2026-07-15T00:00:00Z'))).toContain(
-      'deprecated by AWS since 2026-06-30',
-    );
-    expect(runtimeWarning('provided.al2023', new Date('2026-11-23T00:00:00Z'))).toBeUndefined();
   });
 });
 
