@@ -2,11 +2,14 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, runtimeDeprecationMessage, type TaegisApp } from '../lib/app.js';
 import { templateParseCount } from '../lib/artifacts/cfn-yaml.js';
 import { contextList } from '../lib/cli/context.js';
+import { lambdaParameterValues } from '../lib/stacks/lambda-stack.js';
 import { EXAMPLE_DIR, exampleConfig } from './support/example.js';
 
 const outdirs: string[] = [];
@@ -184,6 +187,35 @@ describe('the CDK app built from the example config', () => {
       const warnings = l.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
       expect(warnings.filter((w) => w.includes('provided.al2'))).toEqual([]);
     }
+  });
+
+  it('GIVEN a Lambda stack THEN its template Metadata carries the taegis-migrate marker and its resources are exactly those of the vendor template alone (no tags, no new logical IDs)', () => {
+    const network = useast.lambdas.find((l) => l.stackName === 'lab-network-lambda')!;
+    const entry = built.config.regions
+      .find((r) => r.region === 'us-east-1')!
+      .lambdaStacks.find((s) => s.stackName === 'lab-network-lambda')!;
+    const t = Template.fromStack(network).toJSON() as { Metadata?: Record<string, unknown>; Resources: object };
+    expect(t.Metadata?.TaegisMigrate).toEqual({
+      deployedBy: 'taegis-migrate',
+      markerVersion: 1,
+      integrationType: entry.integrationType,
+      notificationBucket: entry.notificationBucket,
+    });
+    // The same vendor template included on its own, with the same values: the marker adds nothing to any resource.
+    const bare = new Stack(new App({ builtinCloudFormationValidation: false }), 'Bare', {
+      env: { account: '123456789012', region: 'us-east-1' },
+    });
+    new CfnInclude(bare, 'VendorTemplate', {
+      templateFile: built.artifacts.lambda.file,
+      preserveLogicalIds: true,
+      parameters: lambdaParameterValues(built.artifacts.lambda, entry, 'taegis-staging-123456789012-us-east-1'),
+    });
+    const withoutCdkMetadata = (r: object) =>
+      Object.fromEntries(Object.entries(r).filter(([, v]) => (v as { Type: string }).Type !== 'AWS::CDK::Metadata'));
+    expect(withoutCdkMetadata(t.Resources)).toEqual(
+      withoutCdkMetadata(Template.fromStack(bare).toJSON().Resources as object),
+    );
+    expect(JSON.stringify(t.Resources)).not.toContain('Tags');
   });
 
   it("GIVEN cdk-nag AwsSolutions THEN our own stacks have no unacknowledged finding and the vendor templates' findings are reported", () => {

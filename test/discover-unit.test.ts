@@ -13,9 +13,11 @@ import { AwsClientFactory } from '../lib/aws/clients.js';
 import { draftConfig } from '../lib/discover/config.js';
 import { discover, type DiscoveredLambdaStack, type RegionReport } from '../lib/discover/discover.js';
 import { formatDiscoverReport } from '../lib/discover/report.js';
+import { migrationMarker, readMigrationMarker } from '../lib/stacks/marker.js';
 import {
   integrationFromDescription,
   isSharedResourcesStack,
+  matchesDescription,
   parseVendorFunctionName,
   recognizeLambdaStack,
   resolveIntegration,
@@ -62,6 +64,58 @@ describe('recognising Taegis stacks', () => {
     });
     expect(isSharedResourcesStack({ SecretValue: '****', TaegisRegion: 'ctpx' })).toBe(true);
     expect(isSharedResourcesStack({ TaegisRegion: 'ctpx' })).toBe(false);
+  });
+});
+
+describe('recognising stacks taegis-migrate already migrated', () => {
+  const SELECTED =
+    'This CloudFormation template deploys SecureWorks TDR Lambda function for the selected integration logs stored in S3 bucket';
+  const marker = migrationMarker({
+    stackName: 'lab',
+    integrationType: 'awscloudtrail',
+    notificationBucket: 'lab-logs',
+    snsNotificationArn: 'arn:aws:sns:us-east-1:123456789012:t',
+  });
+
+  it('GIVEN the vendor description that names no integration THEN it yields no integration name', () => {
+    expect(integrationFromDescription(SELECTED)).toBeUndefined();
+    expect(integrationFromDescription(vendorDescription('the chosen integration'))).toBeUndefined();
+    expect(integrationFromDescription(vendorDescription('AWS CloudTrail'))).toBe('awscloudtrail');
+    expect(matchesDescription(SELECTED)).toBe(true);
+  });
+
+  it('GIVEN a migrated stack (parameters baked in, marker in the template) THEN it is recognised with the marked values', () => {
+    const facts = {
+      description: SELECTED,
+      parameters: { BootstrapVersion: '30', EnableObjectTagging: 'false' },
+      functionNames: ['lab-scwx-tdr-lambda-awscloudtrail'],
+      marker,
+    };
+    expect(recognizeLambdaStack(facts)).toEqual({
+      reasons: ['marker', 'description', 'function-name'],
+      template: 'migrated',
+    });
+    expect(resolveIntegration(facts)).toEqual({ value: 'awscloudtrail', source: 'marker' });
+    // Without the marker the function name is the best there is, never the description's placeholder.
+    expect(resolveIntegration({ ...facts, marker: undefined })).toEqual({
+      value: 'awscloudtrail',
+      source: 'function-name',
+    });
+    expect(resolveIntegration({ description: SELECTED, environmentIntegration: 'generic' })).toEqual({
+      value: 'generic',
+      source: 'environment',
+    });
+  });
+
+  it('GIVEN template bodies THEN only our own JSON marker is read back', () => {
+    const body = (metadata: unknown) => JSON.stringify({ Metadata: metadata, Resources: {} });
+    expect(readMigrationMarker(body({ TaegisMigrate: marker }))).toEqual(marker);
+    expect(readMigrationMarker(body({ TaegisMigrate: { ...marker, deployedBy: 'someone-else' } }))).toBeUndefined();
+    expect(readMigrationMarker(body({ TaegisMigrate: { ...marker, markerVersion: 2 } }))).toBeUndefined();
+    expect(readMigrationMarker(body({ TaegisMigrate: { ...marker, notificationBucket: '' } }))).toBeUndefined();
+    expect(readMigrationMarker(body(undefined))).toBeUndefined();
+    expect(readMigrationMarker('Resources:\n  X: !Ref Y\n')).toBeUndefined();
+    expect(readMigrationMarker(undefined)).toBeUndefined();
   });
 });
 

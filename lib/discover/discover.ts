@@ -1,5 +1,6 @@
 import {
   DescribeStacksCommand,
+  GetTemplateCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
   type CloudFormationClient,
@@ -13,6 +14,7 @@ import { GetBucketNotificationConfigurationCommand, type NotificationConfigurati
 import type { AwsClientFactory } from '../aws/clients.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
 import { TaegisError } from '../errors.js';
+import { readMigrationMarker, type MigrationMarker } from '../stacks/marker.js';
 import { mapLimit } from '../util/concurrency.js';
 import {
   isSharedResourcesStack,
@@ -341,14 +343,22 @@ async function describeLambdaStack(
   } catch (err) {
     problems.push(`cannot list the stack's resources: ${reasonOf(err)}`);
   }
-  const recognition = recognizeLambdaStack({ description, parameters: params, functionNames });
-  // A stack named like a vendor function's prefix that does not own such a function is not ours.
-  if (!recognition) return undefined;
-  const integration = resolveIntegration({ description, parameters: params, functionNames });
-  const functionName = functionNames[0];
+  // A stack this tool migrated has its vendor parameters baked into the template: their values are in the marker the
+  // deploy left in the template's Metadata. A stack that still has them needs no extra call.
+  let marker: MigrationMarker | undefined;
+  if (optionalParameter(params, 'NotificationBucket') === undefined) {
+    try {
+      const out = await clients.cloudFormation(region).send(new GetTemplateCommand({ StackName: name }));
+      marker = readMigrationMarker(out?.TemplateBody);
+    } catch (err) {
+      problems.push(`cannot read the stack's template (for the taegis-migrate marker): ${reasonOf(err)}`);
+    }
+  }
 
+  const functionName = functionNames[0];
   let runtime: string | undefined;
   let functionArn: string | undefined;
+  let environmentIntegration: string | undefined;
   if (functionName !== undefined) {
     try {
       const cfg = await clients
@@ -356,13 +366,26 @@ async function describeLambdaStack(
         .send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
       runtime = cfg.Runtime ?? (cfg.PackageType === 'Image' ? 'container image' : undefined);
       functionArn = cfg.FunctionArn;
+      environmentIntegration = cfg.Environment?.Variables?.INTEGRATION_TYPE;
     } catch (err) {
       problems.push(`cannot read function ${functionName}: ${reasonOf(err)}`);
     }
   }
 
-  const notificationBucket = optionalParameter(params, 'NotificationBucket');
-  const snsNotificationArn = optionalParameter(params, 'SNSNotificationarn');
+  const facts = {
+    description,
+    parameters: params,
+    functionNames,
+    ...(marker ? { marker } : {}),
+    ...(environmentIntegration !== undefined ? { environmentIntegration } : {}),
+  };
+  const recognition = recognizeLambdaStack(facts);
+  // A stack named like a vendor function's prefix that does not own such a function is not ours.
+  if (!recognition) return undefined;
+  const integration = resolveIntegration(facts);
+
+  const notificationBucket = optionalParameter(params, 'NotificationBucket') ?? marker?.notificationBucket;
+  const snsNotificationArn = optionalParameter(params, 'SNSNotificationarn') ?? marker?.snsNotificationArn;
   const notified = await notificationState(
     clients,
     region,
@@ -373,8 +396,9 @@ async function describeLambdaStack(
     bucketCache,
   );
 
-  const notificationBucketKmsArn = optionalParameter(params, 'NotificationBucketCustomerManagedKMSarn');
-  const lambdaEnvKmsArn = optionalParameter(params, 'LambdaEnvKMSarn');
+  const notificationBucketKmsArn =
+    optionalParameter(params, 'NotificationBucketCustomerManagedKMSarn') ?? marker?.notificationBucketKmsArn;
+  const lambdaEnvKmsArn = optionalParameter(params, 'LambdaEnvKMSarn') ?? marker?.lambdaEnvKmsArn;
   const account = accountOf(stack.StackId ?? summary.StackId);
   return {
     region,

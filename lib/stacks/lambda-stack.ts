@@ -3,6 +3,7 @@ import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { Construct } from 'constructs';
 import { LAMBDA_PARAMETERS, type LambdaVendorTemplate } from '../artifacts/vendor.js';
 import type { LambdaRuntime, LambdaStackConfig } from '../config/schema.js';
+import { MIGRATION_MARKER_KEY, migrationMarker } from './marker.js';
 import { VENDOR_TEMPLATE_ID } from './shared-stack.js';
 
 export interface LambdaStackProps extends StackProps {
@@ -34,6 +35,11 @@ export class LambdaStack extends Stack {
       preserveLogicalIds: true,
       parameters: lambdaParameterValues(props.template, props.lambdaStack, props.stagingBucketName),
     });
+    // Read back by discover once the parameters are baked in; Metadata changes no resource (see marker.ts).
+    this.templateOptions.metadata = {
+      ...this.templateOptions.metadata,
+      [MIGRATION_MARKER_KEY]: migrationMarker(props.lambdaStack),
+    };
     if (props.runtime === 'provided.al2023') {
       const fn = this.include.getResource(props.template.functionLogicalId);
       fn.addPropertyOverride('Runtime', 'provided.al2023');
