@@ -157,7 +157,7 @@ describe('npm run verify against moto', () => {
       ['trigger', 'pass'],
       ['logs', 'warn'],
     ]);
-    expect(ctResult.checks[1]!.warnings[0]).toContain('2026-08-31');
+    expect(ctResult.checks[1]!.warnings[0]).toContain('updates blocked from 2027-03-03');
     expect(ctResult.checks[4]!.warnings[0]).toContain('ERROR transient upstream 502');
     // A token in a function's log line never reaches the table, JSON or JUnit.
     expect(ctResult.checks[4]!.warnings[0]).toContain('ERROR transient upstream 502 (Authorization: ****');
