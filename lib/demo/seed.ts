@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CreateStackCommand, DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  type BucketLocationConstraint,
+  type NotificationConfiguration,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { AwsClientFactory } from '../aws/clients.js';
+
+/** What the demo seeds in one region: console-made Taegis stacks and the log buckets that notify them. */
+export interface DemoRegion {
+  readonly region: string;
+  readonly stacks: readonly { readonly stackName: string; readonly integration: string; readonly bucket: string }[];
+}
+
+/** Two regions, three console-made Taegis stacks: the shape of a small real estate. */
+export const DEMO_REGIONS: readonly DemoRegion[] = [
+  {
+    region: 'us-east-1',
+    stacks: [
+      { stackName: 'lab-cloudtrail-lambda', integration: 'awscloudtrail', bucket: 'demo-cloudtrail-logs' },
+      { stackName: 'lab-alb-lambda', integration: 'awsalb', bucket: 'demo-alb-logs' },
+    ],
+  },
+  {
+    region: 'eu-west-1',
+    stacks: [{ stackName: 'lab-waf-lambda', integration: 'awswaf', bucket: 'demo-waf-logs' }],
+  },
+];
+
+const CONSOLE_TEMPLATE = path.join(import.meta.dirname, '..', '..', 'assets', 'demo', 'console-lambda-stack.yaml');
+
+/** A queue that is not ours, notified by the same log bucket: the demo shows it survives the trigger move. */
+const FOREIGN_QUEUE_TEMPLATE = JSON.stringify({
+  AWSTemplateFormatVersion: '2010-09-09',
+  Description: 'DEMO: a SIEM queue that is not Taegis',
+  Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'demo-siem-queue' } } },
+});
+
+export const taegisFunctionName = (stackName: string, integration: string): string =>
+  `${stackName}-scwx-tdr-lambda-${integration}`;
+
+async function createBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      ...(region === 'us-east-1'
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+    }),
+  );
+}
+
+async function createStack(
+  cfn: CloudFormationClient,
+  input: { StackName: string; TemplateBody: string; Parameters?: { ParameterKey: string; ParameterValue: string }[] },
+): Promise<void> {
+  await cfn.send(new CreateStackCommand({ ...input, Capabilities: ['CAPABILITY_IAM'] }));
+  for (let i = 0; i < 300; i++) {
+    const s = (await cfn.send(new DescribeStacksCommand({ StackName: input.StackName }))).Stacks?.[0];
+    if (s?.StackStatus === 'CREATE_COMPLETE') return;
+    if (s?.StackStatus?.endsWith('_COMPLETE') || s?.StackStatus?.endsWith('_FAILED'))
+      throw new Error(`${input.StackName}: ${s.StackStatus} ${s.StackStatusReason ?? ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${input.StackName} did not complete`);
+}
+
+/**
+ * Seeds an emulated account as the console left it before the migration: in each region a bucket with the old
+ * go1.x package, the console-made Taegis stacks (parameters the new template drops, short `!GetAtt`), and log buckets
+ * whose notification configuration holds a stale Taegis trigger (a qualified ARN of the old function, or a function
+ * that no longer exists) next to a foreign SQS entry that must survive byte for byte.
+ * @returns one line per thing seeded, for the demo's output
+ */
+export async function seedDemoAccount(
+  clients: AwsClientFactory,
+  account: string,
+  regions: readonly DemoRegion[] = DEMO_REGIONS,
+): Promise<string[]> {
+  const said: string[] = [];
+  const template = readFileSync(CONSOLE_TEMPLATE, 'utf8');
+  for (const r of regions) {
+    const s3 = clients.s3(r.region);
+    const cfn = clients.cloudFormation(r.region);
+    const oldCode = `demo-old-taegis-code-${r.region}`;
+    await createBucket(s3, r.region, oldCode);
+    await s3.send(
+      new PutObjectCommand({ Bucket: oldCode, Key: 'scwx-tdr-lambda-go.zip', Body: 'old go1.x package (synthetic)' }),
+    );
+    await createStack(cfn, { StackName: 'demo-siem', TemplateBody: FOREIGN_QUEUE_TEMPLATE });
+    const queueArn = `arn:aws:sqs:${r.region}:${account}:demo-siem-queue`;
+    for (const [i, s] of r.stacks.entries()) {
+      await createBucket(s3, r.region, s.bucket);
+      await createStack(cfn, {
+        StackName: s.stackName,
+        TemplateBody: template,
+        Parameters: [
+          { ParameterKey: 'IntegrationType', ParameterValue: s.integration },
+          { ParameterKey: 'NotificationBucket', ParameterValue: s.bucket },
+          { ParameterKey: 'S3BucketName', ParameterValue: oldCode },
+        ],
+      });
+      const fnArn = `arn:aws:lambda:${r.region}:${account}:function:${taegisFunctionName(s.stackName, s.integration)}`;
+      // Alternate the two kinds of stale entry the console and older tools leave behind.
+      const stale =
+        i % 2 === 0
+          ? { Id: 'console-trigger', LambdaFunctionArn: `${fnArn}:$LATEST` }
+          : {
+              Id: 'old-taegis-function',
+              LambdaFunctionArn: `arn:aws:lambda:${r.region}:${account}:function:${s.stackName}-scwx-tdr-lambda-old`,
+            };
+      const notifications: NotificationConfiguration = {
+        QueueConfigurations: [
+          {
+            Id: 'siem-queue',
+            QueueArn: queueArn,
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'siem/' }] } },
+          },
+        ],
+        LambdaFunctionConfigurations: [
+          {
+            ...stale,
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } },
+          },
+        ],
+      };
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({ Bucket: s.bucket, NotificationConfiguration: notifications }),
+      );
+      said.push(
+        `${r.region}: console-made stack ${s.stackName} (${s.integration}, go1.x); bucket ${s.bucket} notifies a stale ` +
+          `trigger (${stale.Id}) and a foreign SQS queue (siem/)`,
+      );
+    }
+  }
+  return said;
+}
