@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE, selectRegions } from '../config/load.js';
-import { loadAppConfig } from '../config/load-for-app.js';
+import { loadAppConfig } from '../taegis-config.js';
 import { ExitCode } from '../errors.js';
 import { readAssembly } from './assembly.js';
 import { buildApp } from '../app.js';
