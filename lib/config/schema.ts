@@ -146,6 +146,13 @@ export const MigrationConfigSchema = z
      * @default "taegis-shared-resources"
      */
     sharedStackName: stackName.default('taegis-shared-resources'),
+    /**
+     * Termination protection on the staging and shared stacks (the function code and the credentials live there):
+     * `cdk destroy` or a console delete fails until it is turned off. `false` leaves them unprotected, e.g. for a
+     * lab account that is torn down often.
+     * @default true
+     */
+    terminationProtection: z.boolean(m('is not a boolean', 'write true or false, without quotes')).default(true),
     /** The regions to migrate. */
     regions: z.array(RegionConfigSchema).min(1, m('lists no region', 'add at least one entry to "regions"')),
   })

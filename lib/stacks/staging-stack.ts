@@ -4,6 +4,11 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 
 export interface StagingStackProps extends StackProps {
+  /**
+   * Whether CloudFormation refuses to delete the stack until protection is turned off.
+   * @default true
+   */
+  readonly terminationProtection?: boolean;
   /** Name of the staging bucket (deterministic, see `stagingBucketName`). */
   readonly bucketName: string;
   /** Absolute path of the folder holding the vendor files. */
@@ -23,7 +28,7 @@ export class StagingStack extends Stack {
   public readonly bucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StagingStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
     this.bucket = new s3.Bucket(this, 'StagingBucket', {
       bucketName: props.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
