@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app.js';
 import { runCli } from '../lib/cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../lib/config/load.js';
-import { loadAppConfig } from '../lib/config/load-for-app.js';
+import { loadAppConfig } from '../lib/taegis-config.js';
 import { contextList } from '../lib/cli/context.js';
 import { ExitCode } from '../lib/errors.js';
 

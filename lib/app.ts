@@ -112,6 +112,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         env,
         description: `taegis-migrate: staging bucket ${bucketName} with the Taegis Lambda package and templates`,
         bucketName,
+        terminationProtection: selected.terminationProtection,
         artifactsDir: selected.artifactsDir,
         // Checked above to sit directly in artifactsDir, so the base name is the object key at the bucket root.
         files: [artifacts.paths.lambdaZip, artifacts.paths.sharedTemplate, artifacts.paths.lambdaTemplate].map((f) =>
@@ -123,6 +124,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         stackName: r.sharedStackName ?? selected.sharedStackName,
         template: artifacts.shared,
         taegisRegion: selected.taegisRegion,
+        terminationProtection: selected.terminationProtection,
       });
       const lambdas = r.lambdaStacks.map((s) => {
         const stack = new LambdaStack(app, lambdaStackId(r.region, s.stackName), {

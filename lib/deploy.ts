@@ -10,6 +10,7 @@ import {
   type IIoHost,
 } from '@aws-cdk/toolkit-lib';
 import { buildApp } from './app.js';
+import { cdkJsonContext } from './cdk-context.js';
 import { readCredentials, SHARED_PARAMETERS } from './artifacts/vendor.js';
 import type { TaegisConfig } from './config/load.js';
 import { TaegisError } from './errors.js';
@@ -74,7 +75,7 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
   try {
     const built = await buildApp(config, {
       regions: options.regions ?? [],
-      appProps: { outdir, builtinCloudFormationValidation: false },
+      appProps: { outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() },
       // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front.
       requireCredentials: options.exclusively !== true,
       ...(options.warn ? { warn: options.warn } : {}),

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { deployApp } from '../lib/deploy.js';
 import { parseFlags, runCli } from '../lib/cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../lib/config/load.js';
-import { loadAppConfig } from '../lib/config/load-for-app.js';
+import { loadAppConfig } from '../lib/taegis-config.js';
 import { ExitCode, TaegisError } from '../lib/errors.js';
 
 const HELP = `usage: npm run deploy -- [options]

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app.js';
 import { readCredentials } from '../lib/artifacts/vendor.js';
-import { loadAppConfig } from '../lib/config/load-for-app.js';
+import { loadAppConfig } from '../lib/taegis-config.js';
 import { TaegisError } from '../lib/errors.js';
 import { copyExample, ROOT, writeJson } from './support/example.js';
 import { listFiles } from './support/files.js';

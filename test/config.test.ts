@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, selectRegions, formatPath } from '../lib/config/load.js';
+import { selectRegions, formatPath } from '../lib/config/load.js';
+import { parseConfig } from '../lib/taegis-config.js';
 import { deriveTaegisRegion } from '../lib/config/schema.js';
 import { TaegisError } from '../lib/errors.js';
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/config/load.js';
+import { parseConfig } from '../lib/taegis-config.js';
 import { discoverMain } from '../lib/discover/cli.js';
 import { discover } from '../lib/discover/discover.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from './support/moto.js';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClientFactory } from '../lib/aws/clients.js';
-import { parseConfig } from '../lib/config/load.js';
+import { parseConfig } from '../lib/taegis-config.js';
 import { discoverMain } from '../lib/discover/cli.js';
 import { discover } from '../lib/discover/discover.js';
 import { planMain } from '../lib/plan/cli.js';

@@ -5,7 +5,7 @@ import { DescribeStacksCommand, ListChangeSetsCommand } from '@aws-sdk/client-cl
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/config/load.js';
+import { parseConfig } from '../lib/taegis-config.js';
 import { planMain } from '../lib/plan/cli.js';
 import { planStack } from '../lib/plan/changeset.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from './support/moto.js';

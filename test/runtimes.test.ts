@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runtimeDeprecationMessage } from '../lib/app.js';
-import { parseConfig } from '../lib/config/load.js';
+import { parseConfig } from '../lib/taegis-config.js';
 import { ExitCode, TaegisError } from '../lib/errors.js';
 import {
   defaultLambdaRuntime,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app.js';
-import { loadConfig } from '../lib/config/load.js';
+import { loadConfig } from '../lib/taegis-config.js';
 import { copyExample } from './support/example.js';
 import { listFiles } from './support/files.js';
 

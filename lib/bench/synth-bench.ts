@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildApp } from '../app.js';
 import { templateParseCount } from '../artifacts/cfn-yaml.js';
-import { parseConfig } from '../config/load.js';
+import { parseConfig } from '../taegis-config.js';
 
 /** 17 commercial regions, the "every region" case the benchmark models. */
 export const BENCH_REGIONS = [

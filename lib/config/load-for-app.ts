@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { LAMBDA_PARAMETERS, readTemplate, SHARED_PARAMETERS, type VendorTemplate } from '../artifacts/vendor.js';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
-import { loadConfig, readConfigJson, type LoadConfigOptions, type TaegisConfig } from './load.js';
-import { ArtifactNamesSchema, deriveTaegisRegion } from './schema.js';
+import { loadConfigWith, readConfigJson, type LoadConfigOptions, type ResolvedConfig } from './load.js';
+import { ArtifactNamesSchema, deriveTaegisRegion, type MigrationConfigInput } from './schema.js';
+import type { z } from 'zod';
 import { parameterProblem } from './template-checks.js';
 
 /**
@@ -11,10 +12,15 @@ import { parameterProblem } from './template-checks.js';
  * When the schema rejects the file, the values the vendor templates judge (each `integrationType`, the Taegis
  * region) are checked against the templates' `AllowedValues` as well, so the one error lists those problems too
  * instead of leaving them for a second fix-and-retry round. On a valid file the full checks run in `buildApp`.
+ * Callers use `loadAppConfig` of lib/taegis-config.ts, which passes the whole file's schema.
  */
-export function loadAppConfig(configPath: string, options: LoadConfigOptions = {}): TaegisConfig {
+export function loadAppConfigWith<I extends MigrationConfigInput>(
+  schema: z.ZodType<I>,
+  configPath: string,
+  options: LoadConfigOptions = {},
+): ResolvedConfig<I> {
   try {
-    return loadConfig(configPath, options);
+    return loadConfigWith(schema, configPath, options);
   } catch (err) {
     if (!(err instanceof TaegisError) || err.code !== 'CONFIG_INVALID' || err.problems.length === 0) throw err;
     const abs = path.resolve(configPath);

@@ -3,13 +3,7 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
 import { resolveLambdaRuntime, type ResolvedRuntime } from './runtime.js';
-import {
-  deriveTaegisRegion,
-  FIX_SEPARATOR,
-  TaegisConfigSchema,
-  type LambdaRuntime,
-  type TaegisConfigInput,
-} from './schema.js';
+import { deriveTaegisRegion, FIX_SEPARATOR, type LambdaRuntime, type MigrationConfigInput } from './schema.js';
 
 /** Default config file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'taegis.config.json';
@@ -22,8 +16,11 @@ export interface ArtifactPaths {
   readonly credentials: string;
 }
 
-/** The parsed, validated config with everything relative resolved. Passed down typed; nothing re-reads the file. */
-export type TaegisConfig = Omit<TaegisConfigInput, 'taegisRegion' | 'lambdaRuntime'> & {
+/**
+ * A config parsed by `schema` (the migration fields, plus whatever sections the caller's schema adds) with everything
+ * relative resolved. Passed down typed; nothing re-reads the file.
+ */
+export type ResolvedConfig<I extends MigrationConfigInput> = Omit<I, 'taegisRegion' | 'lambdaRuntime'> & {
   /** The Taegis region, given or derived from `xdrLoginUrl`. */
   readonly taegisRegion: string;
   /** The runtime, as written or the default for the load's date (lib/config/runtime.ts). */
@@ -44,14 +41,24 @@ export interface LoadConfigOptions {
   readonly now?: Date;
 }
 
-/** Reads, parses and validates a config file; throws one TaegisError listing every problem. */
-export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE, options: LoadConfigOptions = {}): TaegisConfig {
+/** The validated config as lib/ needs it: the migration fields (other features' sections are theirs to read). */
+export type TaegisConfig = ResolvedConfig<MigrationConfigInput>;
+
+/**
+ * Reads, parses and validates a config file with `schema` (the whole file's schema is composed in
+ * lib/taegis-config.ts, which callers use); throws one TaegisError listing every problem.
+ */
+export function loadConfigWith<I extends MigrationConfigInput>(
+  schema: z.ZodType<I>,
+  configPath: string = DEFAULT_CONFIG_FILE,
+  options: LoadConfigOptions = {},
+): ResolvedConfig<I> {
   const abs = path.resolve(configPath);
   const raw = readConfigJson(
     abs,
     `create it (see README "Config", or run "npm run discover -- --write ${configPath}"), or pass another path with -c config=PATH / --config PATH`,
   );
-  return parseConfig(raw, abs, options);
+  return parseConfigWith(schema, raw, abs, options);
 }
 
 /**
@@ -71,10 +78,15 @@ export function readConfigJson(abs: string, missingFix: string): unknown {
   }
 }
 
-/** Validates an already-read config object. `configPath` anchors the relative `artifactsDir`. */
-export function parseConfig(raw: unknown, configPath: string, options: LoadConfigOptions = {}): TaegisConfig {
+/** Validates an already-read config object with `schema`. `configPath` anchors the relative `artifactsDir`. */
+export function parseConfigWith<I extends MigrationConfigInput>(
+  schema: z.ZodType<I>,
+  raw: unknown,
+  configPath: string,
+  options: LoadConfigOptions = {},
+): ResolvedConfig<I> {
   // reportInput lets zodProblems tell a missing field from one of the wrong type.
-  const result = TaegisConfigSchema.safeParse(raw, { reportInput: true });
+  const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [
       ...zodProblems(result.error),
@@ -110,7 +122,7 @@ export function parseConfig(raw: unknown, configPath: string, options: LoadConfi
  * Limits the config to the named regions (from `-c region=` or `--region`).
  * A name that is not configured is bad input, not an empty run.
  */
-export function selectRegions(config: TaegisConfig, wanted: readonly string[]): TaegisConfig {
+export function selectRegions<C extends TaegisConfig>(config: C, wanted: readonly string[]): C {
   const names = wanted
     .flatMap((w) => w.split(','))
     .map((w) => w.trim())

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { LogpushConfigSchema } from '../logpush/config.js';
 import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
 
 /**
- * The config file's schema: the one definition of the interface users and CI write.
- * Field names are public; never rename one.
+ * The config file's fields for the migration (everything but other features' sections, which lib/taegis-config.ts
+ * adds on top): the one definition of the interface users and CI write. Field names are public; never rename one.
  *
  * Messages carry their fix after FIX_SEPARATOR so `loadConfig` can report "what is wrong" and "how to fix it" apart.
  */
@@ -110,7 +109,7 @@ export const ArtifactNamesSchema = z.strictObject({
   credentials: z.string().min(1).default('credentials.txt'),
 });
 
-export const TaegisConfigSchema = z
+export const MigrationConfigSchema = z
   .strictObject({
     /** Taegis region name (`ctpx`, `delta`, `echo`, `foxtrot`, ...). Exactly one of this or `xdrLoginUrl`. */
     taegisRegion: z
@@ -157,10 +156,15 @@ export const TaegisConfigSchema = z
      * @default "taegis-shared-resources"
      */
     sharedStackName: stackName.default('taegis-shared-resources'),
+    /**
+     * Termination protection on the staging and shared stacks (the function code and the credentials live there):
+     * `cdk destroy` or a console delete fails until it is turned off. `false` leaves them unprotected, e.g. for a
+     * lab account that is torn down often.
+     * @default true
+     */
+    terminationProtection: z.boolean(m('is not a boolean', 'write true or false, without quotes')).default(true),
     /** The regions to migrate. */
     regions: z.array(RegionConfigSchema).min(1, m('lists no region', 'add at least one entry to "regions"')),
-    /** Cloudflare Logpush jobs feeding Taegis HTTP ingest (`npm run logpush`); see lib/logpush/config.ts. */
-    logpush: LogpushConfigSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     if ((cfg.taegisRegion === undefined) === (cfg.xdrLoginUrl === undefined)) {
@@ -233,8 +237,8 @@ export const TaegisConfigSchema = z
     });
   });
 
-/** The config exactly as written in the file, after defaults. */
-export type TaegisConfigInput = z.infer<typeof TaegisConfigSchema>;
+/** The migration part of the config exactly as written in the file, after defaults. */
+export type MigrationConfigInput = z.infer<typeof MigrationConfigSchema>;
 
 /**
  * Derives the Taegis region from the XDR login URL:

@@ -6,8 +6,8 @@ import {
   type VendorTemplate,
 } from '../artifacts/vendor.js';
 import type { Problem } from '../errors.js';
+import { stagingBucketName } from './derived.js';
 import type { TaegisConfig } from './load.js';
-import { stagingBucketName } from '../stacks/names.js';
 
 /**
  * Checks the config against what the vendor templates allow (`AllowedValues`, `AllowedPattern`) for every value the app

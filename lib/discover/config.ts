@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseConfig } from '../config/load.js';
+import { parseConfig } from '../taegis-config.js';
 import { LambdaStackConfigSchema, FIX_SEPARATOR, type LambdaStackConfig } from '../config/schema.js';
 import { TaegisError } from '../errors.js';
 import { defaultLambdaRuntime } from '../vendor/runtimes.js';

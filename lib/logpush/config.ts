@@ -1,10 +1,8 @@
 import { z } from 'zod';
+import { FIX_SEPARATOR } from '../config/schema.js';
 
-/**
- * Must equal `FIX_SEPARATOR` of lib/config/schema.ts (a unit test checks). Not imported from there because
- * schema.ts imports this module: the cycle would leave it uninitialised while this schema is built.
- */
-export const LOGPUSH_FIX_SEPARATOR = '\u0000';
+/** The config's FIX_SEPARATOR: `zodProblems` splits these messages into "what is wrong" and the fix. */
+export const LOGPUSH_FIX_SEPARATOR = FIX_SEPARATOR;
 const m = (what: string, fix: string): string => `${what}${LOGPUSH_FIX_SEPARATOR}${fix}`;
 
 /** Where a job lives: an account (Zero Trust and other account-level datasets) or a zone (CDN datasets). */

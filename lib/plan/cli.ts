@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE, selectRegions } from '../config/load.js';
-import { loadAppConfig } from '../config/load-for-app.js';
+import { loadAppConfig } from '../taegis-config.js';
 import { ExitCode } from '../errors.js';
 import { readAssembly } from './assembly.js';
 import { buildApp } from '../app.js';
+import { cdkJsonContext } from '../cdk-context.js';
 import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
 
 export const PLAN_USAGE = `Usage: npm run plan -- [--config PATH] [--region R]... [--assembly DIR] [--json FILE]
@@ -57,7 +58,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       // file surfaces as the app's own error (exit 2) before any AWS call. nag judges our stacks, not the plan.
       tmp = mkdtempSync(path.join(tmpdir(), 'taegis-plan-'));
       const built = await buildApp(config, {
-        appProps: { outdir: tmp, builtinCloudFormationValidation: false },
+        appProps: { outdir: tmp, builtinCloudFormationValidation: false, context: cdkJsonContext() },
         nag: false,
         warn: (message) => process.stderr.write(`${message}\n`),
       });

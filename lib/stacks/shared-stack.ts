@@ -7,6 +7,11 @@ import { SHARED_PARAMETERS, type VendorTemplate } from '../artifacts/vendor.js';
 export const VENDOR_TEMPLATE_ID = 'Vendor';
 
 export interface SharedStackProps extends StackProps {
+  /**
+   * Whether CloudFormation refuses to delete the stack until protection is turned off.
+   * @default true
+   */
+  readonly terminationProtection?: boolean;
   /** The vendor's shared-resources template (parsed once per synth). */
   readonly template: VendorTemplate;
   /** Taegis region (`ctpx`, `delta`, ...), baked into the template as `TaegisRegion`. */
@@ -21,7 +26,7 @@ export class SharedStack extends Stack {
   public readonly include: CfnInclude;
 
   constructor(scope: Construct, id: string, props: SharedStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
     this.include = new CfnInclude(this, VENDOR_TEMPLATE_ID, {
       templateFile: props.template.file,
       preserveLogicalIds: true,

@@ -1,9 +1,22 @@
-import { CfnElement, DefaultStackSynthesizer, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnElement,
+  DefaultStackSynthesizer,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 
 export interface StagingStackProps extends StackProps {
+  /**
+   * Whether CloudFormation refuses to delete the stack until protection is turned off.
+   * @default true
+   */
+  readonly terminationProtection?: boolean;
   /** Name of the staging bucket (deterministic, see `stagingBucketName`). */
   readonly bucketName: string;
   /** Absolute path of the folder holding the vendor files. */
@@ -23,7 +36,7 @@ export class StagingStack extends Stack {
   public readonly bucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StagingStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
     this.bucket = new s3.Bucket(this, 'StagingBucket', {
       bucketName: props.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -59,6 +72,9 @@ export class StagingStack extends Stack {
       (this.synthesizer instanceof DefaultStackSynthesizer ? this.synthesizer.bootstrapQualifier : undefined) ??
       DefaultStackSynthesizer.DEFAULT_QUALIFIER;
     const assetBucket = `cdk-${qualifier}-assets-${this.account}-${this.region}`;
+    // With @aws-cdk/core:enablePartitionLiterals (cdk.json) a known region's partition is a literal ("aws"); without it,
+    // the AWS::Partition pseudo parameter, which cdk-nag prints as <AWS::Partition>.
+    const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
     const bucketLogicalId = this.resolve((this.bucket.node.defaultChild as CfnElement).logicalId) as string;
     const handlerReason = 'aws-cdk-lib BucketDeployment handler (singleton owned by aws-cdk-lib)';
     const handlers = [
@@ -78,7 +94,7 @@ export class StagingStack extends Stack {
           reason: `${handlerReason}: the grant aws-cdk-lib makes to copy the asset into the bucket, limited to the two buckets below.`,
         })),
         {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${assetBucket}/*]`,
+          id: `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::${assetBucket}/*]`,
           reason: `${handlerReason}: reads the asset objects from the CDK bootstrap bucket.`,
         },
         {

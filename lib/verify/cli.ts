@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync }
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, loadConfig, selectRegions, type TaegisConfig } from '../config/load.js';
+import { DEFAULT_CONFIG_FILE, selectRegions, type TaegisConfig } from '../config/load.js';
+import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
 import { formatJUnit, formatTable } from './report.js';
 import { restoreBackup } from './restore.js';

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
 import { parseFlags } from '../../lib/cli/run.js';
-import { parseConfig } from '../../lib/config/load.js';
+import { parseConfig } from '../../lib/taegis-config.js';
 import { ExitCode } from '../../lib/errors.js';
 import { limiter } from '../../lib/verify/limit.js';
 import {

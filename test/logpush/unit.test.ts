@@ -2,11 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config/load.js';
-import { FIX_SEPARATOR } from '../../lib/config/schema.js';
+import { parseConfig } from '../../lib/taegis-config.js';
 import { TaegisError } from '../../lib/errors.js';
 import { CloudflareClient, formatCloudflareErrors, retryAfterMs } from '../../lib/logpush/client.js';
-import { LOGPUSH_FIX_SEPARATOR } from '../../lib/logpush/config.js';
 import { daysOf, healthQuery, parseRange } from '../../lib/logpush/health.js';
 import { destinationConf, destinationIdentity, jobName, matchingJobs } from '../../lib/logpush/jobs.js';
 import { loadLogpushConfig, parseLogpushConfig } from '../../lib/logpush/load.js';
@@ -30,8 +28,17 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('logpush config', () => {
-  it("GIVEN the separator copy THEN it equals the main schema's FIX_SEPARATOR", () => {
-    expect(LOGPUSH_FIX_SEPARATOR).toBe(FIX_SEPARATOR);
+  it('GIVEN a logpush field with a bad value WHEN parsed THEN the problem carries its own fix apart from the message', () => {
+    let caught: TaegisError | undefined;
+    try {
+      parseLogpushConfig({ zones: [{ ...zoneEntry(), id: 'nope' }] }, '/x/logpush.json');
+    } catch (err) {
+      caught = err as TaegisError;
+    }
+    const problem = caught?.problems[0];
+    expect(problem?.message).toBe('is not a Cloudflare zone id');
+    expect(problem?.fix).toMatch(/\S/);
+    expect(problem?.message).not.toContain('\u0000');
   });
 
   it('GIVEN a secret written into the config WHEN parsed THEN it is rejected without echoing the value', () => {

@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseConfig, type LoadConfigOptions, type TaegisConfig } from '../../lib/config/load.js';
+import type { LoadConfigOptions, TaegisConfig } from '../../lib/config/load.js';
+import { parseConfig } from '../../lib/taegis-config.js';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 export const EXAMPLE_DIR = path.join(ROOT, 'assets', 'example');
