@@ -1,19 +1,21 @@
 import {
   DescribeStacksCommand,
-  ListStackResourcesCommand,
-  ListStacksCommand,
+  paginateDescribeStacks,
+  paginateListStackResources,
+  paginateListStacks,
   type CloudFormationClient,
   type Stack,
   type StackStatus,
   type StackSummary,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
-import { GetFunctionConfigurationCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { GetBucketNotificationConfigurationCommand, type NotificationConfiguration } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
 import { TaegisError } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
 import {
   isSharedResourcesStack,
   matchesDescription,
@@ -171,12 +173,9 @@ function paramsOf(stack: Stack): Record<string, string> {
 
 async function listStacks(cfn: CloudFormationClient): Promise<StackSummary[]> {
   const out: StackSummary[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await cfn.send(new ListStacksCommand({ StackStatusFilter: ACTIVE_STATUSES, NextToken }));
+  for await (const page of paginateListStacks({ client: cfn }, { StackStatusFilter: ACTIVE_STATUSES })) {
     out.push(...(page.StackSummaries ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   // Nested stacks belong to their parent; the vendor's stacks are top-level.
   return out.filter((s) => s.ParentId === undefined && s.StackStatus !== 'DELETE_COMPLETE');
 }
@@ -192,12 +191,9 @@ async function describeAll(
 ): Promise<Map<string, Stack | { error: unknown }>> {
   const result = new Map<string, Stack | { error: unknown }>();
   try {
-    let NextToken: string | undefined;
-    do {
-      const page = await cfn.send(new DescribeStacksCommand({ NextToken }));
+    for await (const page of paginateDescribeStacks({ client: cfn }, {})) {
       for (const s of page.Stacks ?? []) if (s.StackName) result.set(s.StackName, s);
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
     return result;
   } catch (err) {
     if (!isAccessDenied(err)) throw err;
@@ -219,14 +215,11 @@ async function describeAll(
 async function vendorFunctionNames(clients: AwsClientFactory, region: string, warnings: string[]): Promise<string[]> {
   const names: string[] = [];
   try {
-    let Marker: string | undefined;
-    do {
-      const page = await clients.lambda(region).send(new ListFunctionsCommand({ Marker }));
+    for await (const page of paginateListFunctions({ client: clients.lambda(region) }, {})) {
       for (const f of page.Functions ?? []) {
         if (f.FunctionName && parseVendorFunctionName(f.FunctionName)) names.push(f.FunctionName);
       }
-      Marker = page.NextMarker;
-    } while (Marker);
+    }
   } catch (err) {
     warnings.push(`cannot list Lambda functions, so stacks are not recognised by function name here: ${reasonOf(err)}`);
   }
@@ -235,14 +228,11 @@ async function vendorFunctionNames(clients: AwsClientFactory, region: string, wa
 
 async function stackFunctions(cfn: CloudFormationClient, stackName: string): Promise<string[]> {
   const names: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await cfn.send(new ListStackResourcesCommand({ StackName: stackName, NextToken }));
+  for await (const page of paginateListStackResources({ client: cfn }, { StackName: stackName })) {
     for (const r of page.StackResourceSummaries ?? []) {
       if (r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId) names.push(r.PhysicalResourceId);
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   // The vendor-named function first: it is the one the triggers point at.
   return names.sort(
     (a, b) => Number(parseVendorFunctionName(b) !== undefined) - Number(parseVendorFunctionName(a) !== undefined),
@@ -299,8 +289,8 @@ async function discoverRegion(clients: AwsClientFactory, region: string, concurr
         region,
         stackName: name,
         status: entry.StackStatus ?? summary.StackStatus ?? 'UNKNOWN',
-        ...(optionalParameter(params, 'TaegisRegion')
-          ? { taegisRegion: optionalParameter(params, 'TaegisRegion') }
+        ...(optionalParameter(params, SHARED_PARAMETERS.taegisRegion)
+          ? { taegisRegion: optionalParameter(params, SHARED_PARAMETERS.taegisRegion) }
           : {}),
       });
       continue;
@@ -361,8 +351,8 @@ async function describeLambdaStack(
     }
   }
 
-  const notificationBucket = optionalParameter(params, 'NotificationBucket');
-  const snsNotificationArn = optionalParameter(params, 'SNSNotificationarn');
+  const notificationBucket = optionalParameter(params, LAMBDA_PARAMETERS.notificationBucket);
+  const snsNotificationArn = optionalParameter(params, LAMBDA_PARAMETERS.snsNotificationArn);
   const notified = await notificationState(
     clients,
     region,
@@ -373,8 +363,8 @@ async function describeLambdaStack(
     bucketCache,
   );
 
-  const notificationBucketKmsArn = optionalParameter(params, 'NotificationBucketCustomerManagedKMSarn');
-  const lambdaEnvKmsArn = optionalParameter(params, 'LambdaEnvKMSarn');
+  const notificationBucketKmsArn = optionalParameter(params, LAMBDA_PARAMETERS.notificationBucketKmsArn);
+  const lambdaEnvKmsArn = optionalParameter(params, LAMBDA_PARAMETERS.lambdaEnvKmsArn);
   const account = accountOf(stack.StackId ?? summary.StackId);
   return {
     region,

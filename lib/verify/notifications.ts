@@ -5,6 +5,7 @@ import type {
   QueueConfiguration,
   TopicConfiguration,
 } from '@aws-sdk/client-s3';
+import { isVendorFunctionOf, looksLikeVendorFunction } from '../vendor/facts.js';
 
 /**
  * The pure part of the trigger move: which entries of a bucket's notification configuration are stale,
@@ -16,9 +17,6 @@ import type {
 
 /** A bucket notification configuration as read (no `$metadata`). */
 export type BucketNotifications = Omit<NotificationConfiguration, never>;
-
-/** The Taegis function naming convention: `<stack name>-scwx-tdr-lambda-<integration>`. */
-export const TAEGIS_FUNCTION_MARKER = '-scwx-tdr-lambda-';
 
 /** Default events of a new trigger when there is no stale entry to inherit from. */
 export const DEFAULT_EVENTS: readonly string[] = ['s3:ObjectCreated:*'];
@@ -57,7 +55,7 @@ export function parseLambdaArn(arn: string): ParsedLambdaArn | undefined {
 }
 
 export function isTaegisFunctionName(name: string): boolean {
-  return name.includes(TAEGIS_FUNCTION_MARKER);
+  return looksLikeVendorFunction(name);
 }
 
 /**
@@ -240,11 +238,11 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
       }
       continue;
     }
-    const isHeld = held.some((h) => p.name.startsWith(`${h}${TAEGIS_FUNCTION_MARKER}`));
+    const isHeld = held.some((h) => isVendorFunctionOf(p.name, h));
     if (isTaegisFunctionName(p.name) && goneFunctions.has(p.unqualifiedArn) && !isHeld) {
       removedSet.add(e);
       removedReason.set(e, 'function-gone');
-      const owner = targets.find((t) => p.name.startsWith(`${t.stackName}${TAEGIS_FUNCTION_MARKER}`));
+      const owner = targets.find((t) => isVendorFunctionOf(p.name, t.stackName));
       if (owner) push(attributed, owner.stackName, e);
       else unattributed.push(e);
     }
