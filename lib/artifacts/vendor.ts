@@ -36,9 +36,6 @@ export interface VendorArtifacts {
   readonly lambda: LambdaVendorTemplate;
 }
 
-// The parameter names are vendor facts; re-exported so existing imports keep working.
-export { DEFAULT_CODE_KEY, LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
-
 const REDOWNLOAD = 'download it again from the Taegis console (Integrations > Cloud Providers > AWS) into artifactsDir';
 
 /** What inspecting the vendor files found: every problem, and each template that could still be read. */
