@@ -9,6 +9,7 @@ import {
   planBucketNotifications,
   taegisFunctionsToCheck,
   type BucketNotifications,
+  type StackTriggerPlan,
 } from './notifications.js';
 import { desiredPermission, type S3InvokePermission } from './permission.js';
 import type { BucketChange, CheckStatus } from './report.js';
@@ -18,6 +19,12 @@ import { describeError, failed, record, type StackWork } from './work.js';
 export interface TriggerMoveOptions {
   readonly dryRun: boolean;
   readonly backupDir: string;
+}
+
+/** Where a new entry's events and filter came from, for the check's detail. */
+function origin(s: StackTriggerPlan): string {
+  if (s.fromConfig) return ' (events and filter from the config "trigger")';
+  return s.inheritedFrom ? ` (events and filter of ${s.inheritedFrom.Id})` : '';
 }
 
 /** Is a Taegis function gone? Cached: several buckets may point at the same old function. */
@@ -80,7 +87,11 @@ export async function moveTriggers(
   let backupFile: string | undefined;
   try {
     before = await readNotifications(s3, target);
-    const targets = ready.map((w) => ({ stackName: w.stackName, functionArn: w.functionArn! }));
+    const targets = ready.map((w) => ({
+      stackName: w.stackName,
+      functionArn: w.functionArn!,
+      ...(w.trigger ? { trigger: w.trigger } : {}),
+    }));
     const toCheck = taegisFunctionsToCheck(before, targets);
     const goneList = await Promise.all(
       toCheck.map(async (arn) => ((await isGone(clients, arn, goneCache)) ? arn : undefined)),
@@ -106,10 +117,11 @@ export async function moveTriggers(
 
     if (plan.overlaps.length > 0) {
       const why = plan.overlaps.map((o) => `${o.desired} overlaps ${o.conflictsWith}`).join('; ');
+      const stacks = [...new Set(plan.overlaps.map((o) => o.stackName))].join(', ');
       setAll(
         'fail',
         () =>
-          `refused, nothing written to ${bucket}: ${why} (real S3 rejects this as "ambiguously defined"); give the entries disjoint prefixes/suffixes or events, then re-run`,
+          `refused, nothing written to ${bucket}: ${why} (real S3 rejects this as "ambiguously defined"); in the config, give ${stacks} a "trigger" under regions[].lambdaStacks[] ({ "events": [...], "prefix": "...", "suffix": "..." }) disjoint from the other entry, then re-run`,
       );
       return { ...base, kept, removed, added, permissionsAdded: [], warnings, outcome: 'refused', detail: why, before };
     }
@@ -135,9 +147,7 @@ export async function moveTriggers(
         const s = plan.stacks.find((p) => p.stackName === w.stackName)!;
         const perm = missing.some((m) => m.w === w);
         const what = [
-          s.status === 'added'
-            ? `would add trigger ${s.desired.Id}${s.inheritedFrom ? ` (events and filter of ${s.inheritedFrom.Id})` : ''}`
-            : 'trigger in place',
+          s.status === 'added' ? `would add trigger ${s.desired.Id}${origin(s)}` : 'trigger in place',
           perm ? 'would add the S3 invoke permission' : '',
           plan.removed.length > 0
             ? `would remove ${plan.removed.length} stale entr${plan.removed.length === 1 ? 'y' : 'ies'} on the bucket`
@@ -203,9 +213,7 @@ export async function moveTriggers(
     for (const w of ready) {
       const s = plan.stacks.find((p) => p.stackName === w.stackName)!;
       const parts = [
-        s.status === 'added'
-          ? `added trigger ${s.desired.Id}${s.inheritedFrom ? ` (events and filter of ${s.inheritedFrom.Id})` : ''}`
-          : 'trigger in place',
+        s.status === 'added' ? `added trigger ${s.desired.Id}${origin(s)}` : 'trigger in place',
         missing.some((m) => m.w === w) ? 'added the S3 invoke permission' : '',
         plan.removed.length > 0
           ? `removed ${plan.removed.length} stale entr${plan.removed.length === 1 ? 'y' : 'ies'}`

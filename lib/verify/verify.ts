@@ -64,6 +64,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
         account: r.account,
         stackName: s.stackName,
         configBucket: s.notificationBucket,
+        ...(s.trigger ? { trigger: s.trigger } : {}),
         checks: new Map(),
       })),
     buckets: [] as BucketChange[],

@@ -1,5 +1,6 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
+import type { TriggerSettings } from './notifications.js';
 import type { CheckName, CheckResult, CheckStatus } from './report.js';
 
 /** Everything known about one stack while a verify run goes on; each check module fills in its part. */
@@ -8,6 +9,8 @@ export interface StackWork {
   readonly account: string;
   readonly stackName: string;
   readonly configBucket: string;
+  /** The stack's configured `trigger`, used when verify writes its entry. @default - inherit or default */
+  readonly trigger?: TriggerSettings;
   bucket?: string;
   stack?: Stack;
   functionName?: string;

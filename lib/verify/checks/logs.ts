@@ -20,6 +20,12 @@ export interface LogWaitOptions {
   readonly since?: Date;
   /** @default 10000 */
   readonly pollIntervalMs?: number;
+  /**
+   * A dry run moves no trigger, so a missing success line is expected, not a failure: it is a note (`warn`), and
+   * the exit code speaks about what the real run would do. A log group that cannot be read still fails.
+   * @default false
+   */
+  readonly dryRun?: boolean;
   /** Progress while waiting. @default - silent */
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void;
 }
@@ -93,6 +99,18 @@ export async function waitForLogs(
     } else {
       const group = functionLogGroup(x.w.functionName!);
       const why = x.groupSeen ? `no "${SUCCESS_LINE}" in ${group}` : `log group ${group} does not exist yet`;
+      if (opts.dryRun) {
+        record(
+          x.w,
+          'logs',
+          x.start,
+          now,
+          'warn',
+          `dry run: not yet: ${why} since ${x.since.toISOString()}; the real run moves the trigger, then waits for it (--log-timeout)`,
+          errWarn,
+        );
+        continue;
+      }
       record(
         x.w,
         'logs',
