@@ -11,7 +11,8 @@ import {
 } from '@aws-cdk/toolkit-lib';
 import { buildApp } from './app.js';
 import { cdkJsonContext } from './cdk-context.js';
-import { readCredentials, SHARED_PARAMETERS } from './artifacts/vendor.js';
+import { readCredentials } from './artifacts/vendor.js';
+import { SHARED_PARAMETERS } from './vendor/facts.js';
 import type { TaegisConfig } from './config/load.js';
 import { TaegisError } from './errors.js';
 

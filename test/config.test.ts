@@ -103,6 +103,39 @@ describe('config', () => {
     for (const p of problems) expect(p.fix, `fix for ${p.path}`).toBeTruthy();
   });
 
+  it('GIVEN a stack trigger WHEN parsed THEN its events and filter are kept; WHEN malformed THEN each field is named with its fix', () => {
+    const ok = valid();
+    const stack = (ok.regions as { lambdaStacks: Record<string, unknown>[] }[])[0]!.lambdaStacks[0]!;
+    stack.trigger = { events: ['s3:ObjectCreated:Put'], prefix: 'AWSLogs/', suffix: '.json.gz' };
+    expect(parseConfig(ok, CONFIG_PATH).regions[0]!.lambdaStacks[0]!.trigger).toEqual({
+      events: ['s3:ObjectCreated:Put'],
+      prefix: 'AWSLogs/',
+      suffix: '.json.gz',
+    });
+
+    stack.trigger = { events: ['ObjectCreated', 's3:objectcreated:put'], prefix: '', suffix: '.gz', filter: 'x' };
+    const problems = problemsOf(ok);
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      [
+        'regions[0].lambdaStacks[0].trigger.events[0]',
+        'regions[0].lambdaStacks[0].trigger.events[1]',
+        'regions[0].lambdaStacks[0].trigger.filter',
+        'regions[0].lambdaStacks[0].trigger.prefix',
+      ].sort(),
+    );
+    const byPath = new Map(problems.map((p) => [p.path, p]));
+    expect(byPath.get('regions[0].lambdaStacks[0].trigger.events[0]')).toMatchObject({
+      message: expect.stringContaining('is not an S3 event type') as unknown,
+      fix: expect.stringContaining('s3:ObjectCreated:*') as unknown,
+    });
+    expect(byPath.get('regions[0].lambdaStacks[0].trigger.prefix')?.fix).toContain('remove "prefix"');
+
+    stack.trigger = { events: [] };
+    expect(problemsOf(ok)).toEqual([
+      expect.objectContaining({ path: 'regions[0].lambdaStacks[0].trigger.events', message: 'is empty' }),
+    ]);
+  });
+
   it('GIVEN a duplicated stack and region WHEN parsed THEN both are named', () => {
     const base = valid();
     const region = (base.regions as unknown[])[0] as Record<string, unknown>;

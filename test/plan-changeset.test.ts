@@ -226,6 +226,8 @@ describe('reading a cloud assembly', () => {
     writeFileSync(
       path.join(asm, 'assembly-Stage', 'manifest.json'),
       JSON.stringify({
+        // Every manifest the CDK writes carries its schema version; the CDK's reader requires it.
+        version: '48.0.0',
         artifacts: {
           S: {
             type: 'aws:cloudformation:stack',

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { DescribeChangeSetOutput } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
 import { assessChanges, changeRows, triggerPath } from '../lib/plan/rule.js';
-import { parseTemplate } from '../lib/plan/template.js';
+import { parseCfnTemplate } from '../lib/artifacts/cfn-yaml.js';
 import { currentLambdaTemplate } from './support/taegis-fixtures.js';
 
 const answer = (name: string): DescribeChangeSetOutput =>
@@ -104,6 +104,6 @@ describe('plan replacement rule on recorded DescribeChangeSet answers', () => {
       '    Properties:',
       '      FunctionName: !Sub "${Fn.Arn}"',
     ].join('\n');
-    expect([...triggerPath(parseTemplate(yaml))].sort()).toEqual(['Fn', 'Perm', 'Role']);
+    expect([...triggerPath(parseCfnTemplate(yaml))].sort()).toEqual(['Fn', 'Perm', 'Role']);
   });
 });

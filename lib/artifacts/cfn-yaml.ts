@@ -53,6 +53,23 @@ export function parseCfnYaml(text: string): unknown {
   return yamlCfn.deserialize(text);
 }
 
+/** A CloudFormation template as plan reads it (only what it looks at). */
+export interface CfnTemplate {
+  readonly Parameters?: Readonly<
+    Record<string, { readonly Type?: string; readonly Default?: unknown; readonly NoEcho?: unknown }>
+  >;
+  readonly Resources?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Parses a template body as CloudFormation returns it or the CDK writes it: JSON directly (large synthesized
+ * templates, no YAML reader needed), anything else through {@link parseCfnYaml}.
+ */
+export function parseCfnTemplate(body: string): CfnTemplate {
+  if (body.trimStart().startsWith('{')) return JSON.parse(body) as CfnTemplate;
+  return parseCfnYaml(body) as CfnTemplate;
+}
+
 /**
  * Runs `build` while `CfnInclude` receives `templates` (absolute path -> parsed template) instead of re-reading and
  * re-parsing those files. Each include gets its own deep copy, so no two stacks share mutable template state.

@@ -4,6 +4,7 @@ import type { ArtifactPaths, TaegisConfig } from '../config/load.js';
 import { TaegisError, type Problem } from '../errors.js';
 import { parseCfnYaml } from './cfn-yaml.js';
 import { checkLambdaZip } from './zip.js';
+import { DEFAULT_CODE_KEY, LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
 
 /** A template parameter as CloudFormation declares it (only what we check). */
 export interface TemplateParameter {
@@ -34,22 +35,6 @@ export interface VendorArtifacts {
   readonly shared: VendorTemplate;
   readonly lambda: LambdaVendorTemplate;
 }
-
-/** Parameters of the shared-resources template that the app sets. */
-export const SHARED_PARAMETERS = { secretValue: 'SecretValue', taegisRegion: 'TaegisRegion' } as const;
-
-/** Parameters of the Lambda template that the app sets from config (all baked in at synth). */
-export const LAMBDA_PARAMETERS = {
-  integrationType: 'IntegrationType',
-  notificationBucket: 'NotificationBucket',
-  snsNotificationArn: 'SNSNotificationarn',
-  notificationBucketKmsArn: 'NotificationBucketCustomerManagedKMSarn',
-  stagingBucketName: 'TaegisLambdaS3BucketName',
-  lambdaEnvKmsArn: 'LambdaEnvKMSarn',
-} as const;
-
-/** Object key the Lambda template reads its code from when it does not say (the vendor's documented name). */
-export const DEFAULT_CODE_KEY = 'taegis-lambda-amd64.zip';
 
 const REDOWNLOAD = 'download it again from the Taegis console (Integrations > Cloud Providers > AWS) into artifactsDir';
 

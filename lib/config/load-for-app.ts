@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { LAMBDA_PARAMETERS, readTemplate, SHARED_PARAMETERS, type VendorTemplate } from '../artifacts/vendor.js';
+import { readTemplate, type VendorTemplate } from '../artifacts/vendor.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
 import { loadConfigWith, readConfigJson, type LoadConfigOptions, type ResolvedConfig } from './load.js';
 import { ArtifactNamesSchema, deriveTaegisRegion, type MigrationConfigInput } from './schema.js';

@@ -46,6 +46,54 @@ const bucketName = z
     ),
   );
 
+// S3 event types as notifications name them: `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, `s3:ObjectRemoved:Delete`, ...
+const S3_EVENT = /^s3:[A-Z][A-Za-z]+(:(\*|[A-Z][A-Za-z]+))?$/;
+
+/**
+ * The S3 event notification entry verify writes for a stack's function, when the bucket's defaults do not fit
+ * (e.g. another consumer already takes every new object, which real S3 refuses as overlapping).
+ */
+export const TriggerConfigSchema = z.strictObject({
+  /**
+   * Event types that invoke the function.
+   * @default ["s3:ObjectCreated:*"]
+   */
+  events: z
+    .array(
+      z
+        .string()
+        .regex(
+          S3_EVENT,
+          m('is not an S3 event type', 'use e.g. "s3:ObjectCreated:*" or "s3:ObjectCreated:Put" (case matters)'),
+        ),
+    )
+    .min(1, m('is empty', 'list at least one event type, e.g. ["s3:ObjectCreated:*"], or remove "events"'))
+    .refine(
+      (events) => new Set(events).size === events.length,
+      m('lists an event type twice', 'list each event type once'),
+    )
+    .optional(),
+  /**
+   * Only objects whose key starts with this, e.g. `AWSLogs/` (S3's `prefix` filter rule).
+   * @default - every key
+   */
+  prefix: z
+    .string()
+    .min(1, m('is empty', 'give a key prefix such as "AWSLogs/", or remove "prefix"'))
+    .max(1024, m('is longer than 1024 characters', 'S3 allows object keys of at most 1024 bytes'))
+    .optional(),
+  /**
+   * Only objects whose key ends with this, e.g. `.gz` (S3's `suffix` filter rule).
+   * @default - every key
+   */
+  suffix: z
+    .string()
+    .min(1, m('is empty', 'give a key suffix such as ".gz", or remove "suffix"'))
+    .max(1024, m('is longer than 1024 characters', 'S3 allows object keys of at most 1024 bytes'))
+    .optional(),
+});
+export type TriggerConfig = z.infer<typeof TriggerConfigSchema>;
+
 export const LambdaStackConfigSchema = z.strictObject({
   /** Name of the existing CloudFormation stack made from the vendor's Lambda template (updated in place). */
   stackName,
@@ -70,6 +118,12 @@ export const LambdaStackConfigSchema = z.strictObject({
     .string()
     .regex(KMS_ARN, m('is not a KMS key ARN', 'use arn:aws:kms:<region>:<account>:key/<key-id>, or remove the field'))
     .optional(),
+  /**
+   * The S3 trigger verify writes for this stack's function: its events and key filter. Used only when verify adds the
+   * entry (an entry of the function already in place is left as it is, with a warning when it differs).
+   * @default - the events and filter of the stale entry it replaces, else every new object (`s3:ObjectCreated:*`)
+   */
+  trigger: TriggerConfigSchema.optional(),
 });
 export type LambdaStackConfig = z.infer<typeof LambdaStackConfigSchema>;
 

@@ -1,10 +1,6 @@
 import * as path from 'node:path';
-import {
-  LAMBDA_PARAMETERS,
-  SHARED_PARAMETERS,
-  type TemplateParameter,
-  type VendorTemplate,
-} from '../artifacts/vendor.js';
+import type { TemplateParameter, VendorTemplate } from '../artifacts/vendor.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
 import type { Problem } from '../errors.js';
 import { stagingBucketName } from './derived.js';
 import type { TaegisConfig } from './load.js';

@@ -1,21 +1,23 @@
 import {
   DescribeStacksCommand,
   GetTemplateCommand,
-  ListStackResourcesCommand,
-  ListStacksCommand,
+  paginateDescribeStacks,
+  paginateListStackResources,
+  paginateListStacks,
   type CloudFormationClient,
   type Stack,
   type StackStatus,
   type StackSummary,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
-import { GetFunctionConfigurationCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { GetBucketNotificationConfigurationCommand, type NotificationConfiguration } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
 import { TaegisError } from '../errors.js';
 import { readMigrationMarker, type MigrationMarker } from '../stacks/marker.js';
 import { mapLimit } from '../util/concurrency.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
 import {
   isSharedResourcesStack,
   matchesDescription,
@@ -173,12 +175,9 @@ function paramsOf(stack: Stack): Record<string, string> {
 
 async function listStacks(cfn: CloudFormationClient): Promise<StackSummary[]> {
   const out: StackSummary[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await cfn.send(new ListStacksCommand({ StackStatusFilter: ACTIVE_STATUSES, NextToken }));
+  for await (const page of paginateListStacks({ client: cfn }, { StackStatusFilter: ACTIVE_STATUSES })) {
     out.push(...(page.StackSummaries ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   // Nested stacks belong to their parent; the vendor's stacks are top-level.
   return out.filter((s) => s.ParentId === undefined && s.StackStatus !== 'DELETE_COMPLETE');
 }
@@ -194,12 +193,9 @@ async function describeAll(
 ): Promise<Map<string, Stack | { error: unknown }>> {
   const result = new Map<string, Stack | { error: unknown }>();
   try {
-    let NextToken: string | undefined;
-    do {
-      const page = await cfn.send(new DescribeStacksCommand({ NextToken }));
+    for await (const page of paginateDescribeStacks({ client: cfn }, {})) {
       for (const s of page.Stacks ?? []) if (s.StackName) result.set(s.StackName, s);
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
     return result;
   } catch (err) {
     if (!isAccessDenied(err)) throw err;
@@ -221,14 +217,11 @@ async function describeAll(
 async function vendorFunctionNames(clients: AwsClientFactory, region: string, warnings: string[]): Promise<string[]> {
   const names: string[] = [];
   try {
-    let Marker: string | undefined;
-    do {
-      const page = await clients.lambda(region).send(new ListFunctionsCommand({ Marker }));
+    for await (const page of paginateListFunctions({ client: clients.lambda(region) }, {})) {
       for (const f of page.Functions ?? []) {
         if (f.FunctionName && parseVendorFunctionName(f.FunctionName)) names.push(f.FunctionName);
       }
-      Marker = page.NextMarker;
-    } while (Marker);
+    }
   } catch (err) {
     warnings.push(`cannot list Lambda functions, so stacks are not recognised by function name here: ${reasonOf(err)}`);
   }
@@ -237,14 +230,11 @@ async function vendorFunctionNames(clients: AwsClientFactory, region: string, wa
 
 async function stackFunctions(cfn: CloudFormationClient, stackName: string): Promise<string[]> {
   const names: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await cfn.send(new ListStackResourcesCommand({ StackName: stackName, NextToken }));
+  for await (const page of paginateListStackResources({ client: cfn }, { StackName: stackName })) {
     for (const r of page.StackResourceSummaries ?? []) {
       if (r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId) names.push(r.PhysicalResourceId);
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   // The vendor-named function first: it is the one the triggers point at.
   return names.sort(
     (a, b) => Number(parseVendorFunctionName(b) !== undefined) - Number(parseVendorFunctionName(a) !== undefined),
@@ -301,8 +291,8 @@ async function discoverRegion(clients: AwsClientFactory, region: string, concurr
         region,
         stackName: name,
         status: entry.StackStatus ?? summary.StackStatus ?? 'UNKNOWN',
-        ...(optionalParameter(params, 'TaegisRegion')
-          ? { taegisRegion: optionalParameter(params, 'TaegisRegion') }
+        ...(optionalParameter(params, SHARED_PARAMETERS.taegisRegion)
+          ? { taegisRegion: optionalParameter(params, SHARED_PARAMETERS.taegisRegion) }
           : {}),
       });
       continue;
@@ -346,7 +336,7 @@ async function describeLambdaStack(
   // A stack this tool migrated has its vendor parameters baked into the template: their values are in the marker the
   // deploy left in the template's Metadata. A stack that still has them needs no extra call.
   let marker: MigrationMarker | undefined;
-  if (optionalParameter(params, 'NotificationBucket') === undefined) {
+  if (optionalParameter(params, LAMBDA_PARAMETERS.notificationBucket) === undefined) {
     try {
       const out = await clients.cloudFormation(region).send(new GetTemplateCommand({ StackName: name }));
       marker = readMigrationMarker(out?.TemplateBody);
@@ -384,8 +374,10 @@ async function describeLambdaStack(
   if (!recognition) return undefined;
   const integration = resolveIntegration(facts);
 
-  const notificationBucket = optionalParameter(params, 'NotificationBucket') ?? marker?.notificationBucket;
-  const snsNotificationArn = optionalParameter(params, 'SNSNotificationarn') ?? marker?.snsNotificationArn;
+  const notificationBucket =
+    optionalParameter(params, LAMBDA_PARAMETERS.notificationBucket) ?? marker?.notificationBucket;
+  const snsNotificationArn =
+    optionalParameter(params, LAMBDA_PARAMETERS.snsNotificationArn) ?? marker?.snsNotificationArn;
   const notified = await notificationState(
     clients,
     region,
@@ -397,8 +389,8 @@ async function describeLambdaStack(
   );
 
   const notificationBucketKmsArn =
-    optionalParameter(params, 'NotificationBucketCustomerManagedKMSarn') ?? marker?.notificationBucketKmsArn;
-  const lambdaEnvKmsArn = optionalParameter(params, 'LambdaEnvKMSarn') ?? marker?.lambdaEnvKmsArn;
+    optionalParameter(params, LAMBDA_PARAMETERS.notificationBucketKmsArn) ?? marker?.notificationBucketKmsArn;
+  const lambdaEnvKmsArn = optionalParameter(params, LAMBDA_PARAMETERS.lambdaEnvKmsArn) ?? marker?.lambdaEnvKmsArn;
   const account = accountOf(stack.StackId ?? summary.StackId);
   return {
     region,

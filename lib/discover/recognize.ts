@@ -2,6 +2,13 @@
  * Pure rules that tell a Taegis Lambda stack (or shared-resources stack) from any other stack.
  * No AWS calls here: discover feeds them what it read, tests feed them tables.
  */
+import {
+  LAMBDA_PARAMETERS,
+  OLDER_TEMPLATE_PARAMETERS,
+  parseVendorFunctionName,
+  SHARED_PARAMETERS,
+  VENDOR_DESCRIPTION,
+} from '../vendor/facts.js';
 
 import type { MigrationMarker } from '../stacks/marker.js';
 
@@ -16,20 +23,6 @@ export type TemplateGeneration = 'current' | 'older' | 'migrated';
 
 /** Where the integration type came from; `function-name` is the last resort. */
 export type IntegrationSource = 'parameter' | 'marker' | 'environment' | 'description' | 'function-name';
-
-/** The vendor's template description: "... SecureWorks TDR Lambda function for <integration name> logs stored in S3 bucket". */
-const VENDOR_DESCRIPTION = /SecureWorks\s+TDR\s+Lambda\s+function\s+for\s+(.+?)\s+logs\s+stored\s+in\s+S3\s+bucket/i;
-
-/** The vendor names functions `<stack name>-scwx-tdr-lambda-<integration name>`. */
-const FUNCTION_NAME = /^(.+)-scwx-tdr-lambda-([A-Za-z0-9_-]+)$/;
-
-/** Parameters of the older per-integration templates besides `NotificationBucket` (they had no `IntegrationType`). */
-const OLDER_TEMPLATE_PARAMETERS = [
-  'TaegisLambdaS3BucketName',
-  'SNSNotificationarn',
-  'NotificationBucketCustomerManagedKMSarn',
-  'LambdaEnvKMSarn',
-] as const;
 
 /**
  * Words that make a description's "for <...> logs" a placeholder, not an integration name: the vendor's multi-
@@ -84,17 +77,8 @@ export function integrationFromDescription(description: string | undefined): str
   return name === '' ? undefined : name;
 }
 
-/** Splits a vendor function name (or ARN) into its stack-name prefix and integration. */
-export function parseVendorFunctionName(
-  nameOrArn: string,
-): { readonly prefix: string; readonly integration: string } | undefined {
-  // An ARN ends with ":function:<name>" and maybe ":<qualifier>".
-  const arn = /:function:([^:]+)(?::[^:]+)?$/.exec(nameOrArn);
-  const name = arn?.[1] ?? nameOrArn;
-  const match = FUNCTION_NAME.exec(name);
-  if (!match?.[1] || !match[2]) return undefined;
-  return { prefix: match[1], integration: match[2] };
-}
+/** Splits a vendor function name (or ARN) into its stack-name prefix and integration (one parser, in lib/vendor). */
+export { parseVendorFunctionName };
 
 export function matchesDescription(description: string | undefined): boolean {
   return description !== undefined && VENDOR_DESCRIPTION.test(description);
@@ -110,18 +94,18 @@ export function recognizeLambdaStack(facts: StackFacts): Recognition | undefined
   if (facts.marker) reasons.push('marker');
   if (matchesDescription(facts.description)) reasons.push('description');
   const p = facts.parameters;
-  const current = has(p, 'NotificationBucket') && has(p, 'IntegrationType');
-  const older = has(p, 'NotificationBucket') && OLDER_TEMPLATE_PARAMETERS.some((k) => has(p, k));
+  const current = has(p, LAMBDA_PARAMETERS.notificationBucket) && has(p, LAMBDA_PARAMETERS.integrationType);
+  const older = has(p, LAMBDA_PARAMETERS.notificationBucket) && OLDER_TEMPLATE_PARAMETERS.some((k) => has(p, k));
   if (current || older) reasons.push('parameters');
   if ((facts.functionNames ?? []).some((n) => parseVendorFunctionName(n) !== undefined)) reasons.push('function-name');
   if (reasons.length === 0) return undefined;
   if (facts.marker) return { reasons, template: 'migrated' };
-  return { reasons, template: has(p, 'IntegrationType') ? 'current' : 'older' };
+  return { reasons, template: has(p, LAMBDA_PARAMETERS.integrationType) ? 'current' : 'older' };
 }
 
 /** A shared-resources stack declares `SecretValue` and `TaegisRegion`. */
 export function isSharedResourcesStack(parameters: Readonly<Record<string, string>> | undefined): boolean {
-  return has(parameters, 'SecretValue') && has(parameters, 'TaegisRegion');
+  return has(parameters, SHARED_PARAMETERS.secretValue) && has(parameters, SHARED_PARAMETERS.taegisRegion);
 }
 
 /**
@@ -132,7 +116,7 @@ export function resolveIntegration(facts: StackFacts): {
   readonly value?: string;
   readonly source?: IntegrationSource;
 } {
-  const param = facts.parameters?.IntegrationType;
+  const param = facts.parameters?.[LAMBDA_PARAMETERS.integrationType];
   if (param !== undefined && param !== '') return { value: param, source: 'parameter' };
   if (facts.marker) return { value: facts.marker.integrationType, source: 'marker' };
   const env = facts.environmentIntegration?.trim();

@@ -1,6 +1,7 @@
 import { formatTable } from '../cli/table.js';
 import { runtimeWarning } from '../vendor/runtimes.js';
 import type { DiscoverReport, NotificationState } from './discover.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
 
 const dash = (v: string | undefined): string => (v === undefined || v === '' ? '-' : v);
 
@@ -52,8 +53,8 @@ export function formatDiscoverReport(report: DiscoverReport, now: Date = new Dat
           'Stack',
           'Status',
           'Integration',
-          'NotificationBucket',
-          'SNSNotificationarn',
+          LAMBDA_PARAMETERS.notificationBucket,
+          LAMBDA_PARAMETERS.snsNotificationArn,
           'BucketKMS',
           'LambdaEnvKMS',
           'Function',
@@ -79,7 +80,7 @@ export function formatDiscoverReport(report: DiscoverReport, now: Date = new Dat
     r.sharedStacks.map((s) => [s.region, s.stackName, s.status, dash(s.taegisRegion)]),
   );
   out.push('', `Shared-resources stacks: ${shared.length}`);
-  if (shared.length > 0) out.push(formatTable(['Region', 'Stack', 'Status', 'TaegisRegion'], shared));
+  if (shared.length > 0) out.push(formatTable(['Region', 'Stack', 'Status', SHARED_PARAMETERS.taegisRegion], shared));
 
   const unreadable = report.regions.flatMap((r) =>
     r.unreadable.map((u) => [u.region, u.stackName, u.looksLikeTaegis ? 'yes (description)' : 'unknown', u.reason]),

@@ -211,7 +211,15 @@ export interface StatusRow {
   /** For managed rows: whether the config wants the job enabled (a disabled job is then no failure). */
   readonly wantEnabled?: boolean;
   readonly state: JobState;
+  /**
+   * Why an unmanaged job carries our name (`secureworks-http-<dataset>`): its dataset is not configured here, or it
+   * pushes elsewhere than the configured ingest URL, or it duplicates the managed job. Left alone, reported.
+   */
+  readonly stray?: StrayReason;
 }
+
+/** See {@link StatusRow.stray}. */
+export type StrayReason = 'dataset-not-configured' | 'other-destination' | 'duplicate';
 
 function stateOf(job: LogpushJob): JobState {
   if (job.enabled === false) return 'disabled';
@@ -220,6 +228,16 @@ function stateOf(job: LogpushJob): JobState {
   if (job.error_message || (!Number.isNaN(error) && (Number.isNaN(complete) || error > complete))) return 'failing';
   if (Number.isNaN(complete)) return 'never-pushed';
   return 'ok';
+}
+
+/** Why an unmanaged job is named like one `setup` makes; undefined when its name is not ours. */
+function strayReason(job: LogpushJob, scope: Scope): StrayReason | undefined {
+  if (!job.dataset || job.name !== jobName(job.dataset)) return undefined;
+  const configured = scope.datasets.find((d) => d.dataset === job.dataset);
+  if (configured === undefined) return 'dataset-not-configured';
+  return destinationIdentity(job.destination_conf) === destinationIdentity(configured.ingestUrl)
+    ? 'duplicate'
+    : 'other-destination';
 }
 
 /** Every job in the configured accounts and zones, plus a row for each configured dataset without a job. */
@@ -236,6 +254,7 @@ export async function collectStatus(client: CloudflareClient, config: LogpushCon
     }
     for (const job of [...jobs].sort((a, b) => a.id - b.id)) {
       const wantEnabled = managed.get(job.id);
+      const stray = wantEnabled === undefined ? strayReason(job, scope) : undefined;
       rows.push({
         scope,
         dataset: job.dataset ?? '',
@@ -243,6 +262,7 @@ export async function collectStatus(client: CloudflareClient, config: LogpushCon
         managed: wantEnabled !== undefined,
         ...(wantEnabled === undefined ? {} : { wantEnabled }),
         state: stateOf(job),
+        ...(stray ? { stray } : {}),
       });
     }
   }

@@ -1,5 +1,5 @@
 import type { DateRange, JobHealth } from './health.js';
-import { scopeLabel, type LogpushJob, type SetupStep, type StatusRow } from './jobs.js';
+import { scopeLabel, type LogpushJob, type SetupStep, type StatusRow, type StrayReason } from './jobs.js';
 import type { Masker } from '../util/masking.js';
 
 /** Where the commands write. Everything goes through the masker: no path to stdout/stderr skips it. */
@@ -97,17 +97,30 @@ export function statusLines(rows: readonly StatusRow[]): string[] {
     r.job ? String(r.job.id) : '-',
     r.dataset,
     r.job ? dash(r.job.name) : '(no job)',
-    r.managed ? 'yes' : 'no',
+    r.managed ? 'yes' : r.stray ? 'stray' : 'no',
     r.state,
     dash(r.job?.last_complete),
     dash(r.job?.last_error),
     dash(r.job?.error_message),
   ]);
-  return table(
+  const lines = table(
     ['SCOPE', 'JOB', 'DATASET', 'NAME', 'MANAGED', 'STATE', 'LAST_COMPLETE', 'LAST_ERROR', 'ERROR_MESSAGE'],
     body,
   );
+  for (const r of rows) {
+    if (r.stray && r.job)
+      lines.push(`note: job ${r.job.id} (${dash(r.job.name)}) ${STRAY_TEXT[r.stray](r)}; left alone`);
+  }
+  return lines;
 }
+
+const STRAY_TEXT: Record<StrayReason, (r: StatusRow) => string> = {
+  'dataset-not-configured': (r) =>
+    `is a stray: it has our name, but dataset ${r.dataset} is not configured for ${scopeLabel(r.scope)} (delete the job, or add the dataset to the config)`,
+  'other-destination': () =>
+    'is a stray: it has our name, but pushes elsewhere than the configured ingest URL (an old ingest URL?)',
+  duplicate: (r) => `duplicates the managed job for ${r.dataset} (same dataset and destination); delete one of them`,
+};
 
 export function statusJson(rows: readonly StatusRow[]): unknown {
   return rows.map((r) => ({
@@ -115,6 +128,7 @@ export function statusJson(rows: readonly StatusRow[]): unknown {
     scopeId: r.scope.id,
     dataset: r.dataset,
     managed: r.managed,
+    stray: r.stray ?? null,
     state: r.state,
     job: r.job
       ? {

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { CloudAssembly, CloudFormationStackArtifact, NestedCloudAssemblyArtifact } from 'aws-cdk-lib/cx-api';
 import * as path from 'node:path';
 import { TaegisError } from '../errors.js';
 
@@ -14,59 +15,54 @@ export interface AssemblyStack {
   readonly templateFile: string;
 }
 
-interface ManifestArtifact {
-  readonly type?: string;
-  readonly environment?: string;
-  readonly properties?: {
-    readonly stackName?: string;
-    readonly templateFile?: string;
-    readonly directoryName?: string;
-  };
-}
-
 function envPart(value: string | undefined): string | undefined {
   return value === undefined || value.startsWith('unknown-') ? undefined : value;
 }
 
+/** Stacks in manifest order, each nested assembly's stacks where it appears (`stacksRecursively` sorts by dependency). */
+function stacksInOrder(assembly: CloudAssembly): CloudFormationStackArtifact[] {
+  const out: CloudFormationStackArtifact[] = [];
+  for (const id of Object.keys(assembly.manifest.artifacts ?? {})) {
+    const artifact = assembly.tryGetArtifact(id);
+    if (CloudFormationStackArtifact.isCloudFormationStackArtifact(artifact)) out.push(artifact);
+    else if (NestedCloudAssemblyArtifact.isNestedCloudAssemblyArtifact(artifact))
+      out.push(...stacksInOrder(artifact.nestedAssembly));
+  }
+  return out;
+}
+
 /**
- * Reads `manifest.json` of a cloud assembly (and of nested assemblies, which CDK Stages make) and lists its
- * CloudFormation stacks. Only the manifest's documented fields are used, so any CDK version's output works.
+ * Lists the CloudFormation stacks of a cloud assembly (`cdk.out`), nested assemblies (CDK Stages) included, through
+ * the CDK's own assembly reader, so the manifest is read and validated exactly as the CDK CLI reads it.
  */
 export function readAssembly(dir: string): AssemblyStack[] {
   const abs = path.resolve(dir);
-  const manifestFile = path.join(abs, 'manifest.json');
-  if (!existsSync(manifestFile)) {
+  if (!existsSync(path.join(abs, 'manifest.json'))) {
     throw new TaegisError('INPUT_INVALID', `${abs} is not a cloud assembly (no manifest.json)`, {
       fix: 'pass the output directory of "npx cdk synth" (cdk.out), or drop --assembly to let plan synthesize',
     });
   }
-  let manifest: { artifacts?: Record<string, ManifestArtifact> };
+  let artifacts: CloudFormationStackArtifact[];
   try {
-    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as typeof manifest;
+    // Our own CLI pins aws-cdk-lib with the app, but an assembly from another CDK version is still readable.
+    // Nested manifests are read lazily, so the walk stays inside the try.
+    artifacts = stacksInOrder(new CloudAssembly(abs, { skipVersionCheck: true }));
   } catch (err) {
-    throw new TaegisError('INPUT_INVALID', `${manifestFile} is not valid JSON: ${(err as Error).message}`, {
+    throw new TaegisError('INPUT_INVALID', `${abs} cannot be read as a cloud assembly: ${(err as Error).message}`, {
       fix: 'synthesize again with "npx cdk synth"',
     });
   }
-  const stacks: AssemblyStack[] = [];
-  for (const [artifactId, a] of Object.entries(manifest.artifacts ?? {})) {
-    if (a.type === 'cdk:cloud-assembly' && a.properties?.directoryName) {
-      stacks.push(...readAssembly(path.join(abs, a.properties.directoryName)));
-      continue;
-    }
-    if (a.type !== 'aws:cloudformation:stack' || !a.properties?.templateFile) continue;
-    const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(a.environment ?? '');
-    const account = envPart(env?.[1]);
-    const region = envPart(env?.[2]);
-    stacks.push({
-      artifactId,
-      stackName: a.properties.stackName ?? artifactId,
+  return artifacts.map((a) => {
+    const account = envPart(a.environment.account);
+    const region = envPart(a.environment.region);
+    return {
+      artifactId: a.id,
+      stackName: a.stackName,
       ...(account ? { account } : {}),
       ...(region ? { region } : {}),
-      templateFile: path.join(abs, a.properties.templateFile),
-    });
-  }
-  return stacks;
+      templateFile: a.templateFullPath,
+    };
+  });
 }
 
 /** Finds the synthesized stack that deploys to `stackName` in `region`. */

@@ -6,6 +6,7 @@ import {
   DescribeChangeSetCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
+  paginateDescribeChangeSet,
   type Change,
   type CloudFormationClient,
   type Parameter,
@@ -13,7 +14,7 @@ import {
 import { awsErrorMessage, awsErrorName, reasonOf } from '../aws/errors.js';
 import { MAX_TEMPLATE_BODY_BYTES } from './assembly.js';
 import { assessChanges, changeRows, type ChangeRow, type Finding } from './rule.js';
-import { parseTemplate, type CfnTemplate } from './template.js';
+import { parseCfnTemplate, type CfnTemplate } from '../artifacts/cfn-yaml.js';
 
 /** What happened to one configured stack. */
 export type StackPlanState = 'changes' | 'no-changes' | 'missing' | 'error';
@@ -125,7 +126,7 @@ async function existingStack(
 async function currentTemplate(cfn: CloudFormationClient, stackName: string): Promise<CfnTemplate | undefined> {
   try {
     const out = await cfn.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
-    return out.TemplateBody ? parseTemplate(out.TemplateBody) : undefined;
+    return out.TemplateBody ? parseCfnTemplate(out.TemplateBody) : undefined;
   } catch {
     // Only sharpens the rule for removed resources; the type-based rule still applies without it.
     return undefined;
@@ -163,7 +164,7 @@ export async function planStack(
       'review this stack with "npx cdk diff" (it uploads large templates to the bootstrap bucket) and report the size',
     );
   }
-  const template = parseTemplate(body);
+  const template = parseCfnTemplate(body);
   let stack: { parameters: Set<string> } | undefined;
   try {
     stack = await existingStack(cfn, input.stackName);
@@ -253,13 +254,14 @@ async function waitAndRead(
     }
     if (first.Status === 'CREATE_COMPLETE') {
       const changes: Change[] = [...(first.Changes ?? [])];
-      let NextToken = first.NextToken;
-      while (NextToken) {
-        const page = await cfn.send(
-          new DescribeChangeSetCommand({ StackName: input.stackName, ChangeSetName: name, NextToken }),
-        );
-        changes.push(...(page.Changes ?? []));
-        NextToken = page.NextToken;
+      // The first page is in hand: the paginator goes on from its token.
+      if (first.NextToken) {
+        for await (const page of paginateDescribeChangeSet(
+          { client: cfn, startingToken: first.NextToken },
+          { StackName: input.stackName, ChangeSetName: name },
+        )) {
+          changes.push(...(page.Changes ?? []));
+        }
       }
       const rows = changeRows(changes);
       const current = await currentTemplate(cfn, input.stackName);

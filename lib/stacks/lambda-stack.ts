@@ -1,7 +1,8 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { Construct } from 'constructs';
-import { LAMBDA_PARAMETERS, type LambdaVendorTemplate } from '../artifacts/vendor.js';
+import type { LambdaVendorTemplate } from '../artifacts/vendor.js';
+import { LAMBDA_PARAMETERS } from '../vendor/facts.js';
 import type { LambdaRuntime, LambdaStackConfig } from '../config/schema.js';
 import { MIGRATION_MARKER_KEY, migrationMarker } from './marker.js';
 import { VENDOR_TEMPLATE_ID } from './shared-stack.js';

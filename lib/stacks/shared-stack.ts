@@ -1,7 +1,8 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { Construct } from 'constructs';
-import { SHARED_PARAMETERS, type VendorTemplate } from '../artifacts/vendor.js';
+import type { VendorTemplate } from '../artifacts/vendor.js';
+import { SHARED_PARAMETERS } from '../vendor/facts.js';
 
 /** Construct id of the included vendor template in the shared and Lambda stacks. */
 export const VENDOR_TEMPLATE_ID = 'Vendor';

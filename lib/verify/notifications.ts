@@ -5,6 +5,7 @@ import type {
   QueueConfiguration,
   TopicConfiguration,
 } from '@aws-sdk/client-s3';
+import { isVendorFunctionOf, looksLikeVendorFunction } from '../vendor/facts.js';
 
 /**
  * The pure part of the trigger move: which entries of a bucket's notification configuration are stale,
@@ -17,11 +18,16 @@ import type {
 /** A bucket notification configuration as read (no `$metadata`). */
 export type BucketNotifications = Omit<NotificationConfiguration, never>;
 
-/** The Taegis function naming convention: `<stack name>-scwx-tdr-lambda-<integration>`. */
-export const TAEGIS_FUNCTION_MARKER = '-scwx-tdr-lambda-';
-
 /** Default events of a new trigger when there is no stale entry to inherit from. */
 export const DEFAULT_EVENTS: readonly string[] = ['s3:ObjectCreated:*'];
+
+/** Events and key filter of the entry to write, from the stack's config (`lambdaStacks[].trigger`). */
+export interface TriggerSettings {
+  /** @default DEFAULT_EVENTS */
+  readonly events?: readonly string[];
+  readonly prefix?: string;
+  readonly suffix?: string;
+}
 
 /** One stack's function that should be triggered by the bucket. */
 export interface TriggerTarget {
@@ -29,6 +35,20 @@ export interface TriggerTarget {
   readonly stackName: string;
   /** The function's unqualified ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`). */
   readonly functionArn: string;
+  /** The configured trigger; the new entry then takes these instead of inheriting. @default - inherit or default */
+  readonly trigger?: TriggerSettings;
+}
+
+/** The events and filter of an entry written from configured settings (lowercase rule names: moto wants them). */
+export function entryScope(t: TriggerSettings): Pick<LambdaFunctionConfiguration, 'Events' | 'Filter'> {
+  const rules: FilterRule[] = [
+    ...(t.prefix !== undefined ? [{ Name: 'prefix' as const, Value: t.prefix }] : []),
+    ...(t.suffix !== undefined ? [{ Name: 'suffix' as const, Value: t.suffix }] : []),
+  ];
+  return {
+    Events: [...(t.events ?? DEFAULT_EVENTS)] as LambdaFunctionConfiguration['Events'],
+    ...(rules.length > 0 ? { Filter: { Key: { FilterRules: rules } } } : {}),
+  };
 }
 
 export interface ParsedLambdaArn {
@@ -57,7 +77,7 @@ export function parseLambdaArn(arn: string): ParsedLambdaArn | undefined {
 }
 
 export function isTaegisFunctionName(name: string): boolean {
-  return name.includes(TAEGIS_FUNCTION_MARKER);
+  return looksLikeVendorFunction(name);
 }
 
 /**
@@ -92,8 +112,9 @@ export function keyFilterOf(entry: { Filter?: { Key?: { FilterRules?: FilterRule
 }
 
 /** Same events and the same key filter: two entries that deliver exactly the same objects. */
-function sameScope(a: LambdaFunctionConfiguration, b: LambdaFunctionConfiguration): boolean {
-  const events = (e: LambdaFunctionConfiguration): string => [...(e.Events ?? [])].sort().join(',');
+type Scoped = Pick<LambdaFunctionConfiguration, 'Events' | 'Filter'>;
+function sameScope(a: Scoped, b: Scoped): boolean {
+  const events = (e: Scoped): string => [...(e.Events ?? [])].sort().join(',');
   const fa = keyFilterOf(a);
   const fb = keyFilterOf(b);
   return events(a) === events(b) && fa.prefix === fb.prefix && fa.suffix === fb.suffix;
@@ -158,6 +179,8 @@ export interface StackTriggerPlan {
   readonly desired: LambdaFunctionConfiguration;
   /** The stale entry whose events and filter the new entry inherited. */
   readonly inheritedFrom?: LambdaFunctionConfiguration;
+  /** True when the new entry's events and filter come from the stack's configured `trigger`. */
+  readonly fromConfig?: boolean;
 }
 
 export interface Overlap {
@@ -240,11 +263,11 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
       }
       continue;
     }
-    const isHeld = held.some((h) => p.name.startsWith(`${h}${TAEGIS_FUNCTION_MARKER}`));
+    const isHeld = held.some((h) => isVendorFunctionOf(p.name, h));
     if (isTaegisFunctionName(p.name) && goneFunctions.has(p.unqualifiedArn) && !isHeld) {
       removedSet.add(e);
       removedReason.set(e, 'function-gone');
-      const owner = targets.find((t) => p.name.startsWith(`${t.stackName}${TAEGIS_FUNCTION_MARKER}`));
+      const owner = targets.find((t) => isVendorFunctionOf(p.name, t.stackName));
       if (owner) push(attributed, owner.stackName, e);
       else unattributed.push(e);
     }
@@ -275,11 +298,16 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
     const existing = inPlace.get(t.stackName);
     const stale = attributed.get(t.stackName) ?? [];
     if (existing) {
+      if (t.trigger && !sameScope(existing, entryScope(t.trigger))) {
+        warnings.push(
+          `${t.stackName}: trigger ${existing.Id ?? '(no Id)'} is in place with other events or filter than its configured "trigger"; left as it is (remove that entry and re-run to have the configured one written)`,
+        );
+      }
       stacks.push({ stackName: t.stackName, functionArn: t.functionArn, status: 'in-place', desired: existing });
       continue;
     }
     const source = stale[0];
-    if (stale.length > 1) {
+    if (stale.length > 1 && !t.trigger) {
       const distinct = new Set(stale.map((s) => JSON.stringify([s.Events, keyFilterOf(s)])));
       if (distinct.size > 1) {
         warnings.push(
@@ -290,15 +318,23 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
     const desired: LambdaFunctionConfiguration = {
       Id: freshId(desiredEntryId(parseLambdaArn(t.functionArn)?.name ?? t.stackName)),
       LambdaFunctionArn: t.functionArn,
-      Events: source?.Events ? [...source.Events] : ([...DEFAULT_EVENTS] as LambdaFunctionConfiguration['Events']),
-      ...(source?.Filter ? { Filter: structuredClone(source.Filter) } : {}),
+      // The configured trigger wins over inheriting: it is how a user resolves an overlap the inherited scope has.
+      ...(t.trigger
+        ? entryScope(t.trigger)
+        : {
+            Events: source?.Events
+              ? [...source.Events]
+              : ([...DEFAULT_EVENTS] as LambdaFunctionConfiguration['Events']),
+            ...(source?.Filter ? { Filter: structuredClone(source.Filter) } : {}),
+          }),
     };
     stacks.push({
       stackName: t.stackName,
       functionArn: t.functionArn,
       status: 'added',
       desired,
-      ...(source ? { inheritedFrom: source } : {}),
+      ...(source && !t.trigger ? { inheritedFrom: source } : {}),
+      ...(t.trigger ? { fromConfig: true } : {}),
     });
     if (source && !replacement.has(source)) replacement.set(source, desired);
     else appended.push(desired);

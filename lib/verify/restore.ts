@@ -1,12 +1,9 @@
-import {
-  GetBucketNotificationConfigurationCommand,
-  PutBucketNotificationConfigurationCommand,
-} from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, TaegisError } from '../errors.js';
-import { readBackup, writeBackup } from './backup.js';
+import { readBackup } from './backup.js';
+import { readNotifications, replaceNotifications } from './bucket-write.js';
 import { requireCredentials } from './credentials.js';
-import { notificationsFromResponse, sameNotifications } from './notifications.js';
+import { sameNotifications } from './notifications.js';
 
 export interface RestoreOptions {
   readonly file: string;
@@ -25,26 +22,22 @@ export async function restoreBackup(clients: AwsClientFactory, opts: RestoreOpti
     await requireCredentials(clients, backup.region);
   }
   const s3 = clients.s3(backup.region);
-  const target = { Bucket: backup.bucket, ExpectedBucketOwner: backup.account };
-  const current = notificationsFromResponse(await s3.send(new GetBucketNotificationConfigurationCommand(target)));
+  const target = { region: backup.region, bucket: backup.bucket, account: backup.account };
+  const current = await readNotifications(s3, target);
   if (sameNotifications(current, backup.configuration)) {
     opts.stdout(
       `bucket ${backup.bucket} (${backup.region}) already has the configuration of ${opts.file}; nothing written`,
     );
     return ExitCode.Ok;
   }
-  const saved = writeBackup(opts.backupDir, {
-    region: backup.region,
-    bucket: backup.bucket,
-    account: backup.account,
-    savedAt: opts.now().toISOString(),
-    configuration: current,
+  const written = await replaceNotifications(s3, target, {
+    current,
+    desired: backup.configuration,
+    backupDir: opts.backupDir,
+    savedAt: opts.now(),
   });
-  await s3.send(
-    new PutBucketNotificationConfigurationCommand({ ...target, NotificationConfiguration: backup.configuration }),
-  );
-  const after = notificationsFromResponse(await s3.send(new GetBucketNotificationConfigurationCommand(target)));
-  if (!sameNotifications(after, backup.configuration)) {
+  const saved = written.backupFile;
+  if (written.outcome !== 'written') {
     throw new TaegisError('CHECK_FAILED', `restored ${backup.bucket}, but reading it back differs from ${opts.file}`, {
       fix: `compare with the saved previous configuration ${saved}`,
     });

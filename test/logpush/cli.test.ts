@@ -311,6 +311,43 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
     expect(rows[1]?.job.destination_conf).toBe(`${INGEST_HTTP}?header_Authorization=****&tags=dataset:http_requests`);
   });
 
+  it('GIVEN a job with our name for a dataset that is not configured WHEN status runs THEN it is reported as stray, left alone, and the exit code is unchanged', async () => {
+    expect((await runLogpush(['setup', '--config', configPath], env)).code).toBe(0);
+    for (const j of fake.allJobs()) j.last_complete = '2026-11-22T10:00:00Z';
+    const stray = fake.addJob(`zones/${ZONE}`, {
+      name: 'secureworks-http-firewall-events',
+      dataset: 'firewall_events',
+      destination_conf: `${INGEST_HTTP}?header_Authorization=Bearer%20old&tags=dataset:firewall_events`,
+      last_complete: '2026-11-22T10:00:00Z',
+    });
+    const foreign = fake.addJob(`zones/${ZONE}`, {
+      name: 'siem-firewall',
+      dataset: 'firewall_events',
+      destination_conf: 'https://siem.example.test/in',
+      last_complete: '2026-11-22T10:00:00Z',
+    });
+    fake.requests.length = 0;
+
+    const r = await runLogpush(['status', '--config', configPath], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`${stray.id}\\s+firewall_events\\s+secureworks-http-firewall-events\\s+stray\\s+ok`),
+    );
+    expect(r.stdout).toMatch(new RegExp(`${foreign.id}\\s+firewall_events\\s+siem-firewall\\s+no\\s+ok`));
+    expect(r.stdout).toContain(
+      `note: job ${stray.id} (secureworks-http-firewall-events) is a stray: it has our name, but dataset firewall_events is not configured for zone example.com (${ZONE})`,
+    );
+    expect(r.stdout).not.toContain(`note: job ${foreign.id}`);
+    expect(fake.writes()).toEqual([]);
+
+    const json = await runLogpush(['status', '--json', '--config', configPath], env);
+    const rows = JSON.parse(json.stdout) as { job: { id: number } | null; managed: boolean; stray: string | null }[];
+    expect(rows.find((x) => x.job?.id === stray.id)).toMatchObject({ managed: false, stray: 'dataset-not-configured' });
+    expect(rows.find((x) => x.job?.id === foreign.id)).toMatchObject({ managed: false, stray: null });
+    expect(rows.filter((x) => x.managed).every((x) => x.stray === null)).toBe(true);
+    expectNoSecret(r.stdout, json.stdout);
+  });
+
   it('GIVEN health data WHEN health runs THEN it prints per-day records/bytes/compressed/uploads and exits 1 for the job that pushed nothing', async () => {
     expect((await runLogpush(['setup', '--config', configPath], env)).code).toBe(0);
     const [dns, http] = [...fake.allJobs()].sort((a, b) => a.id - b.id);

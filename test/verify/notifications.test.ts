@@ -256,6 +256,75 @@ describe('planBucketNotifications', () => {
     expect(plan.overlaps[0]?.conflictsWith).toContain('queue q');
   });
 
+  it('GIVEN a configured trigger WHEN the stale entry it replaces would overlap a kept entry THEN the new entry takes the configured events and filter, in the stale slot, and nothing overlaps', () => {
+    const current = fixture();
+    // The queue now takes new objects under AWSLogs/ too: inheriting the stale AWSLogs/ entry would be ambiguous.
+    current.QueueConfigurations![0]!.Filter = {
+      Key: {
+        FilterRules: [
+          { Name: AWS_PREFIX, Value: 'AWSLogs/' },
+          { Name: AWS_SUFFIX, Value: '-digest.json' },
+        ],
+      },
+    };
+    const inherited = planBucketNotifications({
+      current,
+      targets: [{ stackName: 'ct', functionArn: NEW }],
+      goneFunctions: new Set([OLD_GONE]),
+    });
+    expect(inherited.overlaps).toHaveLength(1);
+
+    const plan = planBucketNotifications({
+      current,
+      targets: [{ stackName: 'ct', functionArn: NEW, trigger: { prefix: 'AWSLogs/', suffix: '.json.gz' } }],
+      goneFunctions: new Set([OLD_GONE]),
+    });
+    expect(plan.overlaps).toEqual([]);
+    const lambdas = plan.merged.LambdaFunctionConfigurations!;
+    expect(lambdas.map((e) => e.Id)).toEqual([
+      'foreign-1',
+      'taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail',
+      'foreign-2',
+    ]);
+    expect(lambdas[1]).toEqual({
+      Id: 'taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail',
+      LambdaFunctionArn: NEW,
+      Events: ['s3:ObjectCreated:*'],
+      Filter: {
+        Key: {
+          FilterRules: [
+            { Name: 'prefix', Value: 'AWSLogs/' },
+            { Name: 'suffix', Value: '.json.gz' },
+          ],
+        },
+      },
+    });
+    expect(plan.stacks[0]).toMatchObject({ status: 'added', fromConfig: true });
+    expect(plan.stacks[0]?.inheritedFrom).toBeUndefined();
+    expect(plan.removed.map((r) => r.entry.Id)).toEqual(['stale-taegis']);
+  });
+
+  it('GIVEN a configured trigger WHEN the function already has an entry with another scope THEN the entry is left as it is, with a warning', () => {
+    const entry: LambdaFunctionConfiguration = { Id: 'mine', LambdaFunctionArn: NEW, Events: ['s3:ObjectCreated:*'] };
+    const plan = planBucketNotifications({
+      current: { LambdaFunctionConfigurations: [entry] },
+      targets: [{ stackName: 'ct', functionArn: NEW, trigger: { events: ['s3:ObjectCreated:Put'] } }],
+      goneFunctions: new Set(),
+    });
+    expect(plan.changed).toBe(false);
+    expect(plan.stacks[0]).toMatchObject({ status: 'in-place', desired: entry });
+    expect(plan.warnings).toEqual([
+      expect.stringContaining('ct: trigger mine is in place with other events or filter'),
+    ]);
+
+    const same = planBucketNotifications({
+      current: { LambdaFunctionConfigurations: [entry] },
+      targets: [{ stackName: 'ct', functionArn: NEW, trigger: {} }],
+      goneFunctions: new Set(),
+    });
+    expect(same.warnings).toEqual([]);
+  });
+
   it('GIVEN a kept entry already using the new Id THEN the new entry gets a unique one', () => {
     const plan = planBucketNotifications({
       current: {

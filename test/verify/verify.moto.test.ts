@@ -230,6 +230,94 @@ describe('npm run verify against moto', () => {
     expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(getSeededAsMotoReturnsIt());
   });
 
+  it('GIVEN a stack that has logged nothing yet WHEN --dry-run THEN "not yet" is a note and the exit code is 0; the real run still fails on it', async () => {
+    const c = moto.clients();
+    await createBucket(c, W, 'logs-fresh');
+    await createLambdaStack(c, W, 'fresh', 'logs-fresh', { integration: 'ciscoumbrella' });
+    const cfg = JSON.parse(readFileSync(configPath, 'utf8')) as { regions: { lambdaStacks: unknown[] }[] };
+    cfg.regions[1]!.lambdaStacks.push({
+      stackName: 'fresh',
+      integrationType: 'ciscoumbrella',
+      notificationBucket: 'logs-fresh',
+    });
+    writeFileSync(configPath, JSON.stringify(cfg));
+
+    const dry = await run(['--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.ops.filter((o) => WRITES.has(o))).toEqual([]);
+    const logs = dry.report.regions[1]!.stacks.find((x) => x.stackName === 'fresh')!.checks.find(
+      (x) => x.name === 'logs',
+    )!;
+    expect(logs.status).toBe('warn');
+    expect(logs.detail).toContain('dry run: not yet: log group /aws/lambda/fresh-scwx-tdr-lambda-ciscoumbrella');
+    expect(dry.junit).not.toContain('<failure');
+
+    const real = await run([]);
+    expect(real.code).toBe(1);
+    const realLogs = real.report.regions[1]!.stacks.find((x) => x.stackName === 'fresh')!.checks.find(
+      (x) => x.name === 'logs',
+    )!;
+    expect(realLogs.status).toBe('fail');
+  });
+
+  it('GIVEN a trigger that would overlap a kept entry WHEN refused THEN the fix names the config "trigger"; WHEN the stack is given a disjoint trigger THEN verify writes exactly that entry', async () => {
+    const c = moto.clients();
+    const foreign = seeded.QueueConfigurations![0]!;
+    // The SIEM queue takes CloudTrail digest files: the inherited AWSLogs/ entry of ct would be ambiguous.
+    await putNotifications(c, E, 'logs-east', {
+      ...seeded,
+      QueueConfigurations: [
+        {
+          ...foreign,
+          Filter: {
+            Key: {
+              FilterRules: [
+                { Name: 'prefix', Value: 'AWSLogs/' },
+                { Name: 'suffix', Value: '-digest.json' },
+              ],
+            },
+          },
+        },
+      ],
+    });
+    const refused = await run([]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('refused, nothing written to logs-east');
+    expect(refused.out).toContain('give ct a "trigger" under regions[].lambdaStacks[]');
+
+    const cfg = JSON.parse(readFileSync(configPath, 'utf8')) as {
+      regions: { lambdaStacks: { stackName: string; trigger?: unknown }[] }[];
+    };
+    cfg.regions[0]!.lambdaStacks.find((x) => x.stackName === 'ct')!.trigger = {
+      events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:CompleteMultipartUpload'],
+      prefix: 'AWSLogs/',
+      suffix: '.json.gz',
+    };
+    writeFileSync(configPath, JSON.stringify(cfg));
+    const fixed = await run([]);
+    expect(fixed.code).toBe(0);
+    const ct = fixed.report.regions[0]!.stacks.find((x) => x.stackName === 'ct')!.checks.find(
+      (x) => x.name === 'trigger',
+    )!;
+    expect(ct.detail).toContain('events and filter from the config "trigger"');
+    const east = await getNotifications(c, E, 'logs-east');
+    expect(
+      east.LambdaFunctionConfigurations?.find((e) => e.Id === 'taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail'),
+    ).toEqual({
+      Id: 'taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail',
+      LambdaFunctionArn: functionArn(E, functionName('ct')),
+      Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:CompleteMultipartUpload'],
+      Filter: {
+        Key: {
+          FilterRules: [
+            { Name: 'prefix', Value: 'AWSLogs/' },
+            { Name: 'suffix', Value: '.json.gz' },
+          ],
+        },
+      },
+    });
+  });
+
   it('GIVEN a desired entry that would overlap a kept queue entry THEN that bucket is refused with no write, the other region still passes, and the exit code is 1', async () => {
     const c = moto.clients();
     const foreign = seeded.QueueConfigurations![0]!;

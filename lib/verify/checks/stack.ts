@@ -1,0 +1,80 @@
+import { DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { AwsClientFactory } from '../../aws/clients.js';
+import { LAMBDA_PARAMETERS, looksLikeVendorFunction } from '../../vendor/facts.js';
+import { describeError, record, type StackWork } from '../work.js';
+
+const OK_STACK_STATUSES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
+
+/**
+ * The `stack` check: the stack exists in a settled state and owns the vendor's function. Fills in `w.stack`,
+ * `w.bucket` and `w.functionName`. Returns false when the check failed (later checks then do not run).
+ */
+export async function checkStack(clients: AwsClientFactory, w: StackWork, now: () => Date): Promise<boolean> {
+  const cfn = clients.cloudFormation(w.region);
+  const start = now();
+  try {
+    const described = await cfn.send(new DescribeStacksCommand({ StackName: w.stackName }));
+    const stack = described.Stacks?.[0];
+    if (!stack)
+      throw Object.assign(new Error(`Stack with id ${w.stackName} does not exist`), { name: 'ValidationError' });
+    w.stack = stack;
+    const param = stack.Parameters?.find(
+      (p) => p.ParameterKey === LAMBDA_PARAMETERS.notificationBucket,
+    )?.ParameterValue;
+    w.bucket = w.configBucket || param;
+    const warnings: string[] = [];
+    if (param && param !== w.configBucket) {
+      warnings.push(
+        `config notificationBucket "${w.configBucket}" differs from the stack's ${LAMBDA_PARAMETERS.notificationBucket} "${param}"; using the config`,
+      );
+    }
+    const status = stack.StackStatus ?? 'UNKNOWN';
+    if (!OK_STACK_STATUSES.has(status)) {
+      record(
+        w,
+        'stack',
+        start,
+        now,
+        'fail',
+        `${status}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`,
+        warnings,
+      );
+      return false;
+    }
+    const resources = await cfn.send(new DescribeStackResourcesCommand({ StackName: w.stackName }));
+    const fns = (resources.StackResources ?? []).filter(
+      (r) => r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId,
+    );
+    const fn = fns.find((r) => looksLikeVendorFunction(r.PhysicalResourceId!)) ?? fns[0];
+    if (!fn) {
+      record(
+        w,
+        'stack',
+        start,
+        now,
+        'fail',
+        `${status}, but the stack has no AWS::Lambda::Function resource`,
+        warnings,
+      );
+      return false;
+    }
+    w.functionName = fn.PhysicalResourceId!;
+    const updated = stack.LastUpdatedTime ?? stack.CreationTime;
+    record(
+      w,
+      'stack',
+      start,
+      now,
+      'pass',
+      `${status}${updated ? ` (last change ${updated.toISOString()})` : ''}, function ${w.functionName}`,
+      warnings,
+    );
+    return true;
+  } catch (err) {
+    const detail = /does not exist/.test((err as Error).message ?? '')
+      ? `stack ${w.stackName} does not exist in ${w.region}`
+      : describeError(err);
+    record(w, 'stack', start, now, 'fail', detail);
+    return false;
+  }
+}
