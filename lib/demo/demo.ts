@@ -7,7 +7,8 @@ import { CreateBucketCommand, PutObjectCommand, type BucketLocationConstraint } 
 import { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type MotoServer } from '../emulator/moto.js';
-import { DEMO_REGIONS, seedDemoAccount, taegisFunctionName } from './seed.js';
+import { functionLogGroup, SUCCESS_LINE, vendorFunctionName } from '../vendor/facts.js';
+import { DEMO_REGIONS, seedDemoAccount } from './seed.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const EXAMPLE = path.join(ROOT, 'assets', 'example');
@@ -220,9 +221,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const lines: string[] = [];
         for (const r of DEMO_REGIONS)
           for (const s of r.stacks) {
-            const fn = taegisFunctionName(s.stackName, s.integration);
-            await putLogLine(clients, r.region, fn, 'level=info msg="Uploading data to s3" records=42 (demo)');
-            lines.push(`${r.region}: /aws/lambda/${fn}`);
+            const fn = vendorFunctionName(s.stackName, s.integration);
+            await putLogLine(clients, r.region, fn, `level=info msg="${SUCCESS_LINE}" records=42 (demo)`);
+            lines.push(`${r.region}: ${functionLogGroup(fn)}`);
           }
         return [
           'done for you: moto cannot run Lambda code, so the line the new package logs after shipping a batch',
@@ -278,7 +279,7 @@ function header(out: (line: string) => void, n: number, title: string): void {
 
 async function putLogLine(clients: AwsClientFactory, region: string, fn: string, message: string): Promise<void> {
   const logs = clients.logs(region);
-  const group = `/aws/lambda/${fn}`;
+  const group = functionLogGroup(fn);
   try {
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
   } catch (err) {

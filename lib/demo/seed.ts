@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
+import { vendorFunctionName } from '../vendor/facts.js';
 
 /** What the demo seeds in one region: console-made Taegis stacks and the log buckets that notify them. */
 export interface DemoRegion {
@@ -41,8 +42,6 @@ const FOREIGN_QUEUE_TEMPLATE = JSON.stringify({
   Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'demo-siem-queue' } } },
 });
 
-export const taegisFunctionName = (stackName: string, integration: string): string =>
-  `${stackName}-scwx-tdr-lambda-${integration}`;
 
 async function createBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
   await s3.send(
@@ -105,7 +104,7 @@ export async function seedDemoAccount(
           { ParameterKey: 'S3BucketName', ParameterValue: oldCode },
         ],
       });
-      const fnArn = `arn:aws:lambda:${r.region}:${account}:function:${taegisFunctionName(s.stackName, s.integration)}`;
+      const fnArn = `arn:aws:lambda:${r.region}:${account}:function:${vendorFunctionName(s.stackName, s.integration)}`;
       // Alternate the two kinds of stale entry the console and older tools leave behind.
       const stale =
         i % 2 === 0
