@@ -101,6 +101,29 @@ describe('planStack with a mocked CloudFormation', () => {
     });
   });
 
+  it('GIVEN a change set whose changes span three pages WHEN planned THEN every page is read, each from the token of the one before', async () => {
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: 'arn:cs' });
+    const change = (id: string) => ({
+      Type: 'Resource' as const,
+      ResourceChange: { Action: 'Modify' as const, LogicalResourceId: id, ResourceType: 'AWS::Lambda::Function' },
+    });
+    // Recorded at call time: the SDK paginator reuses one input object from page to page.
+    const tokens: (string | undefined)[] = [];
+    cfnMock.on(DescribeChangeSetCommand).callsFake((req: { NextToken?: string }) => {
+      tokens.push(req.NextToken);
+      if (req.NextToken === undefined) return { Status: 'CREATE_COMPLETE', Changes: [change('A')], NextToken: 't2' };
+      if (req.NextToken === 't2') return { Status: 'CREATE_COMPLETE', Changes: [change('B')], NextToken: 't3' };
+      return { Status: 'CREATE_COMPLETE', Changes: [change('C')] };
+    });
+    const result = await planStack(
+      new CloudFormationClient({ region: 'us-east-1' }),
+      input(templateFile('p.json', SYNTHESIZED)),
+      FAST,
+    );
+    expect(tokens).toEqual([undefined, 't2', 't3']);
+    expect(result.changes.map((c) => c.logicalResourceId)).toEqual(['A', 'B', 'C']);
+  });
+
   it('GIVEN a stack that set a defaulted vendor parameter WHEN planned THEN its value is kept as the deploy keeps it; with previousParameters false THEN the default', async () => {
     // A console-made stack with EnableObjectTagging=true: cdk deploy and npm run deploy keep "true" (previous
     // parameters are their default), so a plan that sent the default "false" would show a change the deploy never makes.
