@@ -165,7 +165,7 @@ export function runtimeDeprecationMessage(
   const today = utcDay(now);
   const stage = runtimeStage(runtime, now);
   const how =
-    chosenBy === 'default' ? `the vendor's runtime, the default until ${life.blockUpdate}` : 'set in the config';
+    chosenBy === 'default' ? `the vendor's runtime, the default before ${life.blockUpdate}` : 'set in the config';
   const dates =
     `AWS's dates for ${runtime}: deprecated ${life.deprecated} (no more patches), new functions refused from ` +
     `${life.blockCreate}, updates of existing functions refused from ${life.blockUpdate}.`;

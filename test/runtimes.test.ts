@@ -219,7 +219,7 @@ describe('the runtime rule, with the clock pinned on both sides of every boundar
 
   it('GIVEN the default chose provided.al2 THEN the notice says the default moves to provided.al2023 on 2027-03-03', () => {
     const message = runtimeDeprecationMessage('provided.al2', day('2026-11-27'), 'default')!;
-    expect(message).toContain("the vendor's runtime, the default until 2027-03-03");
+    expect(message).toContain("the vendor's runtime, the default before 2027-03-03");
     expect(message).toContain('without "lambdaRuntime" taegis-migrate switches to provided.al2023 then');
   });
 
