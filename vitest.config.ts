@@ -1,12 +1,46 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Integration tests: they start moto_server or run the CDK CLI (or our scripts as child processes). Name new ones
+ * `*.moto.test.ts`; the other entries predate that convention. Every other test file is a unit test
+ * (`npm run test:unit`); startMoto() refuses to run there, so a misnamed moto test fails loudly.
+ */
+const INTEGRATION = [
+  'test/**/*.moto.test.ts',
+  'test/moto-deploy.test.ts',
+  'test/moto-harness.test.ts',
+  'test/cli-synth.test.ts',
+  'test/logpush/spawn.test.ts',
+  'test/verify/verify.cli.test.ts',
+  'test/verify/verify.proxy.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Two cores: moto servers and CDK synths are CPU-bound, more workers only contend.
     maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: INTEGRATION,
+          env: { TAEGIS_TEST_KIND: 'unit' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: INTEGRATION,
+          // One moto server per worker, shared by its files one after another (wiped for each).
+          globalSetup: ['./test/support/moto-global-setup.ts'],
+        },
+      },
+    ],
   },
 });

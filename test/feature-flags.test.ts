@@ -18,13 +18,11 @@ const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** Synthesizes the example app (both regions) with `context`; templates by stack artifact id. */
-async function synthTemplates(context: Record<string, unknown>, al2023 = false): Promise<Map<string, string>> {
+async function synthTemplates(context: Record<string, unknown>): Promise<Map<string, string>> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-flags-test-'));
   outdirs.push(outdir);
   const built = await buildApp(
-    exampleConfig((raw) => {
-      if (al2023) raw.lambdaRuntime = 'provided.al2023';
-    }),
+    exampleConfig(),
     // analyticsReporting: the CLI adds AWS::CDK::Metadata, which a flag could change too.
     { appProps: { outdir, context, analyticsReporting: true, builtinCloudFormationValidation: false } },
   );
@@ -43,15 +41,12 @@ describe('cdk.json feature flags', () => {
     expect(differing).toEqual(NOT_AS_RECOMMENDED);
   });
 
-  describe.each([
-    ['provided.al2', false],
-    ['provided.al2023', true],
-  ])('GIVEN lambdaRuntime %s', (_runtime, al2023) => {
+  describe('GIVEN the example config', () => {
     let without: Map<string, string>;
     let withFlags: Map<string, string>;
     beforeAll(async () => {
-      without = await synthTemplates({}, al2023);
-      withFlags = await synthTemplates(context, al2023);
+      without = await synthTemplates({});
+      withFlags = await synthTemplates(context);
     });
 
     it('WHEN synthesized with and without the flags THEN every vendor (shared and Lambda) stack template is identical', () => {

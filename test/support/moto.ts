@@ -7,7 +7,7 @@ import { AwsClientFactory, type ClientFactoryOptions } from '../../lib/aws/clien
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 export const MOTO_ACCOUNT = '123456789012';
 
-/** A moto server this test file started, on its own port, stopped by its PID. */
+/** A moto server for this test file: the vitest worker's shared one (wiped between files) or one of its own. */
 export interface Moto {
   readonly port: number;
   /** `http://127.0.0.1:PORT`, for SDK clients. */
@@ -20,9 +20,11 @@ export interface Moto {
   clients(options?: Omit<ClientFactoryOptions, 'endpoint' | 'credentials'>): AwsClientFactory;
   /** Wipes all state. */
   reset(): Promise<void>;
+  /** Stops a server of the file's own by its PID; gives a shared one back wiped. */
   stop(): Promise<void>;
 }
 
+/** A free loopback port for a server that cannot bind port 0 itself (moto can: `spawnMotoServer` uses 0). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -37,33 +39,112 @@ export async function freePort(): Promise<number> {
 
 const LAUNCHER = path.join(import.meta.dirname, 'moto_launcher.py');
 
-/** Starts moto_server (through our launcher) on a free loopback port and waits until it answers. */
-export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('python3', [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+/** A moto_server process: the port it bound itself, and how to stop it by its PID. */
+export interface MotoServer {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts moto_server (through our launcher) on port 0, so the OS picks a free port as moto binds it (no port chosen
+ * beforehand that another process could take), reads the bound port from moto's "Running on" line and waits until
+ * it answers.
+ */
+export async function spawnMotoServer(): Promise<MotoServer> {
+  const child: ChildProcess = spawn('python3', [LAUNCHER, '-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
   let stderr = '';
+  let port: number | undefined;
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    port ??= Number(/Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1] ?? '') || undefined;
   });
-  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    process.kill(child.pid, 'SIGTERM');
+    const timer = setTimeout(
+      () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
+      5000,
+    );
+    await exited;
+    clearTimeout(timer);
+  };
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr}`);
-    try {
-      const res = await fetch(`${endpoint}/moto-api/data.json`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
+    if (port !== undefined) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/moto-api/data.json`);
+        if (res.status === 200) return { port, stop };
+      } catch {
+        // bound, not answering yet
+      }
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`moto_server did not start on ${endpoint} within 60 s: ${stderr}`);
+      await stop();
+      throw new Error(`moto_server did not start within 60 s: ${stderr}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Options of `startMoto`. */
+export interface StartMotoOptions {
+  /**
+   * Start a server of this test file's own instead of taking the vitest worker's shared one.
+   * @default false
+   */
+  readonly dedicated?: boolean;
+}
+
+// The worker's shared server is lent to one caller at a time; a second startMoto() in the same file gets its own.
+let sharedLent = false;
+
+/** The port of the moto server test/support/moto-global-setup.ts started for this vitest worker, if any. */
+async function sharedPortOfThisWorker(): Promise<number | undefined> {
+  if (process.env.VITEST === undefined || process.env.VITEST_POOL_ID === undefined) return undefined;
+  const { inject } = await import('vitest');
+  const ports = (inject as (key: string) => unknown)('sharedMotoPorts') as readonly number[] | undefined;
+  return ports?.[Number(process.env.VITEST_POOL_ID) - 1];
+}
+
+async function reset(endpoint: string): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
+}
+
+/**
+ * A moto server for this test file, empty. Under vitest's integration project it is the worker's shared server
+ * (test files of one worker run one after another), wiped on start and on stop; `stop()` then only wipes it.
+ * Elsewhere (a unit test run is refused, a script such as a bench), or with `dedicated`, it is a server of its own,
+ * stopped by its PID.
+ */
+export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
+  if (process.env.TAEGIS_TEST_KIND === 'unit') {
+    throw new Error(
+      'unit tests start no moto: name this test file *.moto.test.ts (the integration project, see README "Development")',
+    );
+  }
+  const sharedPort = options.dedicated || sharedLent ? undefined : await sharedPortOfThisWorker();
+  let port: number;
+  let stopServer: () => Promise<void>;
+  if (sharedPort !== undefined) {
+    sharedLent = true;
+    port = sharedPort;
+    await reset(`http://127.0.0.1:${port}`);
+    stopServer = async () => {
+      await reset(`http://127.0.0.1:${port}`);
+      sharedLent = false;
+    };
+  } else {
+    const server = await spawnMotoServer();
+    port = server.port;
+    stopServer = () => server.stop();
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
@@ -77,6 +158,7 @@ export async function startMoto(): Promise<Moto> {
     CDK_DISABLE_VERSION_CHECK: '1',
     CDK_DISABLE_CLI_TELEMETRY: '1',
   };
+  let stopped = false;
   return {
     port,
     endpoint,
@@ -89,20 +171,11 @@ export async function startMoto(): Promise<Moto> {
         credentials: MOTO_CREDENTIALS,
         maxAttempts: options.maxAttempts ?? 3,
       }),
-    reset: async () => {
-      const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-      if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
-    },
+    reset: () => reset(endpoint),
     stop: async () => {
-      if (child.exitCode !== null || child.pid === undefined) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(
-        () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
-        5000,
-      );
-      await exited;
-      clearTimeout(timer);
+      if (stopped) return;
+      stopped = true;
+      await stopServer();
     },
   };
 }

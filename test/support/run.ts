@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 
 export interface RunResult {
   readonly code: number | null;
@@ -12,6 +13,12 @@ export function run(
   args: readonly string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<RunResult> {
+  const cdkCli = path.basename(command) === 'cdk' || (path.basename(command) === 'npx' && args[0] === 'cdk');
+  if (cdkCli && process.env.TAEGIS_TEST_KIND === 'unit') {
+    return Promise.reject(
+      new Error('unit tests run no CDK CLI: name this test file *.moto.test.ts (see README "Development")'),
+    );
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -54,7 +54,7 @@ describe('npm run verify against moto', () => {
     ({ configPath, seeded } = await seedMixed(moto.clients(), dir));
   });
 
-  async function run(args: string[], clients?: AwsClientFactory): Promise<Run> {
+  async function run(args: string[], clients?: AwsClientFactory, stderr: (t: string) => void = () => {}): Promise<Run> {
     const ops: string[] = [];
     const c = clients ?? moto.clients({ onRequest: (i) => ops.push(i.operation) });
     const out: string[] = [];
@@ -74,7 +74,7 @@ describe('npm run verify against moto', () => {
         '0',
         ...args,
       ],
-      { clients: c, stdout: (t) => out.push(t), stderr: () => undefined, pollIntervalMs: 200, tty: false },
+      { clients: c, stdout: (t) => out.push(t), stderr, pollIntervalMs: 200, tty: false },
     );
     return {
       code,
@@ -402,11 +402,17 @@ describe('npm run verify against moto', () => {
     await putLogLines(c, E, b, ['ERROR cannot reach Taegis']);
     await createBucket(c, W, 'logs-west');
     const waf = await createLambdaStack(c, W, 'waf', 'logs-west', { integration: 'awswaf' });
-    const late = new Promise<void>((resolve, reject) => {
-      setTimeout(() => void putLogLines(c, W, waf, ['Uploading data to s3 ok']).then(resolve, reject), 1200);
-    });
+    // The success line arrives while verify waits: written once its first poll round has reported progress (none
+    // seen yet), not after a fixed delay that a loaded machine could stretch past the wait.
+    let late: Promise<void> | undefined;
+    const onStderr = (line: string): void => {
+      if (late === undefined && /^waiting for "Uploading data to s3"/.test(line)) {
+        late = putLogLines(c, W, waf, ['Uploading data to s3 ok']);
+      }
+    };
     const t0 = Date.now();
-    const r = await run(['--log-timeout', '3']);
+    const r = await run(['--log-timeout', '3'], undefined, onStderr);
+    expect(late, 'verify reported no progress before its wait ended').toBeDefined();
     await late;
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2900);
     expect(r.code).toBe(1);
