@@ -6,7 +6,7 @@ import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } fr
 import { CreateBucketCommand, PutObjectCommand, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, TaegisError } from '../errors.js';
-import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type MotoServer } from '../emulator/moto.js';
+import { MOTO_ACCOUNT, MOTO_CREDENTIALS, motoEnv, spawnMotoServer, type MotoServer } from '../emulator/moto.js';
 import { functionLogGroup, SUCCESS_LINE, vendorFunctionName } from '../vendor/facts.js';
 import { DEMO_REGIONS, seedDemoAccount } from './seed.js';
 
@@ -73,16 +73,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const steps: DemoStep[] = [];
   let moto: MotoServer;
   try {
-    moto = await startMoto();
+    moto = await spawnMotoServer();
   } catch (err) {
     throw new TaegisError('INPUT_INVALID', `the AWS emulator could not be started: ${(err as Error).message}`, {
       fix: "the demo needs Python moto with its server extras (pip install 'moto[server]==5.2.1'); nothing was changed",
       cause: err,
     });
   }
-  const clients = new AwsClientFactory({ endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 3 });
+  const endpoint = `http://127.0.0.1:${moto.port}`;
+  const env = motoEnv(moto.port);
+  const clients = new AwsClientFactory({ endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 3 });
   try {
-    out(`emulator: moto_server on ${moto.endpoint} (pid ${moto.pid}), account ${MOTO_ACCOUNT}; files in ${dir}`);
+    out(`emulator: moto_server on ${endpoint} (pid ${moto.pid}), account ${MOTO_ACCOUNT}; files in ${dir}`);
     mkdirSync(path.join(dir, 'logs'));
     const config = path.join(dir, 'taegis.config.json');
     const regions = DEMO_REGIONS.map((r) => r.region);
@@ -108,7 +110,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         'logs',
         `${String(steps.length + 1).padStart(2, '0')}-${argv[argv.indexOf('--') - 1] ?? argv[2]}.log`,
       );
-      const { code, lines } = await runCapturing(argv, moto.env, options.signal);
+      const { code, lines } = await runCapturing(argv, env, options.signal);
       writeFileSync(log, lines.join('\n'));
       const seconds = (Date.now() - started) / 1000;
       steps.push({ title, exitCode: code, seconds });

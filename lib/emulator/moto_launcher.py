@@ -1,10 +1,10 @@
-"""Starts moto's server for our tests (see README "Try it without AWS").
+"""Starts moto's server for our tests and npm run demo (see README "Try it without AWS" and ../../../shared/moto-notes.md).
 
 Usage: python3 lib/emulator/moto_launcher.py -H 127.0.0.1 -p PORT
 
 Corrections of moto behaviour that differs from AWS, applied before moto.server.main() runs, live
 below; each is minimal and explains itself. Nothing here changes what our code sees from real AWS.
-Both corrections are needed by an in-place update of a console-made stack with a vendor template
+The first two corrections are needed by an in-place update of a console-made stack with a vendor template
 included by aws-cdk-lib's cloudformation-include (test/moto-deploy.test.ts meets both).
 """
 import sys
@@ -71,6 +71,23 @@ def _load_parameters_fixed(self):
 
 
 cfn_parsing.ResourceMap.load_parameters = _load_parameters_fixed
+
+
+# 3. UpdateTerminationProtection is missing (moto answers "has not been implemented").
+# moto stores EnableTerminationProtection from CreateStack and returns it from DescribeStacks, but has no action
+# to change it. The CDK CLI calls it when it updates a stack whose protection differs from the app's (a console-made
+# shared stack, unprotected, that the app deploys with protection on). Correction: the action sets the flag, as AWS
+# does. Nothing else (e.g. DeleteStack refusing a protected stack) is added.
+from moto.cloudformation import responses as cfn_responses  # noqa: E402
+
+
+def _update_termination_protection(self):
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    stack.enable_termination_protection = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+    return cfn_responses.ActionResult({"StackId": stack.stack_id})
+
+
+cfn_responses.CloudFormationResponse.update_termination_protection = _update_termination_protection
 
 
 if __name__ == "__main__":

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import * as path from 'node:path';
 import { AwsClientFactory, type ClientFactoryOptions } from '../../lib/aws/clients.js';
+import { MOTO_ACCOUNT, MOTO_CREDENTIALS, motoEnv, spawnMotoServer } from '../../lib/emulator/moto.js';
 
-/** Dummy credentials moto accepts; its account id is 123456789012. */
-export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
-export const MOTO_ACCOUNT = '123456789012';
+// The server process and its environment live in lib/emulator (npm run demo starts it too).
+export { MOTO_ACCOUNT, MOTO_CREDENTIALS, spawnMotoServer };
 
 /** A moto server for this test file: the vitest worker's shared one (wiped between files) or one of its own. */
 export interface Moto {
@@ -35,60 +33,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
-}
-
-const LAUNCHER = path.join(import.meta.dirname, 'moto_launcher.py');
-
-/** A moto_server process: the port it bound itself, and how to stop it by its PID. */
-export interface MotoServer {
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts moto_server (through our launcher) on port 0, so the OS picks a free port as moto binds it (no port chosen
- * beforehand that another process could take), reads the bound port from moto's "Running on" line and waits until
- * it answers.
- */
-export async function spawnMotoServer(): Promise<MotoServer> {
-  const child: ChildProcess = spawn('python3', [LAUNCHER, '-H', '127.0.0.1', '-p', '0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-  });
-  let stderr = '';
-  let port: number | undefined;
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-    port ??= Number(/Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1] ?? '') || undefined;
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    process.kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(
-      () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
-      5000,
-    );
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr}`);
-    if (port !== undefined) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/moto-api/data.json`);
-        if (res.status === 200) return { port, stop };
-      } catch {
-        // bound, not answering yet
-      }
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`moto_server did not start within 60 s: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Options of `startMoto`. */
@@ -145,19 +89,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
     stopServer = () => server.stop();
   }
   const endpoint = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: `http://localhost:${port}`,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DISABLE_VERSION_CHECK: '1',
-    CDK_DISABLE_CLI_TELEMETRY: '1',
-  };
+  const env = motoEnv(port);
   let stopped = false;
   return {
     port,
