@@ -202,14 +202,10 @@ async function listSelection(
 function deployError(err: unknown, refused: string | undefined): unknown {
   if (!ToolkitError.isToolkitError(err)) return err;
   if (ToolkitError.isAbortError(err) && refused !== undefined) {
-    return new TaegisError(
-      'CHECK_FAILED',
-      `deploy stopped for approval: ${refused}; nothing of that stack was changed`,
-      {
-        fix: 'review the changes (npm run plan), then deploy from a terminal and answer y, or pass --require-approval never',
-        cause: err,
-      },
-    );
+    return new TaegisError('CHECK_FAILED', `deploy stopped for approval: ${refused}; that stack was not changed`, {
+      fix: 'review the changes (npm run plan), then deploy from a terminal and answer y, or pass --require-approval never',
+      cause: err,
+    });
   }
   if (ToolkitError.isAuthenticationError(err)) {
     return new TaegisError('CREDENTIALS_MISSING', `the deploy cannot use the AWS credentials: ${err.message}`, {

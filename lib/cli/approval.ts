@@ -76,7 +76,9 @@ export class ApprovingIoHost implements IIoHost {
     if (!needsApproval(this.props.requireApproval, data.permissionChangeType)) return true as T;
     this.props.write(msg.message);
     const yes = this.props.ask ? await this.props.ask('') : false;
-    if (!yes) this.refused = data.motivation;
+    // The diff is keyed by the stack's display name: "<construct id with region> (<stack name>)".
+    const stack = Object.keys(data.templateDiffs ?? {})[0];
+    if (!yes) this.refused = stack === undefined ? data.motivation : `${stack}: ${data.motivation}`;
     return yes as T;
   }
 }
