@@ -69,7 +69,9 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
   }
   const badRegions = listed.filter((r) => !REGION.test(r));
   if (badRegions.length > 0) {
-    throw new TaegisError('INPUT_INVALID', `--region: ${badRegions.join(', ')} is not an AWS region name`, {
+    // Named as the user typed it: --regions is the older spelling of --region.
+    const flag = values.region === undefined ? '--regions' : '--region';
+    throw new TaegisError('INPUT_INVALID', `${flag}: ${badRegions.join(', ')} is not an AWS region name`, {
       fix: 'use region codes such as us-east-1,eu-west-1',
     });
   }

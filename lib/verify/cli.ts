@@ -113,7 +113,7 @@ function checkWritableFile(flag: string, file: string | undefined, problems: Pro
 function checkBackupDir(backupDir: string): void {
   const problem = outputDirProblem('--backup-dir', backupDir);
   if (problem) {
-    throw new TaegisError('INPUT_INVALID', `${problem.message}`, {
+    throw new TaegisError('INPUT_INVALID', `${problem.path}: ${problem.message}`, {
       fix: 'name a folder you can write to with --backup-dir, or run with --dry-run',
     });
   }
