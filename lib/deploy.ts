@@ -2,19 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
+  BaseCredentials,
   ExpandStackSelection,
   NonInteractiveIoHost,
   StackParameters,
   StackSelectionStrategy,
   Toolkit,
+  ToolkitError,
   type IIoHost,
 } from '@aws-cdk/toolkit-lib';
-import { buildApp } from './app.js';
+import { buildApp, type RegionStacks } from './app.js';
 import { cdkJsonContext } from './cdk-context.js';
 import { readCredentials } from './artifacts/vendor.js';
 import { SHARED_PARAMETERS } from './vendor/facts.js';
 import type { TaegisConfig } from './config/load.js';
 import { TaegisError } from './errors.js';
+import { ApprovingIoHost, type RequireApproval } from './cli/approval.js';
 
 export interface DeployAppOptions {
   /**
@@ -58,12 +61,42 @@ export interface DeployAppOptions {
    * @default - a non-interactive host printing to the terminal
    */
   readonly ioHost?: IIoHost;
+  /**
+   * Which security-sensitive changes stop the deploy for approval (the CDK CLI's `--require-approval`).
+   * @default "never"
+   */
+  readonly requireApproval?: RequireApproval;
+  /**
+   * Asks the user to approve; without it a change that needs approval stops the deploy (exit 1).
+   * @default - nobody is asked
+   */
+  readonly ask?: (question: string) => Promise<boolean>;
+  /**
+   * Named profile the toolkit takes its credentials from.
+   * @default - the AWS CLI's chain (AWS_PROFILE, env credentials, SSO, ...)
+   */
+  readonly profile?: string;
+  /**
+   * Runs after the app is synthesized and the stack selection is known to match, before the first AWS call (the CLI
+   * checks credentials and the endpoint here, so a bad input is reported before anything is called).
+   * @default - nothing
+   */
+  readonly beforeAws?: () => Promise<void>;
+}
+
+/** One stack the deploy brought up to date. */
+export interface DeployedStack {
+  readonly stackName: string;
+  readonly region: string;
+  readonly account: string;
 }
 
 /** Where the deploy stood when it returned. */
 export interface DeployAppResult {
   /** CloudFormation names of the stacks deployed, in order. */
   readonly deployed: readonly string[];
+  /** The same stacks with their account and region (the shared stacks of all regions may share one name). */
+  readonly stacks: readonly DeployedStack[];
 }
 
 /**
@@ -88,10 +121,18 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
     }
     built.app.synth();
 
+    const ioHost = new ApprovingIoHost(options.ioHost ?? new NonInteractiveIoHost({ logLevel: 'info' }), {
+      requireApproval: options.requireApproval ?? 'never',
+      ...(options.ask ? { ask: options.ask } : {}),
+      write: (text) => process.stderr.write(`${text}\n`),
+    });
     const toolkit = new Toolkit({
-      ioHost: options.ioHost ?? new NonInteractiveIoHost({ logLevel: 'info' }),
+      ioHost,
       color: false,
       emojis: false,
+      ...(options.profile !== undefined
+        ? { sdkConfig: { baseCredentials: BaseCredentials.awsCliCompatible({ profile: options.profile }) } }
+        : {}),
     });
     const cx = await toolkit.fromAssemblyDirectory(outdir);
     const stacks = {
@@ -106,10 +147,13 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
     // stack it will deploy gets the secret.
     // StackDetails.id is a display name; the CloudFormation name plus region identifies a stack (the shared stacks
     // of all regions may share one name).
-    const deploying = new Set((await toolkit.list(cx, { stacks })).map((s) => `${s.environment.region}/${s.name}`));
+    const deploying = new Set(
+      (await listSelection(toolkit, cx, stacks, built.regions)).map((s) => `${s.environment.region}/${s.name}`),
+    );
     const selectedShared = built.regions
       .filter((r) => deploying.has(`${r.region}/${r.shared.stackName}`))
       .map((r) => r.shared);
+    await options.beforeAws?.();
     const parameters: Record<string, string> = {};
     if (selectedShared.length > 0) {
       // Read only now, after synthesis: the value exists in this process's memory and in the SDK request, nowhere else.
@@ -117,16 +161,69 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       for (const s of selectedShared) parameters[`${s.stackName}:${SHARED_PARAMETERS.secretValue}`] = secret;
     }
 
-    const result = await toolkit.deploy(cx, {
-      stacks,
-      parameters:
-        options.previousParameters === false
-          ? StackParameters.exactly(parameters)
-          : StackParameters.withExisting(parameters),
-      deploymentMethod: options.method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
-    });
-    return { deployed: result.stacks.map((s) => s.stackName) };
+    let result;
+    try {
+      result = await toolkit.deploy(cx, {
+        stacks,
+        parameters:
+          options.previousParameters === false
+            ? StackParameters.exactly(parameters)
+            : StackParameters.withExisting(parameters),
+        deploymentMethod: options.method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
+      });
+    } catch (err) {
+      throw deployError(err, ioHost.refused);
+    }
+    const deployed = result.stacks.map((s) => ({
+      stackName: s.stackName,
+      region: s.environment.region,
+      account: s.environment.account,
+    }));
+    return { deployed: deployed.map((s) => s.stackName), stacks: deployed };
   } finally {
     if (options.outdir === undefined) rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** The toolkit's view of the selection; a pattern that matches no stack is bad input, found before any AWS call. */
+async function listSelection(
+  toolkit: Toolkit,
+  cx: Parameters<Toolkit['list']>[0],
+  stacks: { readonly patterns: readonly string[] } & NonNullable<Parameters<Toolkit['list']>[1]>['stacks'],
+  regions: readonly RegionStacks[],
+) {
+  try {
+    return await toolkit.list(cx, { stacks });
+  } catch (err) {
+    if (!ToolkitError.isToolkitError(err)) throw err;
+    const ids = regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id));
+    throw new TaegisError('INPUT_INVALID', `--stack ${stacks.patterns.join(', ')}: ${err.message}`, {
+      fix: `use construct ids or globs of these stacks: ${ids.join(', ')}`,
+    });
+  }
+}
+
+/**
+ * What a failed toolkit deploy means for the user: a refused approval or a CloudFormation failure is a failed check
+ * (exit 1) with the stack's reason; credentials the toolkit cannot use are bad input (exit 2).
+ */
+function deployError(err: unknown, refused: string | undefined): unknown {
+  if (!ToolkitError.isToolkitError(err)) return err;
+  if (ToolkitError.isAbortError(err) && refused !== undefined) {
+    return new TaegisError('CHECK_FAILED', `deploy stopped for approval: ${refused}; that stack was not changed`, {
+      fix: 'review the changes (npm run plan), then deploy from a terminal and answer y, or pass --require-approval never',
+      cause: err,
+    });
+  }
+  if (ToolkitError.isAuthenticationError(err)) {
+    return new TaegisError('CREDENTIALS_MISSING', `the deploy cannot use the AWS credentials: ${err.message}`, {
+      fix: 'set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run "aws sso login"',
+      cause: err,
+    });
+  }
+  const message = err.message.trim();
+  const fix = /bootstrap/i.test(message)
+    ? 'bootstrap the account and region once: npx cdk bootstrap aws://ACCOUNT/REGION'
+    : "read the stack's events in the CloudFormation console for the resource that failed, fix the cause and deploy again";
+  return new TaegisError('CHECK_FAILED', `deploy failed: ${message}`, { fix, cause: err });
 }

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'ARTIFACT_INVALID'
   | 'INPUT_INVALID'
   | 'CREDENTIALS_MISSING'
+  | 'ENDPOINT_UNREACHABLE'
+  | 'INTERRUPTED'
   | 'AWS_ERROR'
   | 'CHECK_FAILED'
   | 'CONFLICT'
@@ -34,6 +36,7 @@ const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set([
   'ARTIFACT_INVALID',
   'INPUT_INVALID',
   'CREDENTIALS_MISSING',
+  'ENDPOINT_UNREACHABLE',
 ]);
 
 /**

@@ -1,4 +1,4 @@
-import { runCli } from '../lib/cli/run.js';
-import { benchVerify } from '../test/bench/verify-bench.js';
+// npm run bench:verify -- [flags]: an alias of `taegis-migrate bench verify`.
+import { runProgram } from '../lib/cli/program.js';
 
-await runCli(benchVerify);
+await runProgram(['bench', 'verify', ...process.argv.slice(2)]);

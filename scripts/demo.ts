@@ -1,5 +1,4 @@
-// npm run demo -- [--dir DIR] [--log-timeout SECONDS]: the whole migration on a local AWS emulator (moto).
-import { runCli } from '../lib/cli/run.js';
-import { demoMain } from '../lib/demo/cli.js';
+// npm run demo -- [flags]: an alias of `taegis-migrate demo`.
+import { runProgram } from '../lib/cli/program.js';
 
-void runCli((argv) => demoMain(argv));
+await runProgram(['demo', ...process.argv.slice(2)]);

@@ -1,4 +1,4 @@
-import { discoverMain } from '../lib/discover/cli.js';
-import { runCli } from '../lib/cli/run.js';
+// npm run discover -- [flags]: an alias of `taegis-migrate discover` (kept so existing commands and CI steps keep working).
+import { runProgram } from '../lib/cli/program.js';
 
-await runCli((argv) => discoverMain(argv));
+await runProgram(['discover', ...process.argv.slice(2)]);

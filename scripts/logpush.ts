@@ -1,4 +1,4 @@
-import { runCli } from '../lib/cli/run.js';
-import { logpushMain } from '../lib/logpush/cli.js';
+// npm run logpush -- [flags]: an alias of `taegis-migrate logpush` (kept so existing commands and CI steps keep working).
+import { runProgram } from '../lib/cli/program.js';
 
-void runCli((argv) => logpushMain(argv, { env: process.env }));
+await runProgram(['logpush', ...process.argv.slice(2)]);

@@ -1,4 +1,4 @@
-import { planMain } from '../lib/plan/cli.js';
-import { runCli } from '../lib/cli/run.js';
+// npm run plan -- [flags]: an alias of `taegis-migrate plan` (kept so existing commands and CI steps keep working).
+import { runProgram } from '../lib/cli/program.js';
 
-await runCli((argv) => planMain(argv));
+await runProgram(['plan', ...process.argv.slice(2)]);

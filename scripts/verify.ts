@@ -1,4 +1,4 @@
-import { runCli } from '../lib/cli/run.js';
-import { verifyMain } from '../lib/verify/cli.js';
+// npm run verify -- [flags]: an alias of `taegis-migrate verify` (kept so existing commands and CI steps keep working).
+import { runProgram } from '../lib/cli/program.js';
 
-await runCli((argv) => verifyMain(argv));
+await runProgram(['verify', ...process.argv.slice(2)]);

@@ -253,7 +253,7 @@ describe('bad input at the edges', () => {
       const raw = JSON.parse(readFileSync(example.config, 'utf8')) as Raw;
       stack0(raw).integrationType = 'awsguardduty';
       writeJson(example.config, raw);
-      const res = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'taegis-migrate.ts')], {
+      const res = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'cdk-app.ts')], {
         cwd: ROOT,
         env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ config: example.config }) },
       });

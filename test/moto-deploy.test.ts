@@ -138,6 +138,8 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
       { cwd: ROOT, env: moto.env },
     );
     expect(shared.code, shared.stderr).toBe(0);
+    // Each deployed stack is named with its region (the shared stacks of all regions may share one name).
+    expect(shared.stdout).toContain(`deployed taegis-shared-resources in ${REGION} (account ${MOTO_ACCOUNT})`);
     // ... and the Lambda stack by the real CDK CLI, with the flags moto needs (moto-notes.md).
     const deployed = await cdk(
       'deploy',

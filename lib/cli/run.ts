@@ -2,18 +2,49 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, reportError, TaegisError } from '../errors.js';
 
+/** Exit code of a command stopped by SIGINT (Ctrl-C): 128 + the signal number, as shells report it. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
 /**
  * The CLI's single catch: runs a command, prints a TaegisError's cause and fix on failure and sets
- * `process.exitCode` (0 pass, 1 a check failed, 2 bad input). Entry points in scripts/ call only this.
+ * `process.exitCode` (0 pass, 1 a check failed, 2 bad input). Entry points call only this.
+ * Ctrl-C (SIGINT) stops the command at once with one line on stderr and exit code 130.
  */
+const interruptCleanups = new Set<() => void>();
+
+/**
+ * Registers a synchronous cleanup that runs when Ctrl-C stops the command (e.g. stopping a child process by its PID),
+ * before the process exits. Returns the function that unregisters it.
+ */
+export function onInterrupt(cleanup: () => void): () => void {
+  interruptCleanups.add(cleanup);
+  return () => interruptCleanups.delete(cleanup);
+}
+
 export async function runCli(
   main: (argv: readonly string[]) => Promise<ExitCode>,
   argv = process.argv.slice(2),
 ): Promise<void> {
+  const onSigint = () => {
+    for (const cleanup of interruptCleanups) {
+      try {
+        cleanup();
+      } catch {
+        // the exit below must happen whatever a cleanup does
+      }
+    }
+    process.stderr.write(
+      'error INTERRUPTED: stopped by SIGINT (Ctrl-C) before the command finished; AWS operations already started (a stack deploy) go on in AWS\n',
+    );
+    process.exit(INTERRUPTED_EXIT_CODE);
+  };
+  process.once('SIGINT', onSigint);
   try {
     process.exitCode = await main(argv);
   } catch (err) {
     process.exitCode = reportError(err);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
 }
 

@@ -34,14 +34,6 @@ export async function demoMain(
   }
   const dir = values.dir === undefined ? undefined : path.resolve(values.dir);
   if (dir !== undefined) checkDemoDir(dir);
-  const abort = new AbortController();
-  const onSigint = () =>
-    abort.abort(new TaegisError('INPUT_INVALID', 'interrupted (Ctrl-C); the emulator was stopped'));
-  process.once('SIGINT', onSigint);
-  try {
-    const result = await runDemo({ dir: dir ?? demoDir(), out, logTimeoutSeconds: timeout, signal: abort.signal });
-    return result.exitCode;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  const result = await runDemo({ dir: dir ?? demoDir(), out, logTimeoutSeconds: timeout });
+  return result.exitCode;
 }

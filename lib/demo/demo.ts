@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, PutObjectCommand, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { AwsClientFactory } from '../aws/clients.js';
+import { onInterrupt } from '../cli/run.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, motoEnv, spawnMotoServer, type MotoServer } from '../emulator/moto.js';
 import { functionLogGroup, SUCCESS_LINE, vendorFunctionName } from '../vendor/facts.js';
@@ -30,8 +31,6 @@ export interface DemoOptions {
    * @default 60
    */
   readonly logTimeoutSeconds?: number;
-  /** Stops the demo between steps (Ctrl-C). */
-  readonly signal?: AbortSignal;
 }
 
 export interface DemoStep {
@@ -82,6 +81,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
   const endpoint = `http://127.0.0.1:${moto.port}`;
   const env = motoEnv(moto.port);
+  const stopOnInterrupt = onInterrupt(() => process.kill(moto.pid, 'SIGTERM'));
   const clients = new AwsClientFactory({ endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 3 });
   try {
     out(`emulator: moto_server on ${endpoint} (pid ${moto.pid}), account ${MOTO_ACCOUNT}; files in ${dir}`);
@@ -91,7 +91,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const aws = (r: string) => `aws://${MOTO_ACCOUNT}/${r}`;
 
     const inProcess = async (title: string, work: () => Promise<readonly string[]>): Promise<boolean> => {
-      options.signal?.throwIfAborted();
       header(out, steps.length + 1, title);
       const started = Date.now();
       const lines = await work();
@@ -100,7 +99,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       return true;
     };
     const command = async (title: string, argv: readonly string[], note?: string): Promise<boolean> => {
-      options.signal?.throwIfAborted();
       header(out, steps.length + 1, title);
       if (note) out(`  (${note})`);
       out(`  $ ${argv.join(' ')}`);
@@ -110,7 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         'logs',
         `${String(steps.length + 1).padStart(2, '0')}-${argv[argv.indexOf('--') - 1] ?? argv[2]}.log`,
       );
-      const { code, lines } = await runCapturing(argv, env, options.signal);
+      const { code, lines } = await runCapturing(argv, env);
       writeFileSync(log, lines.join('\n'));
       const seconds = (Date.now() - started) / 1000;
       steps.push({ title, exitCode: code, seconds });
@@ -132,7 +130,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         '--silent',
         'discover',
         '--',
-        '--regions',
+        '--region',
         regions.join(','),
         '--write',
         config,
@@ -216,6 +214,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           '--method',
           'direct',
           '--no-previous-parameters',
+          '--require-approval',
+          'never',
         ],
         'moto-only flags: --exclusively (staging was done above), --method direct, --no-previous-parameters',
       )) &&
@@ -269,6 +269,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return { exitCode: code, steps, dir };
   } finally {
     clients.destroy();
+    stopOnInterrupt();
     await moto.stop();
     out(`emulator stopped (pid ${moto.pid})`);
   }
@@ -299,18 +300,14 @@ async function putLogLine(clients: AwsClientFactory, region: string, fn: string,
 }
 
 /** Runs one of the user's commands; resolves with its exit code and its output lines (stdout and stderr, in order). */
-function runCapturing(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-  signal?: AbortSignal,
-): Promise<{ code: number; lines: string[] }> {
+function runCapturing(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; lines: string[] }> {
   const collected: string[] = [];
   const out = (l: string) => collected.push(l);
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     const child = spawn(cmd!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const onAbort = () => child.kill('SIGINT');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Ctrl-C reaches the step's process group on a terminal; a SIGINT sent to the demo alone must stop it too.
+    const unregister = onInterrupt(() => child.kill('SIGINT'));
     const pipe = (stream: NodeJS.ReadableStream) => {
       let rest = '';
       stream.setEncoding('utf8');
@@ -325,7 +322,7 @@ function runCapturing(
     pipe(child.stderr);
     child.on('error', reject);
     child.on('close', (code, sig) => {
-      signal?.removeEventListener('abort', onAbort);
+      unregister();
       resolve({ code: code ?? (sig ? 130 : 1), lines: collected });
     });
   });

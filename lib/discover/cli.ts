@@ -1,21 +1,31 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
+import { COMMON_FLAGS, COMMON_HELP, isStdout, listFlag, withOptionalValue } from '../cli/flags.js';
+import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { preflight } from '../cli/preflight.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
 import { deriveTaegisRegion } from '../config/schema.js';
-import { ExitCode, TaegisError } from '../errors.js';
+import { ExitCode, invalidInput, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
 import { discover, enabledRegions } from './discover.js';
 import { formatDiscoverReport } from './report.js';
 
-export const DISCOVER_USAGE = `Usage: npm run discover -- (--regions R1,R2 | --all-regions) [--write FILE [--force]]
-                          [--xdr-login-url URL | --taegis-region NAME] [--profile P] [--endpoint-url URL]
+export const DISCOVER_USAGE = `usage: taegis-migrate discover (--region R1,R2 | --all-regions) [flags]     (npm run discover -- ... is the same)
 
 Finds the existing Taegis Lambda stacks (by template description, parameters, or a function named
 *-scwx-tdr-lambda-*) and the shared-resources stack in each region. Read-only: no write call to AWS.
-  --write FILE   write a config in the app's schema (needs --xdr-login-url or --taegis-region)
-  --force        overwrite FILE if it exists
-Exit: 0 all read, 1 something could not be read (listed) or nothing to write, 2 bad flags.`;
+  --region R                the regions to look in (repeatable, or a comma list; --regions is the same)
+  --all-regions             every region enabled for the account
+  --write FILE              write a config in the app's schema (needs --xdr-login-url or --taegis-region)
+  --force                   overwrite FILE if it exists
+  --xdr-login-url URL       the Taegis login URL, to derive the Taegis region for --write
+  --taegis-region NAME      the Taegis region (ctpx, delta, echo, foxtrot, ...) for --write
+${COMMON_HELP.json}
+${COMMON_HELP.profile}
+${COMMON_HELP['endpoint-url']}
+${COMMON_HELP.help}
+Exit: 0 all read, 1 something could not be read (listed) or nothing to write, 2 bad input (nothing was called).`;
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 
@@ -33,37 +43,38 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;
   const today = (deps.now ?? (() => new Date()))();
-  const { values } = parseFlags(argv, {
+  const { values } = parseFlags(withOptionalValue(argv, '--json'), {
+    region: COMMON_FLAGS.region,
     regions: { type: 'string', multiple: true },
+    json: COMMON_FLAGS.json,
     'all-regions': { type: 'boolean' },
     write: { type: 'string' },
     force: { type: 'boolean' },
     'xdr-login-url': { type: 'string' },
     'taegis-region': { type: 'string' },
-    profile: { type: 'string' },
-    'endpoint-url': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+    profile: COMMON_FLAGS.profile,
+    'endpoint-url': COMMON_FLAGS['endpoint-url'],
+    help: COMMON_FLAGS.help,
   });
   if (values.help) {
     out(DISCOVER_USAGE);
     return ExitCode.Ok;
   }
-  const listed = (values.regions ?? [])
-    .flatMap((r) => r.split(','))
-    .map((r) => r.trim())
-    .filter((r) => r !== '');
+  const listed = listFlag(values.region, values.regions);
   if (listed.length > 0 === Boolean(values['all-regions'])) {
     throw new TaegisError(
       'INPUT_INVALID',
       listed.length > 0 ? '--regions and --all-regions are both given' : 'no region given',
       {
-        fix: 'pass either --regions us-east-1,eu-west-1 or --all-regions',
+        fix: 'pass either --region us-east-1,eu-west-1 or --all-regions',
       },
     );
   }
   const badRegions = listed.filter((r) => !REGION.test(r));
   if (badRegions.length > 0) {
-    throw new TaegisError('INPUT_INVALID', `--regions: ${badRegions.join(', ')} is not an AWS region name`, {
+    // Named as the user typed it: --regions is the older spelling of --region.
+    const flag = values.region === undefined ? '--regions' : '--region';
+    throw new TaegisError('INPUT_INVALID', `${flag}: ${badRegions.join(', ')} is not an AWS region name`, {
       fix: 'use region codes such as us-east-1,eu-west-1',
     });
   }
@@ -84,13 +95,23 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     );
   }
 
+  const outputProblems = [
+    values.json === undefined || isStdout(values.json) ? undefined : outputFileProblem('--json', values.json),
+    values.write === undefined ? undefined : outputFileProblem('--write', values.write),
+  ].filter((p) => p !== undefined);
+  if (outputProblems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', outputProblems);
+
   const clients = deps.clients ?? clientsFromFlags(values, env);
   try {
-    const regions = values['all-regions']
-      ? await enabledRegions(clients, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1')
-      : [...new Set(listed)];
+    const home = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    if (!deps.clients) await preflight(clients, listed[0] ?? home);
+    const regions = values['all-regions'] ? await enabledRegions(clients, home) : listed;
     const report = await discover(clients, { regions });
-    out(formatDiscoverReport(report, today));
+    if (values.json !== undefined && isStdout(values.json)) out(JSON.stringify(report, null, 2));
+    else out(formatDiscoverReport(report, today));
+    if (values.json !== undefined && !isStdout(values.json)) {
+      out(`wrote ${writeOutputFile(values.json, `${JSON.stringify(report, null, 2)}\n`)}`);
+    }
     const incomplete = report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0);
     if (values.write !== undefined && taegisRegion !== undefined) {
       const draft = draftConfig(report, { taegisRegion, now: today });

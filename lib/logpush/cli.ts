@@ -1,4 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
+import { COMMON_FLAGS, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
+import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { ExitCode, TaegisError } from '../errors.js';
@@ -21,7 +23,7 @@ import {
 } from './output.js';
 import { resolveAuth, resolveIntegrationKeys } from './secrets.js';
 
-export const USAGE = `usage: npm run logpush -- <setup|status|health> [flags]
+export const USAGE = `usage: taegis-migrate logpush <setup|status|health> [flags]     (npm run logpush -- ... is the same)
 
   setup   create or update one Logpush job per configured dataset (idempotent)
           --dry-run            show what would be created or updated; change nothing
@@ -32,9 +34,10 @@ export const USAGE = `usage: npm run logpush -- <setup|status|health> [flags]
           --until YYYY-MM-DD   last day (UTC, inclusive; default today)
           --dataset NAME       only this dataset (repeatable)
 
-  common  --config PATH        config file with a "logpush" section, or a standalone logpush config
+  common  -c, --config PATH    config file with a "logpush" section, or a standalone logpush config
                                (default ${DEFAULT_CONFIG_FILE}; -c config=PATH also works)
-          --json               machine-readable output (status, health)
+          --json [FILE]        machine-readable output (status, health) into FILE, or stdout without FILE
+          -h, --help           show this help
 
 Credentials come from the environment or files, never from flags: CLOUDFLARE_API_TOKEN (preferred), or
 CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY; integration keys as the config names them.
@@ -52,10 +55,9 @@ export interface LogpushDeps {
 }
 
 const COMMON = {
-  config: { type: 'string' },
-  c: { type: 'string', short: 'c' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  config: COMMON_FLAGS.config,
+  json: COMMON_FLAGS.json,
+  help: COMMON_FLAGS.help,
 } as const;
 
 const SETUP_FLAGS = { ...COMMON, 'dry-run': { type: 'boolean' } } as const;
@@ -68,25 +70,12 @@ const HEALTH_FLAGS = {
 
 interface Flags {
   readonly config?: string;
-  readonly c?: string;
-  readonly json?: boolean;
+  readonly json?: string;
   readonly help?: boolean;
   readonly 'dry-run'?: boolean;
   readonly since?: string;
   readonly until?: string;
   readonly dataset?: string[];
-}
-
-function configPathFrom(values: { config?: string; c?: string }): string {
-  if (values.c !== undefined) {
-    const match = /^config=(.+)$/.exec(values.c);
-    if (!match?.[1])
-      throw new TaegisError('INPUT_INVALID', `-c "${values.c}" is not config=PATH`, {
-        fix: 'use -c config=PATH or --config PATH',
-      });
-    return match[1];
-  }
-  return values.config ?? DEFAULT_CONFIG_FILE;
 }
 
 function baseUrlFrom(env: NodeJS.ProcessEnv): string {
@@ -136,19 +125,32 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   }
   const options: ParseArgsConfig['options'] =
     command === 'setup' ? SETUP_FLAGS : command === 'health' ? HEALTH_FLAGS : COMMON;
-  const flags = parseFlags(rest, options).values as Flags;
+  const flags = parseFlags(withOptionalValue(rest, '--json'), options).values as Flags;
   if (flags.help) {
     out.out(USAGE);
     return ExitCode.Ok;
   }
-  if (command === 'setup' && flags.json) {
+  if (command === 'setup' && flags.json !== undefined) {
     throw new TaegisError('INPUT_INVALID', 'setup has no --json output', {
       fix: 'drop --json (status and health take it)',
     });
   }
 
   // Everything the user gave is checked before the first Cloudflare call.
-  const config = loadLogpushConfig(configPathFrom(flags));
+  const jsonFile = flags.json !== undefined && !isStdout(flags.json) ? flags.json : undefined;
+  const jsonProblem = jsonFile === undefined ? undefined : outputFileProblem('--json', jsonFile);
+  if (jsonProblem) {
+    throw new TaegisError('INPUT_INVALID', `--json: ${jsonProblem.message}`, {
+      fix: jsonProblem.fix ?? 'pick another path',
+    });
+  }
+  const config = loadLogpushConfig(configPathFrom(flags.config));
+  // The JSON report goes where --json says; masked like every other output.
+  const emitJson = (value: unknown) => {
+    const text = masker.mask(JSON.stringify(value, null, 2));
+    if (jsonFile === undefined) out.out(text);
+    else out.out(`wrote ${writeOutputFile(jsonFile, `${text}\n`)}`);
+  };
   const baseUrl = baseUrlFrom(deps.env);
   const range = command === 'health' ? parseRange(flags.since, flags.until, deps.now) : undefined;
   if (flags.dataset) checkDatasets(config, flags.dataset);
@@ -177,13 +179,13 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   }
   if (command === 'status') {
     const rows = await collectStatus(client, config);
-    if (flags.json) out.out(JSON.stringify(statusJson(rows), null, 2));
+    if (flags.json !== undefined) emitJson(statusJson(rows));
     else for (const line of statusLines(rows)) out.out(line);
     return statusFailed(rows) ? ExitCode.CheckFailed : ExitCode.Ok;
   }
   const healthRange = range ?? parseRange(undefined, undefined, deps.now);
   const results = await collectHealth(client, config, healthRange, flags.dataset ?? []);
-  if (flags.json) out.out(JSON.stringify(healthJson(results, healthRange), null, 2));
+  if (flags.json !== undefined) emitJson(healthJson(results, healthRange));
   else for (const line of healthLines(results, healthRange)) out.out(line);
   return results.some((r) => r.problem) ? ExitCode.CheckFailed : ExitCode.Ok;
 }

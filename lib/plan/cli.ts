@@ -1,25 +1,36 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
+import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
+import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { preflight } from '../cli/preflight.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, selectRegions } from '../config/load.js';
+import { selectRegions } from '../config/load.js';
 import { loadAppConfig } from '../taegis-config.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, invalidInput } from '../errors.js';
 import { readAssembly } from './assembly.js';
 import { buildApp } from '../app.js';
 import { cdkJsonContext } from '../cdk-context.js';
 import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
 
-export const PLAN_USAGE = `Usage: npm run plan -- [--config PATH] [--region R]... [--assembly DIR] [--json FILE]
-                      [--no-previous-parameters] [--profile P] [--endpoint-url URL]
+export const PLAN_USAGE = `usage: taegis-migrate plan [flags]     (npm run plan -- [flags] is the same)
 
 Synthesizes the app (or reads --assembly DIR), creates one CloudFormation change set per configured Lambda
 stack, prints Action, LogicalResourceId, ResourceType and Replacement, and deletes every change set again.
 Nothing is executed. Parameters are chosen as the deploy chooses them: a stack keeps its value of a parameter
-the template leaves to a default, unless --no-previous-parameters (plan a deploy run with that flag). The target regions must be CDK-bootstrapped (the templates check BootstrapVersion).
+the template leaves to a default, unless --no-previous-parameters (plan a deploy run with that flag).
+The target regions must be CDK-bootstrapped (the templates check BootstrapVersion).
+${COMMON_HELP.config}
+${COMMON_HELP.region}
+  --assembly DIR            plan an existing cloud assembly (cdk.out) instead of synthesizing
+  --no-previous-parameters  plan a deploy run with --no-previous-parameters
+${COMMON_HELP.json}
+${COMMON_HELP.profile}
+${COMMON_HELP['endpoint-url']}
+${COMMON_HELP.help}
 Exit: 0 safe to deploy, 1 the function or its trigger path would be replaced/removed, a stack is missing
-or could not be planned, 2 bad input (config, flags, vendor files).`;
+or could not be planned, 2 bad input (config, flags, vendor files, output path; nothing was called).`;
 
 export interface PlanCliDeps {
   readonly clients?: AwsClientFactory;
@@ -32,21 +43,25 @@ export interface PlanCliDeps {
 export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;
-  const { values } = parseFlags(argv, {
-    config: { type: 'string' },
-    region: { type: 'string', multiple: true },
+  const { values } = parseFlags(withOptionalValue(argv, '--json'), {
+    config: COMMON_FLAGS.config,
+    region: COMMON_FLAGS.region,
     assembly: { type: 'string' },
-    json: { type: 'string' },
-    profile: { type: 'string' },
-    'endpoint-url': { type: 'string' },
+    json: COMMON_FLAGS.json,
+    profile: COMMON_FLAGS.profile,
+    'endpoint-url': COMMON_FLAGS['endpoint-url'],
     'no-previous-parameters': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' },
+    help: COMMON_FLAGS.help,
   });
   if (values.help) {
     out(PLAN_USAGE);
     return ExitCode.Ok;
   }
-  const configPath = path.resolve(values.config ?? DEFAULT_CONFIG_FILE);
+  // The report file is checked first: finding it unwritable after every change set was made and deleted wastes the run.
+  const jsonToFile = values.json !== undefined && !isStdout(values.json);
+  const jsonProblem = jsonToFile ? outputFileProblem('--json', values.json!) : undefined;
+  if (jsonProblem) throw invalidInput('INPUT_INVALID', 'flags', [jsonProblem]);
+  const configPath = path.resolve(configPathFrom(values.config));
   const config = selectRegions(loadAppConfig(configPath), values.region ?? []);
 
   let tmp: string | undefined;
@@ -64,15 +79,15 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       });
       dir = built.app.synth().directory;
     }
-    const report = await plan(clients, config, readAssembly(dir), {
+    const assembly = readAssembly(dir);
+    if (!deps.clients) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
+    const report = await plan(clients, config, assembly, {
       ...deps.planOptions,
       ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
     });
-    out(formatPlanReport(report));
-    if (values.json !== undefined) {
-      writeFileSync(path.resolve(values.json), planJson(report));
-      out(`wrote ${path.resolve(values.json)}`);
-    }
+    if (values.json !== undefined && !jsonToFile) out(planJson(report).trimEnd());
+    else out(formatPlanReport(report));
+    if (jsonToFile) out(`wrote ${writeOutputFile(values.json!, planJson(report))}`);
     return report.result === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
   } finally {
     if (!deps.clients) clients.destroy();

@@ -1,40 +1,55 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
+import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
+import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
 import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, selectRegions, type TaegisConfig } from '../config/load.js';
+import { selectRegions, type TaegisConfig } from '../config/load.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
 import { formatJUnit, formatTable } from './report.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
-import { requireCredentials } from './credentials.js';
 
-export const VERIFY_USAGE = `usage: npm run verify -- [--config PATH] [--region R]... [--stack NAME]... [--dry-run]
-         [--expect-runtime RUNTIME] [--log-timeout SECONDS] [--since ISO-TIME|DURATION]
-         [--json FILE] [--junit FILE] [--backup-dir DIR] [--concurrency N] [--endpoint-url URL] [--profile NAME]
-       npm run verify -- restore --backup FILE [--backup-dir DIR] [--endpoint-url URL] [--profile NAME]
+export const VERIFY_USAGE = `usage: taegis-migrate verify [flags]                      (npm run verify -- [flags] is the same)
+       taegis-migrate verify restore --backup FILE [flags]  (or: taegis-migrate restore --backup FILE)
 
 Checks every configured Taegis Lambda stack (status, runtime, health), moves the S3 trigger of its log bucket to
 the updated function (backing up the bucket's notification configuration first) and waits for "Uploading data to s3"
-in its logs. Exit 0: every check passed; 1: a check failed; 2: bad input, nothing was written.`;
+in its logs.
+${COMMON_HELP.config}
+${COMMON_HELP.region}
+  --stack NAME              only this stack (repeatable, or a comma list)
+  --dry-run                 show what would change; write nothing
+  --expect-runtime RUNTIME  the runtime the function must have (default: the config's lambdaRuntime)
+  --log-timeout SECONDS     how long to wait for the log line (default 300; 0 with --dry-run)
+  --since ISO-TIME|DURATION look for log lines from then on (e.g. 30m, 2h, 2026-11-23T10:00:00Z)
+${COMMON_HELP.json}
+  --junit FILE              JUnit XML report for CI
+  --backup-dir DIR          where bucket configurations are backed up before a write (default ./backups)
+  --concurrency N           stacks checked at once (default 16)
+  --backup FILE             (restore only) the backup file to put back
+${COMMON_HELP.profile}
+${COMMON_HELP['endpoint-url']}
+${COMMON_HELP.help}
+Exit 0: every check passed; 1: a check failed; 2: bad input, nothing was written.`;
 
 const FLAGS = {
-  config: { type: 'string', short: 'c' },
-  region: { type: 'string', multiple: true },
+  config: COMMON_FLAGS.config,
+  region: COMMON_FLAGS.region,
   stack: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
   'expect-runtime': { type: 'string' },
   'log-timeout': { type: 'string' },
   since: { type: 'string' },
-  json: { type: 'string' },
+  json: COMMON_FLAGS.json,
   junit: { type: 'string' },
   'backup-dir': { type: 'string' },
   concurrency: { type: 'string' },
-  'endpoint-url': { type: 'string' },
-  profile: { type: 'string' },
+  'endpoint-url': COMMON_FLAGS['endpoint-url'],
+  profile: COMMON_FLAGS.profile,
   backup: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  help: COMMON_FLAGS.help,
 } as const;
 
 /** Things the CLI needs from outside; tests pass their own. */
@@ -85,24 +100,23 @@ function intFlag(
   return Number(value);
 }
 
-/** Report files: their folder is created (like `reports/` in CI); anything that cannot be written is bad input. */
+/** Report files: checked now, their folder created only when the report is written. */
 function checkWritableFile(flag: string, file: string | undefined, problems: Problem[]): void {
-  if (file === undefined) return;
-  const dir = path.dirname(path.resolve(file));
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    problems.push({
-      path: `--${flag}`,
-      message: `folder ${dir} cannot be created (${(err as Error).message})`,
-      fix: 'pick another path',
+  if (file === undefined || isStdout(file)) return;
+  const problem = outputFileProblem(`--${flag}`, file);
+  if (problem) problems.push(problem);
+}
+
+/**
+ * A write needs somewhere to put its backup: proved before any AWS call, not after a permission was added, and
+ * without creating anything (the folder is made by the first backup).
+ */
+function checkBackupDir(backupDir: string): void {
+  const problem = outputDirProblem('--backup-dir', backupDir);
+  if (problem) {
+    throw new TaegisError('INPUT_INVALID', `${problem.path}: ${problem.message}`, {
+      fix: 'name a folder you can write to with --backup-dir, or run with --dry-run',
     });
-    return;
-  }
-  if (!statSync(dir).isDirectory()) {
-    problems.push({ path: `--${flag}`, message: `${dir} is not a folder`, fix: 'pick another path' });
-  } else if (existsSync(file) && statSync(file).isDirectory()) {
-    problems.push({ path: `--${flag}`, message: `${file} is a folder`, fix: 'name a file' });
   }
 }
 
@@ -112,7 +126,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   const stderr = deps.stderr ?? ((t: string) => process.stderr.write(`${t}\n`));
   const env = deps.env ?? process.env;
   const now = deps.now ?? (() => new Date());
-  const { values: f, positionals } = parseFlags(argv, FLAGS, true);
+  const { values: f, positionals } = parseFlags(withOptionalValue(argv, '--json'), FLAGS, true);
   if (f.help) {
     stdout(VERIFY_USAGE);
     return ExitCode.Ok;
@@ -124,22 +138,6 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   }
   const backupDir = path.resolve(f['backup-dir'] ?? 'backups');
-  if (existsSync(backupDir) && !statSync(backupDir).isDirectory()) {
-    throw new TaegisError('INPUT_INVALID', `--backup-dir ${backupDir} is a file`, {
-      fix: 'name a folder (it is created when missing)',
-    });
-  }
-  // A write needs somewhere to put its backup: prove that now, before any AWS call, not after a permission was added.
-  if (!f['dry-run']) {
-    try {
-      mkdirSync(backupDir, { recursive: true });
-      accessSync(backupDir, constants.W_OK);
-    } catch (err) {
-      throw new TaegisError('INPUT_INVALID', `--backup-dir ${backupDir} cannot be written: ${(err as Error).message}`, {
-        fix: 'name a folder you can write to with --backup-dir, or run with --dry-run',
-      });
-    }
-  }
 
   if (command === 'restore') {
     const stray = (
@@ -154,7 +152,10 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
         },
       );
     }
+    checkBackupDir(backupDir);
     const clients = deps.clients ?? clientsFromFlags(f, env);
+    // restoreBackup checks the credentials itself; an endpoint that does not answer is named here, before that.
+    if (deps.clients === undefined && clients.endpoint !== undefined) await requireReachableEndpoint(clients.endpoint);
     return restoreBackup(clients, {
       file: f.backup,
       backupDir,
@@ -197,7 +198,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   }
 
   // Verify needs only the stacks, not the vendor artifacts: loadConfig does not look at them.
-  let config: TaegisConfig = selectRegions(loadConfig(f.config ?? DEFAULT_CONFIG_FILE, { now: now() }), f.region ?? []);
+  let config: TaegisConfig = selectRegions(loadConfig(configPathFrom(f.config), { now: now() }), f.region ?? []);
   const stacks = (f.stack ?? [])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
@@ -225,8 +226,10 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   }
 
+  if (!f['dry-run']) checkBackupDir(backupDir);
+
   const clients = deps.clients ?? clientsFromFlags(f, env);
-  if (deps.clients === undefined) await requireCredentials(clients, config.regions[0]!.region);
+  if (deps.clients === undefined) await preflight(clients, config.regions[0]!.region);
 
   const tty = deps.tty ?? process.stderr.isTTY === true;
   let lastPlain = 0;
@@ -251,9 +254,12 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     },
   };
   const report = await runVerify(clients, opts);
-  stdout(formatTable(report));
-  if (f.json) writeFileSync(f.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (f.junit) writeFileSync(f.junit, formatJUnit(report));
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (isStdout(f.json)) stdout(json.trimEnd());
+  else stdout(formatTable(report));
+  if (f.json !== undefined && !isStdout(f.json)) writeOutputFile(f.json, json);
+  if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, formatJUnit(report));
+  else if (f.junit !== undefined) stdout(formatJUnit(report));
   if (deps.clients === undefined) clients.destroy();
   return report.exitCode;
 }

@@ -102,7 +102,7 @@ export function formatTable(report: VerifyReport): string {
   }
   const s = report.summary;
   out.push(
-    `${report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped` +
+    `${report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped` +
       `${report.dryRun ? ' (dry run: nothing was written)' : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
   );
   return out.join('\n');

@@ -437,7 +437,7 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
       ['health', '--dataset', 'nope', '--config', configPath],
       ['setup', '--bogus', '--config', configPath],
       ['frobnicate'],
-      ['status', '-c', configPath],
+      ['status', '-c', 'region=us-east-1'],
     ]) {
       const r = await runLogpush(argv, env);
       expect(r.code, argv.join(' ')).toBe(2);

@@ -22,7 +22,7 @@ export function vendorArtifacts(dir: string, lambdaTemplate?: Record<string, unk
 }
 
 /**
- * Synthesizes the real app (what bin/taegis-migrate.ts builds for `cdk synth`) in-process into `outdir` and returns
+ * Synthesizes the real app (what bin/cdk-app.ts builds for `cdk synth`) in-process into `outdir` and returns
  * the cloud assembly directory. cdk-nag is skipped: it judges the stacks, not what plan reads from them.
  */
 export async function synthApp(config: TaegisConfig, outdir: string): Promise<string> {
