@@ -30,6 +30,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: INTEGRATION,
           env: { TAEGIS_TEST_KIND: 'unit' },
+          // Files of a worker share loaded modules: aws-cdk-lib is imported once per worker, not once per file
+          // (halves the run). Unit tests must not depend on module state another file leaves behind.
+          isolate: false,
         },
       },
       {
