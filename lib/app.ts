@@ -2,12 +2,19 @@ import * as path from 'node:path';
 import { App, Annotations, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
-import { selectRegions, type TaegisConfig } from './config/load.js';
+import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
 import { LambdaStack } from './stacks/lambda-stack.js';
-import { lambdaStackId, sharedStackId, stagingBucketName, stagingStackId } from './stacks/names.js';
+import {
+  idScope,
+  lambdaStackId,
+  sharedStackId,
+  stagingBucketName,
+  stagingStackId,
+  stagingStackName,
+} from './stacks/names.js';
 import { SharedStack } from './stacks/shared-stack.js';
 import { StagingStack } from './stacks/staging-stack.js';
 
@@ -27,6 +34,11 @@ export interface BuildAppOptions {
    * @default - every configured region
    */
   readonly regions?: readonly string[];
+  /**
+   * Limit the app to these accounts (`-c account=a,b`); each must be configured.
+   * @default - every configured account
+   */
+  readonly accounts?: readonly string[];
   /**
    * Run cdk-nag AwsSolutions.
    * @default true
@@ -51,6 +63,7 @@ export interface BuildAppOptions {
 
 /** One configured region's stacks. */
 export interface RegionStacks {
+  readonly account: string;
   readonly region: string;
   readonly staging: StagingStack;
   readonly shared: SharedStack;
@@ -71,7 +84,7 @@ export interface TaegisApp {
  * Any problem throws one TaegisError listing all of them, before a single construct exists: nothing is synthesized.
  */
 export async function buildApp(config: TaegisConfig, options: BuildAppOptions = {}): Promise<TaegisApp> {
-  const selected = selectRegions(config, options.regions ?? []);
+  const selected = selectRegions(selectAccounts(config, options.accounts ?? []), options.regions ?? []);
   const inspected = await inspectVendorArtifacts(selected, { requireCredentials: options.requireCredentials ?? false });
   const configProblems = checkConfigAgainstTemplates(selected, {
     shared: inspected.shared,
@@ -102,9 +115,12 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   const regions = withParsedTemplates(templates, () =>
     selected.regions.map((r): RegionStacks => {
       const env = { account: r.account, region: r.region };
+      // Decided on the whole config, so ids do not change with a -c account= / -c region= selection.
+      const scope = idScope(config.regions, r.account);
       const bucketName = stagingBucketName(r);
-      const staging = new StagingStack(app, stagingStackId(r.region), {
+      const staging = new StagingStack(app, stagingStackId(r.region, scope), {
         env,
+        stackName: stagingStackName(r.region),
         description: `taegis-migrate: staging bucket ${bucketName} with the Taegis Lambda package and templates`,
         bucketName,
         artifactsDir: selected.artifactsDir,
@@ -113,14 +129,14 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
           path.basename(f),
         ),
       });
-      const shared = new SharedStack(app, sharedStackId(r.region), {
+      const shared = new SharedStack(app, sharedStackId(r.region, scope), {
         env,
         stackName: r.sharedStackName ?? selected.sharedStackName,
         template: artifacts.shared,
         taegisRegion: selected.taegisRegion,
       });
       const lambdas = r.lambdaStacks.map((s) => {
-        const stack = new LambdaStack(app, lambdaStackId(r.region, s.stackName), {
+        const stack = new LambdaStack(app, lambdaStackId(r.region, s.stackName, scope), {
           env,
           stackName: s.stackName,
           template: artifacts.lambda,
@@ -134,7 +150,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
           Annotations.of(stack).addWarningV2('taegis-migrate:provided-al2-deprecated', runtimeWarning);
         return stack;
       });
-      return { region: r.region, staging, shared, lambdas };
+      return { account: r.account, region: r.region, staging, shared, lambdas };
     }),
   );
 

@@ -11,6 +11,8 @@ import { ExitCode, TaegisError } from '../lib/errors.js';
 const HELP = `usage: npm run deploy -- [options]
   --config PATH               config file (default ${DEFAULT_CONFIG_FILE})
   --region R                  only this region (repeatable, or a comma list)
+  --account A                 only this account (repeatable, or a comma list); others are reached through their
+                              CDK bootstrap roles (cdk bootstrap --trust <this account>, see README "Organizations")
   --stack PATTERN             only stacks whose construct id matches (repeatable; glob), e.g. "TaegisShared-*"
   --exclusively               do not also deploy the stacks the selected ones depend on
   --method change-set|direct  how CloudFormation applies changes (default change-set)
@@ -21,6 +23,7 @@ void runCli(async (argv) => {
   const { values } = parseFlags(argv, {
     config: { type: 'string', default: DEFAULT_CONFIG_FILE },
     region: { type: 'string', multiple: true },
+    account: { type: 'string', multiple: true },
     stack: { type: 'string', multiple: true },
     exclusively: { type: 'boolean', default: false },
     method: { type: 'string', default: 'change-set' },
@@ -39,6 +42,7 @@ void runCli(async (argv) => {
   }
   const result = await deployApp(loadAppConfig(values.config), {
     regions: values.region ?? [],
+    accounts: values.account ?? [],
     stacks: values.stack ?? [],
     exclusively: values.exclusively,
     method: values.method,

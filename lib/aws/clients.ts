@@ -82,6 +82,11 @@ export class AwsClientFactory {
     return this.get('ec2', region, (c) => new EC2Client(c));
   }
 
+  /** The credential provider the clients of `region` use (resolving it makes no request, or one AssumeRole). */
+  credentialsOf(region: string): AwsCredentialIdentityProvider {
+    return this.s3(region).config.credentials;
+  }
+
   /** Closes every client's sockets so a CLI exits promptly. */
   destroy(): void {
     for (const client of this.cache.values()) client.destroy();
@@ -94,11 +99,7 @@ export class AwsClientFactory {
     if (existing) return existing as T;
     const client = make(this.baseConfig(region));
     if (this.options.onRequest) {
-      const onRequest = this.options.onRequest;
-      const counter: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
-        onRequest({ service, operation: String(context.commandName ?? 'unknown'), region });
-        return next(args);
-      };
+      const counter = requestCounter(service, region, this.options.onRequest);
       // The stacks of the five clients are typed per service; the counter is service-agnostic.
       (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
         counter,
@@ -120,6 +121,18 @@ export class AwsClientFactory {
       ...(credentials ? { credentials } : profile ? { credentials: fromIni({ profile }) } : {}),
     };
   }
+}
+
+/** Middleware calling `onRequest` once per HTTP request sent (retries included). */
+export function requestCounter(
+  service: string,
+  region: string,
+  onRequest: NonNullable<ClientFactoryOptions['onRequest']>,
+): FinalizeRequestMiddleware<object, object> {
+  return (next, context) => async (args) => {
+    onRequest({ service, operation: String(context.commandName ?? 'unknown'), region });
+    return next(args);
+  };
 }
 
 interface BaseConfig {

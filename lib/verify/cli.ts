@@ -1,18 +1,21 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, loadConfig, selectRegions, type TaegisConfig } from '../config/load.js';
+import { AccountClients, routeAccounts, targetsOf, type AccountRouting } from '../aws/accounts.js';
+import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, selectAccounts, selectRegions, type TaegisConfig } from '../config/load.js';
+import { IAM_ROLE_NAME, type AccessConfig } from '../config/schema.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
 import { formatJUnit, formatTable } from './report.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
 import { requireCredentials } from './credentials.js';
 
-export const VERIFY_USAGE = `usage: npm run verify -- [--config PATH] [--region R]... [--stack NAME]... [--dry-run]
+export const VERIFY_USAGE = `usage: npm run verify -- [--config PATH] [--region R]... [--account A]... [--stack NAME]... [--dry-run]
          [--expect-runtime RUNTIME] [--log-timeout SECONDS] [--since ISO-TIME|DURATION]
          [--json FILE] [--junit FILE] [--backup-dir DIR] [--concurrency N] [--endpoint-url URL] [--profile NAME]
-       npm run verify -- restore --backup FILE [--backup-dir DIR] [--endpoint-url URL] [--profile NAME]
+       npm run verify -- restore --backup FILE [--backup-dir DIR] [--role-name NAME] [--config PATH]
+         [--endpoint-url URL] [--profile NAME]
 
 Checks every configured Taegis Lambda stack (status, runtime, health), moves the S3 trigger of its log bucket to
 the updated function (backing up the bucket's notification configuration first) and waits for "Uploading data to s3"
@@ -21,6 +24,7 @@ in its logs. Exit 0: every check passed; 1: a check failed; 2: bad input, nothin
 const FLAGS = {
   config: { type: 'string', short: 'c' },
   region: { type: 'string', multiple: true },
+  account: { type: 'string', multiple: true },
   stack: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
   'expect-runtime': { type: 'string' },
@@ -33,6 +37,7 @@ const FLAGS = {
   'endpoint-url': { type: 'string' },
   profile: { type: 'string' },
   backup: { type: 'string' },
+  'role-name': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -40,6 +45,11 @@ const FLAGS = {
 export interface VerifyCliDeps {
   /** @default - a factory from --endpoint-url/AWS_ENDPOINT_URL and --profile */
   readonly clients?: AwsClientFactory;
+  /**
+   * Clients per account (tests aim these at moto); ignored when `clients` is given.
+   * @default - from --endpoint-url/AWS_ENDPOINT_URL and --profile
+   */
+  readonly accounts?: AccountClients;
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
@@ -105,6 +115,22 @@ function checkWritableFile(flag: string, file: string | undefined, problems: Pro
   }
 }
 
+/**
+ * How restore enters the backup's account: `--role-name`, else the config's top-level `access` when `--config` is
+ * given (restore needs no config otherwise).
+ */
+function restoreAccess(roleName: string | undefined, configPath: string | undefined): AccessConfig | undefined {
+  if (roleName !== undefined) {
+    if (!IAM_ROLE_NAME.test(roleName)) {
+      throw new TaegisError('INPUT_INVALID', `--role-name "${roleName}" is not an IAM role name`, {
+        fix: 'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN)',
+      });
+    }
+    return { roleName };
+  }
+  return configPath !== undefined ? loadConfig(configPath).access : undefined;
+}
+
 /** `npm run verify` and `npm run verify -- restore`. Everything is validated before the first AWS call. */
 export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = {}): Promise<ExitCode> {
   const stdout = deps.stdout ?? ((t: string) => process.stdout.write(`${t}\n`));
@@ -142,7 +168,18 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
 
   if (command === 'restore') {
     const stray = (
-      ['region', 'stack', 'dry-run', 'expect-runtime', 'log-timeout', 'since', 'json', 'junit', 'concurrency'] as const
+      [
+        'region',
+        'account',
+        'stack',
+        'dry-run',
+        'expect-runtime',
+        'log-timeout',
+        'since',
+        'json',
+        'junit',
+        'concurrency',
+      ] as const
     ).filter((k) => f[k] !== undefined);
     if (stray.length > 0 || !f.backup) {
       throw new TaegisError(
@@ -153,13 +190,23 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
         },
       );
     }
-    const clients = deps.clients ?? clientsFromFlags(f, env);
+    // The backup names its bucket's account: the restore goes there, through that account's credentials.
+    const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify-restore', env));
+    const clients = deps.clients ?? accounts!.base;
+    const access = restoreAccess(f['role-name'], f.config);
     return restoreBackup(clients, {
+      ...(accounts ? { accounts } : {}),
+      ...(access ? { access } : {}),
       file: f.backup,
       backupDir,
       now,
       stdout,
       checkCredentials: deps.clients === undefined,
+    });
+  }
+  if (f['role-name'] !== undefined) {
+    throw new TaegisError('INPUT_INVALID', '--role-name is only for "restore"', {
+      fix: 'set "access": { "roleName": ... } in the config for verify',
     });
   }
   if (f.backup !== undefined) {
@@ -196,7 +243,10 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   }
 
   // Verify needs only the stacks, not the vendor artifacts: loadConfig does not look at them.
-  let config: TaegisConfig = selectRegions(loadConfig(f.config ?? DEFAULT_CONFIG_FILE), f.region ?? []);
+  let config: TaegisConfig = selectRegions(
+    selectAccounts(loadConfig(f.config ?? DEFAULT_CONFIG_FILE), f.account ?? []),
+    f.region ?? [],
+  );
   const stacks = (f.stack ?? [])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
@@ -224,8 +274,18 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   }
 
-  const clients = deps.clients ?? clientsFromFlags(f, env);
+  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify', env));
+  const clients = deps.clients ?? accounts!.base;
   if (deps.clients === undefined) await requireCredentials(clients, config.regions[0]!.region);
+  // Every account reachable (or bad input, exit 2) before anything is read or written; accounts whose role cannot
+  // be assumed are reported and the others go on.
+  let routing: AccountRouting | undefined;
+  try {
+    routing = accounts ? await routeAccounts(accounts, targetsOf(config)) : undefined;
+  } catch (err) {
+    accounts?.destroy();
+    throw err;
+  }
 
   const tty = deps.tty ?? process.stderr.isTTY === true;
   let lastPlain = 0;
@@ -238,6 +298,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     ...(since ? { since } : {}),
     backupDir,
     concurrency,
+    ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,
     onProgress: ({ done, total, secondsLeft }) => {
@@ -249,10 +310,14 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       }
     },
   };
-  const report = await runVerify(clients, opts);
+  let report;
+  try {
+    report = await runVerify(clients, opts);
+  } finally {
+    if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
+  }
   stdout(formatTable(report));
   if (f.json) writeFileSync(f.json, `${JSON.stringify(report, null, 2)}\n`);
   if (f.junit) writeFileSync(f.junit, formatJUnit(report));
-  if (deps.clients === undefined) clients.destroy();
   return report.exitCode;
 }

@@ -10,9 +10,11 @@ import {
   GetBucketNotificationConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
 } from '@aws-sdk/client-s3';
+import { accountOfArn } from '../aws/accounts.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { awsErrorName, isAccessDenied, reasonOf } from '../aws/errors.js';
 import type { TaegisConfig } from '../config/load.js';
+import { TaegisError } from '../errors.js';
 import { writeBackup } from './backup.js';
 import { Masker } from '../util/masking.js';
 
@@ -71,6 +73,16 @@ export interface VerifyOptions {
   readonly pollIntervalMs?: number;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * The clients of each account (the assumed role's for an account that is not the caller's).
+   * @default - the `clients` given to runVerify, for every account
+   */
+  readonly clientsFor?: (account: string) => AwsClientFactory;
+  /**
+   * Accounts that cannot be entered, with the reason: their stacks fail without a request, the others go on.
+   * @default - none
+   */
+  readonly unreachable?: ReadonlyMap<string, string>;
   /** Progress while waiting for logs. @default - silent */
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void;
 }
@@ -85,6 +97,8 @@ interface StackWork {
   stack?: Stack;
   functionName?: string;
   functionArn?: string;
+  /** The account the stack's ARN names, when it is not the configured one. */
+  wrongAccount?: string;
   readonly checks: Map<CheckName, CheckResult>;
 }
 
@@ -98,8 +112,11 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
   const limit = limiter(opts.concurrency);
   const wanted = opts.stacks && opts.stacks.length > 0 ? new Set(opts.stacks) : undefined;
   const goneCache = new Map<string, Promise<boolean>>();
+  // A bucket, stack or function is only ever reached with its own account's credentials.
+  const clientsOf = (account: string): AwsClientFactory => opts.clientsFor?.(account) ?? clients;
 
   const regions = opts.config.regions.map((r) => ({
+    account: r.account,
     region: r.region,
     // Configured stacks that --stack leaves out: their entries on a shared bucket must not be taken for stale.
     notSelected: r.lambdaStacks.filter((s) => wanted && !wanted.has(s.stackName)),
@@ -115,19 +132,42 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
     buckets: [] as BucketChange[],
   }));
 
+  const allStacks: Promise<StackWork>[] = [];
+  let barrier: Promise<void> | undefined;
+  // No write anywhere until every stack's ARN has been checked against its configured account.
+  const accountsChecked = (): Promise<void> =>
+    (barrier ??= Promise.all(allStacks).then((works) => {
+      const wrong = works.filter((w) => w.wrongAccount !== undefined);
+      if (wrong.length === 0) return;
+      throw new TaegisError(
+        'INPUT_INVALID',
+        `the config's account does not match the stacks: ${wrong
+          .map((w) => `${w.stackName} (${w.region}) is in ${w.wrongAccount}, configured ${w.account}`)
+          .join('; ')}; nothing was written`,
+        { fix: 'correct "account" of those regions[] entries (the stack ARN names the right one)' },
+      );
+    }));
+
   await Promise.all(
     regions.map(async (r) => {
       // Stacks first (independently), then each bucket once all its stacks are known.
       const byBucket = new Map<string, Promise<StackWork>[]>();
+      const unreachable = opts.unreachable?.get(r.account);
       for (const w of r.works) {
+        if (unreachable !== undefined) {
+          record(w, 'stack', now(), now, 'fail', `account ${r.account}: ${unreachable}`);
+          allStacks.push(Promise.resolve(w));
+          continue;
+        }
         const p = limit(() =>
-          checkStackAndFunction(clients, w, opts, now, goneCache).catch((err: unknown) => {
+          checkStackAndFunction(clientsOf(r.account), w, opts, now, goneCache).catch((err: unknown) => {
             // Whatever goes wrong stays with this stack; the others go on.
             const name = CHECK_NAMES.find((c) => !w.checks.has(c)) ?? 'stack';
             record(w, name, now(), now, 'fail', describeError(err));
             return w;
           }),
         );
+        allStacks.push(p);
         const list = byBucket.get(w.configBucket) ?? [];
         list.push(p);
         byBucket.set(w.configBucket, list);
@@ -135,6 +175,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
       await Promise.all(
         [...byBucket.values()].map(async (ps) => {
           const works = await Promise.all(ps);
+          await accountsChecked();
           // The bucket may differ from config only if config left it empty; group by the resolved one.
           const groups = new Map<string, StackWork[]>();
           for (const w of works) {
@@ -144,7 +185,9 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
           for (const [bucket, ws] of groups) {
             const alsoHeld = r.notSelected.filter((s) => s.notificationBucket === bucket).map((s) => s.stackName);
             r.buckets.push(
-              await limit(() => moveTriggers(clients, r.region, bucket, ws, alsoHeld, opts, now, goneCache)),
+              await limit(() =>
+                moveTriggers(clientsOf(r.account), r.region, bucket, ws, alsoHeld, opts, now, goneCache),
+              ),
             );
           }
         }),
@@ -153,14 +196,20 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
   );
 
   await waitForLogs(
-    clients,
+    clientsOf,
     regions.flatMap((r) => r.works),
     opts,
     now,
     limit,
   );
 
-  const reports: RegionReport[] = regions.map((r) => ({
+  // Several accounts: grouped by account, then region. One account: the config's order, as always.
+  const multiAccount = new Set(regions.map((r) => r.account)).size > 1;
+  const ordered = multiAccount
+    ? [...regions].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+    : regions;
+  const reports: RegionReport[] = ordered.map((r) => ({
+    ...(multiAccount ? { account: r.account } : {}),
     region: r.region,
     stacks: r.works.map(toStackResult),
     buckets: [...r.buckets].sort((a, b) => a.bucket.localeCompare(b.bucket)),
@@ -248,6 +297,12 @@ async function checkStackAndFunction(
     if (!stack)
       throw Object.assign(new Error(`Stack with id ${w.stackName} does not exist`), { name: 'ValidationError' });
     w.stack = stack;
+    const stackAccount = accountOfArn(stack.StackId);
+    if (stackAccount !== undefined && stackAccount !== w.account) {
+      w.wrongAccount = stackAccount;
+      record(w, 'stack', start, now, 'fail', `the stack is in account ${stackAccount}, the config says ${w.account}`);
+      return w;
+    }
     const param = stack.Parameters?.find((p) => p.ParameterKey === 'NotificationBucket')?.ParameterValue;
     w.bucket = w.configBucket || param;
     const warnings: string[] = [];
@@ -653,7 +708,7 @@ interface LogWatch {
  * its success line or the timeout passes. A missing log group means "not yet".
  */
 async function waitForLogs(
-  clients: AwsClientFactory,
+  clientsOf: (account: string) => AwsClientFactory,
   works: readonly StackWork[],
   opts: VerifyOptions,
   now: () => Date,
@@ -669,7 +724,7 @@ async function waitForLogs(
   const interval = opts.pollIntervalMs ?? 10_000;
   for (;;) {
     const pending = watches.filter((x) => !x.found && !x.failure);
-    await Promise.all(pending.map((x) => limit(() => pollOnce(clients, x))));
+    await Promise.all(pending.map((x) => limit(() => pollOnce(clientsOf(x.w.account), x))));
     const left = watches.filter((x) => !x.found && !x.failure).length;
     const msLeft = deadline - Date.now();
     opts.onProgress?.({
