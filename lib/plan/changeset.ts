@@ -19,6 +19,8 @@ import { parseTemplate, type CfnTemplate } from './template.js';
 export type StackPlanState = 'changes' | 'no-changes' | 'missing' | 'error';
 
 export interface StackPlan {
+  /** The target's account, when the run spans several. */
+  readonly account?: string;
   readonly region: string;
   readonly stackName: string;
   readonly state: StackPlanState;

@@ -2,15 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, selectRegions } from '../config/load.js';
+import { routeAccounts, targetsOf, type AccountClients } from '../aws/accounts.js';
+import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { DEFAULT_CONFIG_FILE, selectAccounts, selectRegions } from '../config/load.js';
 import { loadAppConfig } from '../config/load-for-app.js';
 import { ExitCode } from '../errors.js';
 import { readAssembly } from './assembly.js';
 import { buildApp } from '../app.js';
 import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
 
-export const PLAN_USAGE = `Usage: npm run plan -- [--config PATH] [--region R]... [--assembly DIR] [--json FILE]
+export const PLAN_USAGE = `Usage: npm run plan -- [--config PATH] [--region R]... [--account A]... [--assembly DIR] [--json FILE]
                       [--no-previous-parameters] [--profile P] [--endpoint-url URL]
 
 Synthesizes the app (or reads --assembly DIR), creates one CloudFormation change set per configured Lambda
@@ -22,6 +23,8 @@ or could not be planned, 2 bad input (config, flags, vendor files).`;
 
 export interface PlanCliDeps {
   readonly clients?: AwsClientFactory;
+  /** Clients per account (tests aim these at moto); ignored when `clients` is given. */
+  readonly accounts?: AccountClients;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly planOptions?: PlanOptions;
@@ -34,6 +37,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   const { values } = parseFlags(argv, {
     config: { type: 'string' },
     region: { type: 'string', multiple: true },
+    account: { type: 'string', multiple: true },
     assembly: { type: 'string' },
     json: { type: 'string' },
     profile: { type: 'string' },
@@ -46,10 +50,11 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     return ExitCode.Ok;
   }
   const configPath = path.resolve(values.config ?? DEFAULT_CONFIG_FILE);
-  const config = selectRegions(loadAppConfig(configPath), values.region ?? []);
+  const config = selectRegions(selectAccounts(loadAppConfig(configPath), values.account ?? []), values.region ?? []);
 
   let tmp: string | undefined;
-  const clients = deps.clients ?? clientsFromFlags(values, env);
+  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(values, 'plan', env));
+  const clients = deps.clients ?? accounts!.base;
   try {
     let dir = values.assembly;
     if (dir === undefined) {
@@ -63,8 +68,11 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       });
       dir = built.app.synth().directory;
     }
+    // Every account reachable (or bad input, exit 2) before the first change set; only STS is asked here.
+    const routing = accounts ? await routeAccounts(accounts, targetsOf(config)) : undefined;
     const report = await plan(clients, config, readAssembly(dir), {
       ...deps.planOptions,
+      ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
       ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
     });
     out(formatPlanReport(report));
@@ -74,7 +82,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     }
     return report.result === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
   } finally {
-    if (!deps.clients) clients.destroy();
+    if (!deps.clients && !deps.accounts) accounts?.destroy();
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
   }
 }
