@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type {
@@ -45,7 +46,8 @@ export interface ClientFactoryOptions {
   }) => void;
 }
 
-type AnyClient = S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client;
+type AnyClient =
+  S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client | OrganizationsClient;
 
 /**
  * The one place AWS SDK clients are made. Operations take clients from here (or a mock) and never
@@ -80,6 +82,10 @@ export class AwsClientFactory {
 
   ec2(region: string): EC2Client {
     return this.get('ec2', region, (c) => new EC2Client(c));
+  }
+
+  organizations(region: string): OrganizationsClient {
+    return this.get('organizations', region, (c) => new OrganizationsClient(c));
   }
 
   /** The credential provider the clients of `region` use (resolving it makes no request, or one AssumeRole). */

@@ -1,20 +1,27 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { deriveTaegisRegion } from '../config/schema.js';
+import type { AccountClients } from '../aws/accounts.js';
+import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
+import { deriveTaegisRegion, IAM_ROLE_NAME } from '../config/schema.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
-import { discover, enabledRegions } from './discover.js';
+import { discover, enabledRegions, type DiscoverReport } from './discover.js';
+import { discoverOrganization } from './organization.js';
 import { formatDiscoverReport } from './report.js';
 
 export const DISCOVER_USAGE = `Usage: npm run discover -- (--regions R1,R2 | --all-regions) [--write FILE [--force]]
                           [--xdr-login-url URL | --taegis-region NAME] [--profile P] [--endpoint-url URL]
+                          [--organization [--role-name NAME] [--accounts A1,A2]]
 
 Finds the existing Taegis Lambda stacks (by template description, parameters, or a function named
 *-scwx-tdr-lambda-*) and the shared-resources stack in each region. Read-only: no write call to AWS.
   --write FILE   write a config in the app's schema (needs --xdr-login-url or --taegis-region)
   --force        overwrite FILE if it exists
+  --organization every ACTIVE account of the AWS Organization (ListAccounts, from the management or a delegated
+                 admin account), each entered by assuming --role-name (default OrganizationAccountAccessRole);
+                 an account that cannot be entered is listed with the reason (exit 1). --write writes one config.
+  --accounts     with --organization: only these account ids
 Exit: 0 all read, 1 something could not be read (listed) or nothing to write, 2 bad flags.`;
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
@@ -22,6 +29,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 export interface DiscoverCliDeps {
   /** Clients to use; default: a factory from `--profile` / `--endpoint-url` / the environment. */
   readonly clients?: AwsClientFactory;
+  /** Clients per account for --organization (tests aim these at moto). */
+  readonly accounts?: AccountClients;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -39,6 +48,9 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     'taegis-region': { type: 'string' },
     profile: { type: 'string' },
     'endpoint-url': { type: 'string' },
+    organization: { type: 'boolean' },
+    'role-name': { type: 'string' },
+    accounts: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -64,6 +76,32 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
       fix: 'use region codes such as us-east-1,eu-west-1',
     });
   }
+  const only = (values.accounts ?? [])
+    .flatMap((a) => a.split(','))
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  if (!values.organization && (values['role-name'] !== undefined || only.length > 0)) {
+    throw new TaegisError('INPUT_INVALID', '--role-name and --accounts are only for --organization', {
+      fix: 'add --organization, or drop them',
+    });
+  }
+  const badAccounts = only.filter((a) => !/^\d{12}$/.test(a));
+  if (badAccounts.length > 0) {
+    throw new TaegisError('INPUT_INVALID', `--accounts: ${badAccounts.join(', ')} is not a 12-digit account id`, {
+      fix: 'pass account ids such as 111111111111,222222222222',
+    });
+  }
+  const roleName = values['role-name'] ?? 'OrganizationAccountAccessRole';
+  if (!IAM_ROLE_NAME.test(roleName)) {
+    throw new TaegisError('INPUT_INVALID', `--role-name "${roleName}" is not an IAM role name`, {
+      fix: 'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN)',
+    });
+  }
+  if (values.organization && values['all-regions']) {
+    throw new TaegisError('INPUT_INVALID', '--organization needs --regions (regions enabled differ per account)', {
+      fix: 'pass --regions us-east-1,eu-west-1',
+    });
+  }
   if (values.force && values.write === undefined) {
     throw new TaegisError('INPUT_INVALID', '--force is given without --write', {
       fix: 'add --write FILE, or drop --force',
@@ -81,16 +119,23 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     );
   }
 
-  const clients = deps.clients ?? clientsFromFlags(values, env);
+  const accounts = values.organization
+    ? (deps.accounts ?? accountClientsFromFlags(values, 'discover', env))
+    : undefined;
+  const clients = deps.clients ?? accounts?.base ?? clientsFromFlags(values, env);
   try {
     const regions = values['all-regions']
       ? await enabledRegions(clients, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1')
       : [...new Set(listed)];
-    const report = await discover(clients, { regions });
+    const report: DiscoverReport = accounts
+      ? await discoverOrganization(accounts, { regions, roleName, only })
+      : await discover(clients, { regions });
     out(formatDiscoverReport(report));
-    const incomplete = report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0);
+    const incomplete =
+      report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0) ||
+      (report.accounts ?? []).some((a) => a.state === 'not-entered');
     if (values.write !== undefined && taegisRegion !== undefined) {
-      const draft = draftConfig(report, { taegisRegion });
+      const draft = draftConfig(report, { taegisRegion, ...(accounts ? { access: { roleName } } : {}) });
       const sharedRegions = new Set(
         report.regions.flatMap((r) => r.sharedStacks.map((s) => s.taegisRegion)).filter((x) => x !== undefined),
       );
@@ -109,7 +154,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     }
     return incomplete ? ExitCode.CheckFailed : ExitCode.Ok;
   } finally {
-    if (!deps.clients) clients.destroy();
+    if (!deps.clients && !deps.accounts) (accounts ?? clients).destroy();
   }
 }
 

@@ -74,6 +74,8 @@ export interface UnreadableStack {
 }
 
 export interface RegionReport {
+  /** The account read, when discover spans several (--organization). */
+  readonly account?: string;
   readonly region: string;
   readonly lambdaStacks: readonly DiscoveredLambdaStack[];
   readonly sharedStacks: readonly DiscoveredSharedStack[];
@@ -87,6 +89,17 @@ export interface RegionReport {
 
 export interface DiscoverReport {
   readonly regions: readonly RegionReport[];
+  /** With --organization: every account of the organization and whether it was read (never skipped in silence). */
+  readonly accounts?: readonly AccountEntry[];
+}
+
+/** One account of the organization, as `discover --organization` saw it. */
+export interface AccountEntry {
+  readonly account: string;
+  readonly name?: string;
+  /** `read`: discovered; `not-entered`: its role could not be assumed; `skipped`: not ACTIVE or not in --accounts. */
+  readonly state: 'read' | 'not-entered' | 'skipped';
+  readonly reason?: string;
 }
 
 export interface DiscoverOptions {
@@ -363,9 +376,11 @@ async function describeLambdaStack(
 
   const notificationBucket = optionalParameter(params, 'NotificationBucket');
   const snsNotificationArn = optionalParameter(params, 'SNSNotificationarn');
+  const account = accountOf(stack.StackId ?? summary.StackId);
   const notified = await notificationState(
     clients,
     region,
+    account,
     notificationBucket,
     functionName,
     functionArn,
@@ -375,7 +390,6 @@ async function describeLambdaStack(
 
   const notificationBucketKmsArn = optionalParameter(params, 'NotificationBucketCustomerManagedKMSarn');
   const lambdaEnvKmsArn = optionalParameter(params, 'LambdaEnvKMSarn');
-  const account = accountOf(stack.StackId ?? summary.StackId);
   return {
     region,
     ...(account ? { account } : {}),
@@ -406,6 +420,8 @@ function unqualified(arn: string): string {
 async function notificationState(
   clients: AwsClientFactory,
   region: string,
+  /** The stack's account: the bucket is read only as its owner's (ExpectedBucketOwner), never another account's. */
+  account: string | undefined,
   bucket: string | undefined,
   functionName: string | undefined,
   functionArn: string | undefined,
@@ -417,7 +433,12 @@ async function notificationState(
   try {
     let pending = cache.get(bucket);
     if (!pending) {
-      pending = clients.s3(region).send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+      pending = clients.s3(region).send(
+        new GetBucketNotificationConfigurationCommand({
+          Bucket: bucket,
+          ...(account !== undefined ? { ExpectedBucketOwner: account } : {}),
+        }),
+      );
       cache.set(bucket, pending);
     }
     config = await pending;

@@ -19,9 +19,11 @@ function notified(n: NotificationState): string {
 /** The human report: one table of Taegis Lambda stacks, then shared stacks, unreadable stacks and warnings. */
 export function formatDiscoverReport(report: DiscoverReport): string {
   const out: string[] = [];
+  const where = (r: { readonly account?: string }, region: string): string =>
+    r.account !== undefined ? `${r.account}/${region}` : region;
   const rows = report.regions.flatMap((r) =>
     r.lambdaStacks.map((s) => [
-      s.region,
+      where(r, s.region),
       s.stackName,
       s.status,
       s.integrationType === undefined
@@ -39,6 +41,17 @@ export function formatDiscoverReport(report: DiscoverReport): string {
       s.recognizedBy.join('+'),
     ]),
   );
+  if (report.accounts !== undefined) {
+    const notRead = report.accounts.filter((a) => a.state !== 'read');
+    out.push(
+      `Accounts: ${report.accounts.length} in the organization, ${report.accounts.length - notRead.length} read`,
+      formatTable(
+        ['Account', 'Name', 'State', 'Reason'],
+        report.accounts.map((a) => [a.account, dash(a.name), a.state, dash(a.reason)]),
+      ),
+      '',
+    );
+  }
   out.push(`Taegis Lambda stacks: ${rows.length}`);
   if (rows.length > 0) {
     out.push(
