@@ -6,8 +6,10 @@ import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
+import { AccessStack } from './stacks/access-stack.js';
 import { LambdaStack } from './stacks/lambda-stack.js';
 import {
+  accessStackId,
   idScope,
   lambdaStackId,
   sharedStackId,
@@ -75,6 +77,8 @@ export interface TaegisApp {
   readonly config: TaegisConfig;
   readonly artifacts: VendorArtifacts;
   readonly regions: readonly RegionStacks[];
+  /** The opt-in least-privilege verify role stacks (`accessRole` in config): one per selected account. */
+  readonly access: readonly AccessStack[];
   /** cdk-nag results; undefined when `nag` is false. */
   readonly nag?: NagResult;
 }
@@ -154,11 +158,37 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     }),
   );
 
+  const access = accessStacks(app, config, selected);
   const nag =
     options.nag === false
       ? undefined
-      : runAwsSolutionsChecks(regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]));
-  return { app, config: selected, artifacts, regions, ...(nag ? { nag } : {}) };
+      : runAwsSolutionsChecks([...regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]), ...access]);
+  return { app, config: selected, artifacts, regions, access, ...(nag ? { nag } : {}) };
+}
+
+/**
+ * One `TaegisAccess-<account>` stack per selected account when the config asks for it (IAM is global): in
+ * `accessRole.region`, else the account's first configured region. Its role covers all of the account's configured
+ * targets, selected or not, so a `-c region=` selection does not narrow a role other runs rely on.
+ */
+function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): AccessStack[] {
+  const spec = config.accessRole;
+  if (spec === undefined) return [];
+  const accounts = [...new Set(selected.regions.map((r) => r.account))];
+  return accounts.map((account) => {
+    const targets = config.regions.filter((r) => r.account === account);
+    const region = spec.region ?? targets[0]!.region;
+    const externalId = targets.find((t) => t.access !== undefined)?.access?.externalId ?? config.access?.externalId;
+    return new AccessStack(app, accessStackId(account), {
+      env: { account, region },
+      stackName: accessStackId(account),
+      description: `taegis-migrate: least-privilege role ${spec.roleName} for verify in account ${account}`,
+      trustedPrincipalArn: spec.trustedPrincipalArn,
+      roleName: spec.roleName,
+      ...(externalId !== undefined ? { externalId } : {}),
+      targets,
+    });
+  });
 }
 
 const DEPRECATED = '2026-06-30';

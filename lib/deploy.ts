@@ -98,7 +98,10 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       patterns:
         options.stacks && options.stacks.length > 0
           ? [...options.stacks]
-          : built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id)),
+          : [
+              ...built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id)),
+              ...built.access.map((s) => s.node.id),
+            ],
       expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
     };
     // Ask the toolkit which stacks this selection deploys (its own glob and dependency rules), so every shared

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app.js';
 import { exampleConfig } from './support/example.js';
@@ -73,5 +74,41 @@ describe('a config that spans several accounts', () => {
     const built = await buildApp(exampleConfig(), { appProps: { outdir: outdir() }, nag: false });
     expect(built.app.node.children.map((c) => c.node.id)).toContain('TaegisLambda-us-east-1-lab-alb-lambda');
     expect(built.app.node.children.map((c) => c.node.id)).toContain('TaegisStaging-us-east-1');
+  });
+
+  it('GIVEN accessRole WHEN built THEN exactly one TaegisAccess-<account> per account, trusted by the named principal, scoped to the configured stacks, and cdk-nag clean', async () => {
+    const cfg = exampleConfig((raw) => {
+      const regions = raw.regions as Record<string, unknown>[];
+      regions.push({ ...regions[0]!, account: '222222222222' });
+      raw.access = { roleName: 'TaegisMigrateVerify', externalId: 'ext-42' };
+      raw.accessRole = { trustedPrincipalArn: 'arn:aws:iam::123456789012:role/ci-deployer' };
+    });
+    const built = await buildApp(cfg, { appProps: { outdir: outdir(), builtinCloudFormationValidation: false } });
+    expect(built.access.map((s) => `${s.node.id}@${s.region}`)).toEqual([
+      'TaegisAccess-123456789012@us-east-1',
+      'TaegisAccess-222222222222@us-east-1',
+    ]);
+    expect(built.nag?.own).toEqual([]);
+    const t = Template.fromStack(built.access[1]!);
+    t.resourceCountIs('AWS::IAM::Role', 1);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'TaegisMigrateVerify',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { AWS: 'arn:aws:iam::123456789012:role/ci-deployer' },
+            Condition: { StringEquals: { 'sts:ExternalId': 'ext-42' } },
+          }),
+        ],
+      },
+    });
+    const policy = JSON.stringify(t.toJSON());
+    // Only the member's own stacks and buckets; never a bare "*".
+    expect(policy).toContain('stack/lab-network-lambda/*');
+    expect(policy).toContain('arn:",{"Ref":"AWS::Partition"},":s3:::lab-cloudtrail-logs');
+    expect(policy).not.toContain('lab-vpc-lambda');
+    expect(policy).not.toMatch(/"Resource":"\*"/);
+    expect(policy).toContain(':222222222222:');
+    expect(policy).not.toContain(':123456789012:stack');
   });
 });
