@@ -159,6 +159,48 @@ describe('GIVEN Taegis stacks in three accounts and two regions on moto', () => 
     );
   });
 
+  it("WHEN a member's backup is restored THEN the restore goes into that account with its credentials", async () => {
+    await run(writeConfig({ access: { roleName: ROLE } }), ['--log-timeout', '0']);
+    const file = readdirSync(path.join(dir, 'backups')).find((f) => f.includes(bucketOf(MEMBER_B, W)))!;
+    proxy.seen.length = 0;
+    const accounts = new AccountClients({
+      command: 'verify-restore',
+      endpoint: proxy.endpoint,
+      credentials: MOTO_CREDENTIALS,
+    });
+    const out: string[] = [];
+    const code = await verifyMain(
+      [
+        'restore',
+        '--backup',
+        path.join(dir, 'backups', file),
+        '--backup-dir',
+        path.join(dir, 'backups2'),
+        '--role-name',
+        ROLE,
+      ],
+      { accounts, stdout: (t) => out.push(t), stderr: (t) => out.push(t) },
+    );
+    accounts.destroy();
+    expect(code, out.join('\n')).toBe(0);
+    const c = await clientsIn(moto.endpoint, MEMBER_B);
+    const cfg = await c.s3(W).send(new GetBucketNotificationConfigurationCommand({ Bucket: bucketOf(MEMBER_B, W) }));
+    c.destroy();
+    // The seeded bucket had no notification: the backup taken before verify's write is empty again.
+    expect(cfg.LambdaFunctionConfigurations ?? []).toEqual([]);
+    const s3 = requestsTo('s3');
+    expect(s3.length).toBeGreaterThan(0);
+    for (const req of s3) {
+      expect(req.headers['x-amz-expected-bucket-owner']).toBe(MEMBER_B);
+      expect(keyAccount.get(accessKeyOf(req) ?? '')).toBe(MEMBER_B);
+    }
+    expect(
+      requestsTo('sts')
+        .map((r) => stsParam(r, 'RoleArn'))
+        .filter(Boolean),
+    ).toEqual([`arn:aws:iam::${MEMBER_B}:role/${ROLE}`]);
+  });
+
   it('WHEN one account refuses AssumeRole THEN it is reported with the reason, nothing is sent into it, and the others still pass (exit 1)', async () => {
     const targets = [...TARGETS, { account: DENIED, region: E, stack: 'ct' } as never];
     const { code, report } = await run(writeConfig({ access: { roleName: ROLE } }, targets), ['--log-timeout', '5']);
