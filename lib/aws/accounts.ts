@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { memoize } from '@smithy/property-provider';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareStack, Pluggable } from '@smithy/types';
 import type { AccessConfig } from '../config/schema.js';
 import { TaegisError } from '../errors.js';
 import { AwsClientFactory, requestCounter, type ClientFactoryOptions } from './clients.js';
@@ -77,7 +77,10 @@ export class AccountClients {
   /** STS GetCallerIdentity of the base credentials, asked once per run. Missing credentials are bad input (exit 2). */
   caller(region: string): Promise<CallerIdentity> {
     this.callerPromise ??= (async () => {
-      this.sts = new STSClient({ ...this.stsConfig(region), credentials: this.baseCredentials });
+      const { plugins, ...config } = this.stsConfig(region);
+      this.sts = new STSClient({ ...config, credentials: this.baseCredentials });
+      // The counter is service-agnostic; the stack is typed per service.
+      for (const p of plugins ?? []) (this.sts.middlewareStack as unknown as MiddlewareStack<object, object>).use(p);
       try {
         const id = await this.sts.send(new GetCallerIdentityCommand({}));
         const arn = id.Arn ?? '';
