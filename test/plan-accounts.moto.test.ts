@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../lib/aws/accounts.js';
 import { parseConfig } from '../lib/config/load.js';
 import { planMain } from '../lib/plan/cli.js';
-import { accessKeyOf, clientsIn, MEMBER_A, MEMBER_B, stsParam } from './support/accounts.js';
+import { accessKeyOf, clientsIn, MEMBER_A, MEMBER_B, stsAccessDenied, stsParam } from './support/accounts.js';
 import { startProxy } from './support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from './support/moto.js';
 import { synthApp, vendorArtifacts } from './support/real-app.js';
@@ -19,7 +19,9 @@ const TARGETS = [
   { account: MEMBER_A, region: 'eu-west-1', stackName: 'eu-lambda' },
   { account: MEMBER_B, region: 'eu-west-1', stackName: 'eu-lambda' },
 ] as const;
-const bucketOf = (t: (typeof TARGETS)[number]): string => `logs-${t.account}-${t.region}`;
+const bucketOf = (t: { account: string; region: string }): string => `logs-${t.account}-${t.region}`;
+/** A member whose role the proxy refuses (moto never denies AssumeRole). */
+const DENIED = '444444444444';
 
 describe('GIVEN console-made Taegis stacks in three accounts and two regions', () => {
   let moto: Moto;
@@ -30,6 +32,10 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
   beforeAll(async () => {
     moto = await startMoto();
     proxy = await startProxy(moto.endpoint, {
+      before: (req) => {
+        const roleArn = stsParam(req, 'RoleArn');
+        return roleArn?.includes(`::${DENIED}:`) ? stsAccessDenied(roleArn) : undefined;
+      },
       after: (req, _s, body) => {
         const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(body.toString('utf8'))?.[1];
         const account = stsParam(req, 'RoleArn')?.split(':')[4];
@@ -128,5 +134,51 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
       expect(left.Summaries ?? []).toEqual([]);
       c.destroy();
     }
+  });
+
+  it('WHEN one account refuses AssumeRole THEN its stack is reported with the reason, nothing is sent into it, the others are planned (exit 1)', async () => {
+    const artifacts = vendorArtifacts(
+      path.join(dir, 'artifacts2'),
+      currentLambdaTemplate({ runtime: 'provided.al2023' }),
+    );
+    const targets = [...TARGETS, { account: DENIED, region: 'us-east-1', stackName: 'trail-lambda' }];
+    const cfg = {
+      taegisRegion: 'ctpx',
+      artifactsDir: artifacts,
+      access: { roleName: 'TaegisMigrateVerify' },
+      regions: targets.map((t) => ({
+        region: t.region,
+        account: t.account,
+        lambdaStacks: [{ stackName: t.stackName, integrationType: 'awscloudtrail', notificationBucket: bucketOf(t) }],
+      })),
+    };
+    const configFile = path.join(dir, 'denied.json');
+    writeFileSync(configFile, JSON.stringify(cfg));
+    const asm = await synthApp(parseConfig(cfg, configFile), path.join(dir, 'denied.out'));
+    const accounts = new AccountClients({ command: 'plan', endpoint: proxy.endpoint, credentials: MOTO_CREDENTIALS });
+    const jsonFile = path.join(dir, 'denied-plan.json');
+    proxy.seen.length = 0;
+    const code = await planMain(['--config', configFile, '--assembly', asm, '--json', jsonFile], {
+      accounts,
+      out: () => undefined,
+      planOptions: { pollMs: 100 },
+    });
+    accounts.destroy();
+    expect(code).toBe(1);
+    const json = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
+      stacks: { account: string; state: string; error?: string }[];
+    };
+    const denied = json.stacks.find((s) => s.account === DENIED)!;
+    expect(denied.state).toBe('error');
+    expect(denied.error).toMatch(/AccessDenied/);
+    expect(json.stacks.filter((s) => s.account !== DENIED).map((s) => s.state)).toEqual([
+      'changes',
+      'changes',
+      'changes',
+      'changes',
+    ]);
+    // Only the refused AssumeRole went towards the denied account.
+    const towardsDenied = proxy.seen.filter((r) => (stsParam(r, 'RoleArn') ?? r.url).includes(DENIED));
+    expect(towardsDenied.map((r) => stsParam(r, 'Action'))).toEqual(['AssumeRole']);
   });
 });
