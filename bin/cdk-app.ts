@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-// CDK app entry point: reads the CLI's context (-c config=PATH, -c region=a,b) and the config file, then builds the
+// CDK app entry point: reads the CLI's context (-c config=PATH, -c region=a,b, -c account=a,b) and the config file, then builds the
 // stacks in lib/app.ts. All logic lives in lib/.
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app.js';
@@ -20,6 +20,7 @@ void runCli(async () => {
   await buildApp(config, {
     app,
     regions: contextList(app.node.tryGetContext('region')),
+    accounts: contextList(app.node.tryGetContext('account')),
     warn: (message) => process.stderr.write(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n\n`),
   });
   app.synth();

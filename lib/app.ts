@@ -2,12 +2,21 @@ import * as path from 'node:path';
 import { App, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
-import { selectRegions, type TaegisConfig } from './config/load.js';
+import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
+import { AccessStack } from './stacks/access-stack.js';
 import { LambdaStack } from './stacks/lambda-stack.js';
-import { lambdaStackId, sharedStackId, stagingBucketName, stagingStackId } from './stacks/names.js';
+import {
+  accessStackId,
+  idScope,
+  lambdaStackId,
+  sharedStackId,
+  stagingBucketName,
+  stagingStackId,
+  stagingStackName,
+} from './stacks/names.js';
 import { SharedStack } from './stacks/shared-stack.js';
 import { StagingStack } from './stacks/staging-stack.js';
 import { lifecycleOf, runtimeStage, utcDay, type LambdaRuntime } from './vendor/runtimes.js';
@@ -28,6 +37,11 @@ export interface BuildAppOptions {
    * @default - every configured region
    */
   readonly regions?: readonly string[];
+  /**
+   * Limit the app to these accounts (`-c account=a,b`); each must be configured.
+   * @default - every configured account
+   */
+  readonly accounts?: readonly string[];
   /**
    * Run cdk-nag AwsSolutions.
    * @default true
@@ -52,6 +66,7 @@ export interface BuildAppOptions {
 
 /** One configured region's stacks. */
 export interface RegionStacks {
+  readonly account: string;
   readonly region: string;
   readonly staging: StagingStack;
   readonly shared: SharedStack;
@@ -63,6 +78,8 @@ export interface TaegisApp {
   readonly config: TaegisConfig;
   readonly artifacts: VendorArtifacts;
   readonly regions: readonly RegionStacks[];
+  /** The opt-in least-privilege verify role stacks (`accessRole` in config): one per selected account. */
+  readonly access: readonly AccessStack[];
   /** cdk-nag results; undefined when `nag` is false. */
   readonly nag?: NagResult;
 }
@@ -72,7 +89,7 @@ export interface TaegisApp {
  * Any problem throws one TaegisError listing all of them, before a single construct exists: nothing is synthesized.
  */
 export async function buildApp(config: TaegisConfig, options: BuildAppOptions = {}): Promise<TaegisApp> {
-  const selected = selectRegions(config, options.regions ?? []);
+  const selected = selectRegions(selectAccounts(config, options.accounts ?? []), options.regions ?? []);
   const inspected = await inspectVendorArtifacts(selected, { requireCredentials: options.requireCredentials ?? false });
   const configProblems = checkConfigAgainstTemplates(selected, {
     shared: inspected.shared,
@@ -107,9 +124,12 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   const regions = withParsedTemplates(templates, () =>
     selected.regions.map((r): RegionStacks => {
       const env = { account: r.account, region: r.region };
+      // Decided on the whole config, so ids do not change with a -c account= / -c region= selection.
+      const scope = idScope(config.regions, r.account);
       const bucketName = stagingBucketName(r);
-      const staging = new StagingStack(app, stagingStackId(r.region), {
+      const staging = new StagingStack(app, stagingStackId(r.region, scope), {
         env,
+        stackName: stagingStackName(r.region),
         description: `taegis-migrate: staging bucket ${bucketName} with the Taegis Lambda package and templates`,
         bucketName,
         terminationProtection: selected.terminationProtection,
@@ -119,7 +139,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
           path.basename(f),
         ),
       });
-      const shared = new SharedStack(app, sharedStackId(r.region), {
+      const shared = new SharedStack(app, sharedStackId(r.region, scope), {
         env,
         stackName: r.sharedStackName ?? selected.sharedStackName,
         template: artifacts.shared,
@@ -127,7 +147,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         terminationProtection: selected.terminationProtection,
       });
       const lambdas = r.lambdaStacks.map((s) => {
-        const stack = new LambdaStack(app, lambdaStackId(r.region, s.stackName), {
+        const stack = new LambdaStack(app, lambdaStackId(r.region, s.stackName, scope), {
           env,
           stackName: s.stackName,
           template: artifacts.lambda,
@@ -139,15 +159,41 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         stack.addStackDependency(shared, 'the function reads the credentials the shared stack holds');
         return stack;
       });
-      return { region: r.region, staging, shared, lambdas };
+      return { account: r.account, region: r.region, staging, shared, lambdas };
     }),
   );
 
+  const access = accessStacks(app, config, selected);
   const nag =
     options.nag === false
       ? undefined
-      : runAwsSolutionsChecks(regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]));
-  return { app, config: selected, artifacts, regions, ...(nag ? { nag } : {}) };
+      : runAwsSolutionsChecks([...regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]), ...access]);
+  return { app, config: selected, artifacts, regions, access, ...(nag ? { nag } : {}) };
+}
+
+/**
+ * One `TaegisAccess-<account>` stack per selected account when the config asks for it (IAM is global): in
+ * `accessRole.region`, else the account's first configured region. Its role covers all of the account's configured
+ * targets, selected or not, so a `-c region=` selection does not narrow a role other runs rely on.
+ */
+function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): AccessStack[] {
+  const spec = config.accessRole;
+  if (spec === undefined) return [];
+  const accounts = [...new Set(selected.regions.map((r) => r.account))];
+  return accounts.map((account) => {
+    const targets = config.regions.filter((r) => r.account === account);
+    const region = spec.region ?? targets[0]!.region;
+    const externalId = targets.find((t) => t.access !== undefined)?.access?.externalId ?? config.access?.externalId;
+    return new AccessStack(app, accessStackId(account), {
+      env: { account, region },
+      stackName: accessStackId(account),
+      description: `taegis-migrate: least-privilege role ${spec.roleName} for verify in account ${account}`,
+      trustedPrincipalArn: spec.trustedPrincipalArn,
+      roleName: spec.roleName,
+      ...(externalId !== undefined ? { externalId } : {}),
+      targets,
+    });
+  });
 }
 
 /**

@@ -26,6 +26,12 @@ export interface DeployAppOptions {
    */
   readonly regions?: readonly string[];
   /**
+   * Limit to these accounts (each must be configured). Other accounts are reached the standard CDK way: each is
+   * bootstrapped with `--trust <deploying account>` and the toolkit assumes its bootstrap deploy role.
+   * @default - every configured account
+   */
+  readonly accounts?: readonly string[];
+  /**
    * Construct-id patterns of the stacks to deploy (`TaegisShared-*`, `TaegisLambda-us-east-1-*`).
    * @default - every stack of the selected regions
    */
@@ -109,6 +115,7 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
   try {
     const built = await buildApp(config, {
       regions: options.regions ?? [],
+      accounts: options.accounts ?? [],
       appProps: { outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() },
       // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front.
       requireCredentials: options.exclusively !== true,
@@ -140,18 +147,23 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       patterns:
         options.stacks && options.stacks.length > 0
           ? [...options.stacks]
-          : built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id)),
+          : [
+              ...built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id)),
+              ...built.access.map((s) => s.node.id),
+            ],
       expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
     };
     // Ask the toolkit which stacks this selection deploys (its own glob and dependency rules), so every shared
     // stack it will deploy gets the secret.
-    // StackDetails.id is a display name; the CloudFormation name plus region identifies a stack (the shared stacks
-    // of all regions may share one name).
+    // StackDetails.id is a display name; the CloudFormation name plus account and region identifies a stack (the
+    // shared stacks of all regions and accounts may share one name).
     const deploying = new Set(
-      (await listSelection(toolkit, cx, stacks, built.regions)).map((s) => `${s.environment.region}/${s.name}`),
+      (await listSelection(toolkit, cx, stacks, built.regions)).map(
+        (s) => `${s.environment.account}/${s.environment.region}/${s.name}`,
+      ),
     );
     const selectedShared = built.regions
-      .filter((r) => deploying.has(`${r.region}/${r.shared.stackName}`))
+      .filter((r) => deploying.has(`${r.account}/${r.region}/${r.shared.stackName}`))
       .map((r) => r.shared);
     await options.beforeAws?.();
     const parameters: Record<string, string> = {};

@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type {
@@ -45,7 +46,8 @@ export interface ClientFactoryOptions {
   }) => void;
 }
 
-type AnyClient = S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client;
+type AnyClient =
+  S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client | OrganizationsClient;
 
 /**
  * The one place AWS SDK clients are made. Operations take clients from here (or a mock) and never
@@ -82,6 +84,15 @@ export class AwsClientFactory {
     return this.get('ec2', region, (c) => new EC2Client(c));
   }
 
+  organizations(region: string): OrganizationsClient {
+    return this.get('organizations', region, (c) => new OrganizationsClient(c));
+  }
+
+  /** The credential provider the clients of `region` use (resolving it makes no request, or one AssumeRole). */
+  credentialsOf(region: string): AwsCredentialIdentityProvider {
+    return this.s3(region).config.credentials;
+  }
+
   /** Closes every client's sockets so a CLI exits promptly. */
   destroy(): void {
     for (const client of this.cache.values()) client.destroy();
@@ -94,11 +105,7 @@ export class AwsClientFactory {
     if (existing) return existing as T;
     const client = make(this.baseConfig(region));
     if (this.options.onRequest) {
-      const onRequest = this.options.onRequest;
-      const counter: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
-        onRequest({ service, operation: String(context.commandName ?? 'unknown'), region });
-        return next(args);
-      };
+      const counter = requestCounter(service, region, this.options.onRequest);
       // The stacks of the five clients are typed per service; the counter is service-agnostic.
       (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
         counter,
@@ -120,6 +127,18 @@ export class AwsClientFactory {
       ...(credentials ? { credentials } : profile ? { credentials: fromIni({ profile }) } : {}),
     };
   }
+}
+
+/** Middleware calling `onRequest` once per HTTP request sent (retries included). */
+export function requestCounter(
+  service: string,
+  region: string,
+  onRequest: NonNullable<ClientFactoryOptions['onRequest']>,
+): FinalizeRequestMiddleware<object, object> {
+  return (next, context) => async (args) => {
+    onRequest({ service, operation: String(context.commandName ?? 'unknown'), region });
+    return next(args);
+  };
 }
 
 interface BaseConfig {

@@ -14,6 +14,8 @@ Deploys the staging, shared and Lambda stacks in-process with the CDK toolkit. T
 from credentials.txt through the SDK: the credentials never appear on a command line, in cdk.out or in any output.
 ${COMMON_HELP.config}
 ${COMMON_HELP.region}
+  --account A               only this account (repeatable, or a comma list); other accounts are reached through
+                            their CDK bootstrap roles (cdk bootstrap --trust <this account>, see README "Organizations")
 ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
   --stack PATTERN           only stacks whose construct id matches (repeatable; glob), e.g. "TaegisShared-*"
@@ -43,6 +45,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
   const { values } = parseFlags(argv, {
     config: COMMON_FLAGS.config,
     region: COMMON_FLAGS.region,
+    account: { type: 'string', multiple: true },
     profile: COMMON_FLAGS.profile,
     'endpoint-url': COMMON_FLAGS['endpoint-url'],
     help: COMMON_FLAGS.help,
@@ -87,6 +90,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
     const config = loadAppConfig(configPathFrom(values.config));
     const result = await deployApp(config, {
       regions: listFlag(values.region),
+      accounts: listFlag(values.account),
       stacks: values.stack ?? [],
       exclusively: values.exclusively,
       method: values.method as 'change-set' | 'direct',

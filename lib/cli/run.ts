@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AccountClients } from '../aws/accounts.js';
 import { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, reportError, TaegisError } from '../errors.js';
 
@@ -81,6 +82,23 @@ export function clientsFromFlags(
 ): AwsClientFactory {
   const endpoint = endpointFrom(flags['endpoint-url'], env);
   return new AwsClientFactory({
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+  });
+}
+
+/**
+ * Clients per account for a command, from the same flags: the base identity is `--profile` or the default chain;
+ * other accounts are entered through the roles the config names.
+ */
+export function accountClientsFromFlags(
+  flags: { readonly 'endpoint-url'?: string; readonly profile?: string },
+  command: string,
+  env: NodeJS.ProcessEnv = process.env,
+): AccountClients {
+  const endpoint = endpointFrom(flags['endpoint-url'], env);
+  return new AccountClients({
+    command,
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
   });

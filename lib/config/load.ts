@@ -140,6 +140,27 @@ export function selectRegions<C extends TaegisConfig>(config: C, wanted: readonl
 }
 
 /**
+ * Limits the config to the named accounts (from `-c account=` or `--account`, repeatable or comma list).
+ * An account that is not configured is bad input, not an empty run.
+ */
+export function selectAccounts(config: TaegisConfig, wanted: readonly string[]): TaegisConfig {
+  const ids = wanted
+    .flatMap((w) => w.split(','))
+    .map((w) => w.trim())
+    .filter((w) => w.length > 0);
+  if (ids.length === 0) return config;
+  const configured = new Set(config.regions.map((r) => r.account));
+  const unknown = ids.filter((n) => !configured.has(n));
+  if (unknown.length > 0) {
+    throw new TaegisError('INPUT_INVALID', `account ${unknown.join(', ')} is not in ${config.configPath}`, {
+      fix: `use one of ${[...configured].join(', ')} (12 digits), or add the account's regions to "regions" in the config`,
+    });
+  }
+  const keep = new Set(ids);
+  return { ...config, regions: config.regions.filter((r) => keep.has(r.account)) };
+}
+
+/**
  * zod runs the schema's cross-field refinement only once every field has the right shape; the
  * "exactly one of taegisRegion / xdrLoginUrl" rule is worth reporting alongside the other mistakes.
  */

@@ -25,6 +25,10 @@ const PARTITION = 'aws(?:-cn|-us-gov|-iso|-iso-[a-z])?';
 const SNS_ARN = new RegExp(`^arn:${PARTITION}:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$`);
 const KMS_ARN = new RegExp(`^arn:${PARTITION}:kms:[a-z0-9-]+:\\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$`);
 const TAEGIS_REGION = /^[a-z][a-z0-9-]{1,30}$/;
+// IAM role names: letters, digits and + = , . @ _ -, 1-64 characters (the name only, no path or ARN).
+export const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+// STS ExternalId: 2-1224 characters from [\w+=,.@:/-].
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 const stackName = z
   .string()
@@ -94,6 +98,63 @@ export const TriggerConfigSchema = z.strictObject({
 });
 export type TriggerConfig = z.infer<typeof TriggerConfigSchema>;
 
+/**
+ * How the tool reaches an account that is not the caller's own: it assumes
+ * `arn:<partition>:iam::<account>:role/<roleName>` with STS AssumeRole. Never keys: the base identity stays the
+ * default credential chain or `--profile`.
+ */
+export const AccessConfigSchema = z.strictObject({
+  /** Name of the role to assume in the target account (not its ARN), e.g. `TaegisMigrateVerify`. */
+  roleName: z
+    .string()
+    .regex(
+      IAM_ROLE_NAME,
+      m(
+        'is not an IAM role name',
+        'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN, no spaces)',
+      ),
+    ),
+  /**
+   * The ExternalId the role's trust policy asks for.
+   * @default - none sent
+   */
+  externalId: z
+    .string()
+    .regex(EXTERNAL_ID, m('is not a valid STS ExternalId', 'use 2-1224 characters from letters, digits and +=,.@:/-_'))
+    .optional(),
+});
+export type AccessConfig = z.infer<typeof AccessConfigSchema>;
+
+/**
+ * Opt-in least-privilege role for verify, one `TaegisAccess-<account>` stack per configured account.
+ */
+export const AccessRoleConfigSchema = z.strictObject({
+  /** ARN of the principal allowed to assume the role (the operator's or the pipeline's role). */
+  trustedPrincipalArn: z
+    .string()
+    .regex(
+      new RegExp(`^arn:${PARTITION}:(iam::\\d{12}:(role|user)/[\\w+=,.@/-]{1,512}|iam::\\d{12}:root)$`),
+      m('is not an IAM role, user or account root ARN', 'use e.g. arn:aws:iam::111111111111:role/ci-deployer'),
+    ),
+  /**
+   * Name of the role the stack creates; the same name `access.roleName` then assumes.
+   * @default "TaegisMigrateVerify"
+   */
+  roleName: z
+    .string()
+    .regex(IAM_ROLE_NAME, m('is not an IAM role name', 'use 1-64 letters, digits and + = , . @ _ -'))
+    .default('TaegisMigrateVerify'),
+  /**
+   * Region the one stack per account is deployed in (IAM is global).
+   * @default - the first configured region of each account
+   */
+  region: z
+    .string()
+    .regex(AWS_REGION, m('is not an AWS region name', 'use a region code such as "us-east-1"'))
+    .optional(),
+});
+export type AccessRoleConfig = z.infer<typeof AccessRoleConfigSchema>;
+
 export const LambdaStackConfigSchema = z.strictObject({
   /** Name of the existing CloudFormation stack made from the vendor's Lambda template (updated in place). */
   stackName,
@@ -149,6 +210,11 @@ export const RegionConfigSchema = z.strictObject({
   sharedStackName: stackName.optional(),
   /** The existing Taegis Lambda stacks in this region. */
   lambdaStacks: z.array(LambdaStackConfigSchema).default([]),
+  /**
+   * How to reach this entry's account when it is not the caller's own; wins over the top-level `access`.
+   * @default - the top-level `access`
+   */
+  access: AccessConfigSchema.optional(),
 });
 export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 
@@ -217,7 +283,17 @@ export const MigrationConfigSchema = z
      * @default true
      */
     terminationProtection: z.boolean(m('is not a boolean', 'write true or false, without quotes')).default(true),
-    /** The regions to migrate. */
+    /**
+     * How to reach every configured account that is not the caller's own (an entry's own `access` wins).
+     * @default - the caller's credentials only; a target in another account is an error
+     */
+    access: AccessConfigSchema.optional(),
+    /**
+     * Opt-in: deploy a least-privilege role for verify in every configured account (`TaegisAccess-<account>`).
+     * @default - no role stack
+     */
+    accessRole: AccessRoleConfigSchema.optional(),
+    /** The regions to migrate: one entry per (account, region) target. */
     regions: z.array(RegionConfigSchema).min(1, m('lists no region', 'add at least one entry to "regions"')),
   })
   .superRefine((cfg, ctx) => {
@@ -253,16 +329,24 @@ export const MigrationConfigSchema = z
         ),
       });
     }
-    const seenRegions = new Map<string, number>();
+    // A target is an (account, region) pair: a region may appear once per account.
+    const seenTargets = new Map<string, number>();
+    const accounts = new Set(cfg.regions.map((r) => r.account));
     cfg.regions.forEach((r, i) => {
-      const first = seenRegions.get(r.region);
+      const target = `${r.account}/${r.region}`;
+      const first = seenTargets.get(target);
       if (first !== undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['regions', i, 'region'],
-          message: m(`"${r.region}" is listed twice (also regions[${first}])`, 'merge the two entries into one'),
+          message: m(
+            accounts.size > 1
+              ? `"${r.region}" in account ${r.account} is listed twice (regions[${first}] and regions[${i}])`
+              : `"${r.region}" is listed twice (regions[${first}] and regions[${i}])`,
+            'merge the two entries into one',
+          ),
         });
-      } else seenRegions.set(r.region, i);
+      } else seenTargets.set(target, i);
       const seenStacks = new Map<string, number>();
       r.lambdaStacks.forEach((s, j) => {
         const firstStack = seenStacks.get(s.stackName);

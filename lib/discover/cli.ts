@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
+import type { AccountClients } from '../aws/accounts.js';
 import { COMMON_FLAGS, COMMON_HELP, isStdout, listFlag, withOptionalValue } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
-import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { deriveTaegisRegion } from '../config/schema.js';
+import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
+import { deriveTaegisRegion, IAM_ROLE_NAME } from '../config/schema.js';
 import { ExitCode, invalidInput, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
-import { discover, enabledRegions } from './discover.js';
+import { discover, enabledRegions, type DiscoverReport } from './discover.js';
+import { discoverOrganization } from './organization.js';
 import { formatDiscoverReport } from './report.js';
 
 export const DISCOVER_USAGE = `usage: taegis-migrate discover (--region R1,R2 | --all-regions) [flags]     (npm run discover -- ... is the same)
@@ -21,6 +23,12 @@ Finds the existing Taegis Lambda stacks (by template description, parameters, or
   --force                   overwrite FILE if it exists
   --xdr-login-url URL       the Taegis login URL, to derive the Taegis region for --write
   --taegis-region NAME      the Taegis region (ctpx, delta, echo, foxtrot, ...) for --write
+  --organization            every ACTIVE account of the AWS Organization (ListAccounts, from the management or a
+                            delegated admin account), each entered by assuming --role-name (default
+                            OrganizationAccountAccessRole); an account that cannot be entered is listed with the
+                            reason (exit 1); --write writes one config for the organization
+  --role-name NAME          with --organization: the role to assume in each account
+  --accounts A1,A2          with --organization: only these account ids
 ${COMMON_HELP.json}
 ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
@@ -32,6 +40,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 export interface DiscoverCliDeps {
   /** Clients to use; default: a factory from `--profile` / `--endpoint-url` / the environment. */
   readonly clients?: AwsClientFactory;
+  /** Clients per account for --organization (tests aim these at moto). */
+  readonly accounts?: AccountClients;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   /** Today, for the runtime written to the config and the runtime notes; default: the system clock. */
@@ -55,6 +65,9 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     profile: COMMON_FLAGS.profile,
     'endpoint-url': COMMON_FLAGS['endpoint-url'],
     help: COMMON_FLAGS.help,
+    organization: { type: 'boolean' },
+    'role-name': { type: 'string' },
+    accounts: { type: 'string', multiple: true },
   });
   if (values.help) {
     out(DISCOVER_USAGE);
@@ -76,6 +89,32 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     const flag = values.region === undefined ? '--regions' : '--region';
     throw new TaegisError('INPUT_INVALID', `${flag}: ${badRegions.join(', ')} is not an AWS region name`, {
       fix: 'use region codes such as us-east-1,eu-west-1',
+    });
+  }
+  const only = (values.accounts ?? [])
+    .flatMap((a) => a.split(','))
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  if (!values.organization && (values['role-name'] !== undefined || only.length > 0)) {
+    throw new TaegisError('INPUT_INVALID', '--role-name and --accounts are only for --organization', {
+      fix: 'add --organization, or drop them',
+    });
+  }
+  const badAccounts = only.filter((a) => !/^\d{12}$/.test(a));
+  if (badAccounts.length > 0) {
+    throw new TaegisError('INPUT_INVALID', `--accounts: ${badAccounts.join(', ')} is not a 12-digit account id`, {
+      fix: 'pass account ids such as 111111111111,222222222222',
+    });
+  }
+  const roleName = values['role-name'] ?? 'OrganizationAccountAccessRole';
+  if (!IAM_ROLE_NAME.test(roleName)) {
+    throw new TaegisError('INPUT_INVALID', `--role-name "${roleName}" is not an IAM role name`, {
+      fix: 'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN)',
+    });
+  }
+  if (values.organization && values['all-regions']) {
+    throw new TaegisError('INPUT_INVALID', '--organization needs --regions (regions enabled differ per account)', {
+      fix: 'pass --regions us-east-1,eu-west-1',
     });
   }
   if (values.force && values.write === undefined) {
@@ -101,20 +140,31 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
   ].filter((p) => p !== undefined);
   if (outputProblems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', outputProblems);
 
-  const clients = deps.clients ?? clientsFromFlags(values, env);
+  const accounts = values.organization
+    ? (deps.accounts ?? accountClientsFromFlags(values, 'discover', env))
+    : undefined;
+  const clients = deps.clients ?? accounts?.base ?? clientsFromFlags(values, env);
   try {
     const home = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    if (!deps.clients) await preflight(clients, listed[0] ?? home);
+    if (!deps.clients && !deps.accounts) await preflight(clients, listed[0] ?? home);
     const regions = values['all-regions'] ? await enabledRegions(clients, home) : listed;
-    const report = await discover(clients, { regions });
+    const report: DiscoverReport = accounts
+      ? await discoverOrganization(accounts, { regions, roleName, only })
+      : await discover(clients, { regions });
     if (values.json !== undefined && isStdout(values.json)) out(JSON.stringify(report, null, 2));
     else out(formatDiscoverReport(report, today));
     if (values.json !== undefined && !isStdout(values.json)) {
       out(`wrote ${writeOutputFile(values.json, `${JSON.stringify(report, null, 2)}\n`)}`);
     }
-    const incomplete = report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0);
+    const incomplete =
+      report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0) ||
+      (report.accounts ?? []).some((a) => a.state === 'not-entered');
     if (values.write !== undefined && taegisRegion !== undefined) {
-      const draft = draftConfig(report, { taegisRegion, now: today });
+      const draft = draftConfig(report, {
+        taegisRegion,
+        now: today,
+        ...(accounts ? { access: { roleName } } : {}),
+      });
       const sharedRegions = new Set(
         report.regions.flatMap((r) => r.sharedStacks.map((s) => s.taegisRegion)).filter((x) => x !== undefined),
       );
@@ -133,7 +183,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     }
     return incomplete ? ExitCode.CheckFailed : ExitCode.Ok;
   } finally {
-    if (!deps.clients) clients.destroy();
+    if (!deps.clients && !deps.accounts) (accounts ?? clients).destroy();
   }
 }
 

@@ -32,6 +32,11 @@ export interface DraftOptions {
    * @default - the current date
    */
   readonly now?: Date;
+  /**
+   * Written as the top-level `access`, for a config that spans an organization's accounts.
+   * @default - none
+   */
+  readonly access?: { readonly roleName: string };
 }
 
 function entryFor(s: DiscoveredLambdaStack): { entry?: LambdaStackConfig; problem?: string } {
@@ -72,7 +77,10 @@ function entryFor(s: DiscoveredLambdaStack): { entry?: LambdaStackConfig; proble
 export function draftConfig(report: DiscoverReport, options: DraftOptions): ConfigDraft {
   const warnings: string[] = [];
   const regions: { region: string; account: string; shared: string[]; stacks: LambdaStackConfig[] }[] = [];
-  for (const r of [...report.regions].sort((a, b) => a.region.localeCompare(b.region))) {
+  const ordered = [...report.regions].sort(
+    (a, b) => (a.account ?? '').localeCompare(b.account ?? '') || a.region.localeCompare(b.region),
+  );
+  for (const r of ordered) {
     const stacks: LambdaStackConfig[] = [];
     let account: string | undefined;
     for (const s of r.lambdaStacks) {
@@ -125,6 +133,7 @@ export function draftConfig(report: DiscoverReport, options: DraftOptions): Conf
     artifactsDir: './artifacts',
     lambdaRuntime: defaultLambdaRuntime(options.now ?? new Date()),
     ...(common !== undefined ? { sharedStackName: common } : {}),
+    ...(options.access !== undefined ? { access: { roleName: options.access.roleName } } : {}),
     regions: regions.map((r, i) => ({
       region: r.region,
       account: r.account,

@@ -78,6 +78,8 @@ export interface UnreadableStack {
 }
 
 export interface RegionReport {
+  /** The account read, when discover spans several (--organization). */
+  readonly account?: string;
   readonly region: string;
   readonly lambdaStacks: readonly DiscoveredLambdaStack[];
   readonly sharedStacks: readonly DiscoveredSharedStack[];
@@ -91,6 +93,17 @@ export interface RegionReport {
 
 export interface DiscoverReport {
   readonly regions: readonly RegionReport[];
+  /** With --organization: every account of the organization and whether it was read (never skipped in silence). */
+  readonly accounts?: readonly AccountEntry[];
+}
+
+/** One account of the organization, as `discover --organization` saw it. */
+export interface AccountEntry {
+  readonly account: string;
+  readonly name?: string;
+  /** `read`: discovered; `not-entered`: its role could not be assumed; `skipped`: not ACTIVE or not in --accounts. */
+  readonly state: 'read' | 'not-entered' | 'skipped';
+  readonly reason?: string;
 }
 
 export interface DiscoverOptions {
@@ -378,9 +391,11 @@ async function describeLambdaStack(
     optionalParameter(params, LAMBDA_PARAMETERS.notificationBucket) ?? marker?.notificationBucket;
   const snsNotificationArn =
     optionalParameter(params, LAMBDA_PARAMETERS.snsNotificationArn) ?? marker?.snsNotificationArn;
+  const account = accountOf(stack.StackId ?? summary.StackId);
   const notified = await notificationState(
     clients,
     region,
+    account,
     notificationBucket,
     functionName,
     functionArn,
@@ -391,7 +406,6 @@ async function describeLambdaStack(
   const notificationBucketKmsArn =
     optionalParameter(params, LAMBDA_PARAMETERS.notificationBucketKmsArn) ?? marker?.notificationBucketKmsArn;
   const lambdaEnvKmsArn = optionalParameter(params, LAMBDA_PARAMETERS.lambdaEnvKmsArn) ?? marker?.lambdaEnvKmsArn;
-  const account = accountOf(stack.StackId ?? summary.StackId);
   return {
     region,
     ...(account ? { account } : {}),
@@ -422,6 +436,8 @@ function unqualified(arn: string): string {
 async function notificationState(
   clients: AwsClientFactory,
   region: string,
+  /** The stack's account: the bucket is read only as its owner's (ExpectedBucketOwner), never another account's. */
+  account: string | undefined,
   bucket: string | undefined,
   functionName: string | undefined,
   functionArn: string | undefined,
@@ -433,7 +449,12 @@ async function notificationState(
   try {
     let pending = cache.get(bucket);
     if (!pending) {
-      pending = clients.s3(region).send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+      pending = clients.s3(region).send(
+        new GetBucketNotificationConfigurationCommand({
+          Bucket: bucket,
+          ...(account !== undefined ? { ExpectedBucketOwner: account } : {}),
+        }),
+      );
       cache.set(bucket, pending);
     }
     config = await pending;

@@ -24,9 +24,11 @@ function notified(n: NotificationState): string {
  */
 export function formatDiscoverReport(report: DiscoverReport, now: Date = new Date()): string {
   const out: string[] = [];
+  const where = (r: { readonly account?: string }, region: string): string =>
+    r.account !== undefined ? `${r.account}/${region}` : region;
   const rows = report.regions.flatMap((r) =>
     r.lambdaStacks.map((s) => [
-      s.region,
+      where(r, s.region),
       s.stackName,
       s.status,
       s.integrationType === undefined
@@ -44,6 +46,17 @@ export function formatDiscoverReport(report: DiscoverReport, now: Date = new Dat
       s.recognizedBy.join('+'),
     ]),
   );
+  if (report.accounts !== undefined) {
+    const notRead = report.accounts.filter((a) => a.state !== 'read');
+    out.push(
+      `Accounts: ${report.accounts.length} in the organization, ${report.accounts.length - notRead.length} read`,
+      formatTable(
+        ['Account', 'Name', 'State', 'Reason'],
+        report.accounts.map((a) => [a.account, dash(a.name), a.state, dash(a.reason)]),
+      ),
+      '',
+    );
+  }
   out.push(`Taegis Lambda stacks: ${rows.length}`);
   if (rows.length > 0) {
     out.push(

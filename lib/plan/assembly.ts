@@ -70,8 +70,15 @@ export function findStack(
   stacks: readonly AssemblyStack[],
   region: string,
   stackName: string,
+  /** The target's account: a multi-account assembly has the same name and region once per account. */
+  account?: string,
 ): AssemblyStack | undefined {
-  const exact = stacks.filter((s) => s.stackName === stackName && s.region === region);
+  const exact = stacks.filter(
+    (s) =>
+      s.stackName === stackName &&
+      s.region === region &&
+      (account === undefined || s.account === undefined || s.account === account),
+  );
   if (exact.length > 0) return exact[0];
   // An environment-agnostic stack deploys wherever it is pointed: accept it when its name is unambiguous.
   const agnostic = stacks.filter((s) => s.stackName === stackName && s.region === undefined);

@@ -20,6 +20,8 @@ import { parseCfnTemplate, type CfnTemplate } from '../artifacts/cfn-yaml.js';
 export type StackPlanState = 'changes' | 'no-changes' | 'missing' | 'error';
 
 export interface StackPlan {
+  /** The target's account, when the run spans several. */
+  readonly account?: string;
   readonly region: string;
   readonly stackName: string;
   readonly state: StackPlanState;

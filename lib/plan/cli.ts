@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
+import { routeAccounts, targetsOf, type AccountClients } from '../aws/accounts.js';
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
-import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { selectRegions } from '../config/load.js';
+import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { selectAccounts, selectRegions } from '../config/load.js';
 import { loadAppConfig } from '../taegis-config.js';
 import { ExitCode, invalidInput } from '../errors.js';
 import { readAssembly } from './assembly.js';
@@ -23,6 +24,7 @@ the template leaves to a default, unless --no-previous-parameters (plan a deploy
 The target regions must be CDK-bootstrapped (the templates check BootstrapVersion).
 ${COMMON_HELP.config}
 ${COMMON_HELP.region}
+  --account A               only this account (repeatable, or a comma list)
   --assembly DIR            plan an existing cloud assembly (cdk.out) instead of synthesizing
   --no-previous-parameters  plan a deploy run with --no-previous-parameters
 ${COMMON_HELP.json}
@@ -34,6 +36,8 @@ or could not be planned, 2 bad input (config, flags, vendor files, output path; 
 
 export interface PlanCliDeps {
   readonly clients?: AwsClientFactory;
+  /** Clients per account (tests aim these at moto); ignored when `clients` is given. */
+  readonly accounts?: AccountClients;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly planOptions?: PlanOptions;
@@ -46,6 +50,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   const { values } = parseFlags(withOptionalValue(argv, '--json'), {
     config: COMMON_FLAGS.config,
     region: COMMON_FLAGS.region,
+    account: { type: 'string', multiple: true },
     assembly: { type: 'string' },
     json: COMMON_FLAGS.json,
     profile: COMMON_FLAGS.profile,
@@ -62,10 +67,11 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   const jsonProblem = jsonToFile ? outputFileProblem('--json', values.json!) : undefined;
   if (jsonProblem) throw invalidInput('INPUT_INVALID', 'flags', [jsonProblem]);
   const configPath = path.resolve(configPathFrom(values.config));
-  const config = selectRegions(loadAppConfig(configPath), values.region ?? []);
+  const config = selectRegions(selectAccounts(loadAppConfig(configPath), values.account ?? []), values.region ?? []);
 
   let tmp: string | undefined;
-  const clients = deps.clients ?? clientsFromFlags(values, env);
+  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(values, 'plan', env));
+  const clients = deps.clients ?? accounts!.base;
   try {
     let dir = values.assembly;
     if (dir === undefined) {
@@ -80,9 +86,12 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       dir = built.app.synth().directory;
     }
     const assembly = readAssembly(dir);
-    if (!deps.clients) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
+    if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
+    // Every account reachable (or bad input, exit 2) before the first change set; only STS is asked here.
+    const routing = accounts ? await routeAccounts(accounts, targetsOf(config)) : undefined;
     const report = await plan(clients, config, assembly, {
       ...deps.planOptions,
+      ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
       ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
     });
     if (values.json !== undefined && !jsonToFile) out(planJson(report).trimEnd());
@@ -90,7 +99,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     if (jsonToFile) out(`wrote ${writeOutputFile(values.json!, planJson(report))}`);
     return report.result === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
   } finally {
-    if (!deps.clients) clients.destroy();
+    if (!deps.clients && !deps.accounts) accounts?.destroy();
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
   }
 }

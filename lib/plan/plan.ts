@@ -12,6 +12,16 @@ export interface PlanReport {
 }
 
 export interface PlanOptions extends ChangeSetOptions {
+  /**
+   * The clients of each account (the assumed role's for an account that is not the caller's).
+   * @default - the `clients` given to plan, for every account
+   */
+  readonly clientsFor?: (account: string) => AwsClientFactory;
+  /**
+   * Accounts that cannot be entered, with the reason: their stacks are reported as not planned, nothing is sent.
+   * @default - none
+   */
+  readonly unreachable?: ReadonlyMap<string, string>;
   /** Stacks planned at once (each polls CloudFormation). @default 4 */
   readonly concurrency?: number;
 }
@@ -27,11 +37,28 @@ export async function plan(
   assembly: readonly AssemblyStack[],
   options: PlanOptions = {},
 ): Promise<PlanReport> {
-  const targets = config.regions.flatMap((r) =>
+  const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
+  // Several accounts: grouped by account, then region. One account: the config's order, as always.
+  const entries = multiAccount
+    ? [...config.regions].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+    : config.regions;
+  const targets = entries.flatMap((r) =>
     r.lambdaStacks.map((s) => ({ region: r.region, account: r.account, stackName: s.stackName })),
   );
-  const stacks = await mapLimit(targets, options.concurrency ?? 4, async (t): Promise<StackPlan> => {
-    const synthesized = findStack(assembly, t.region, t.stackName);
+  const planned = await mapLimit(targets, options.concurrency ?? 4, async (t): Promise<StackPlan> => {
+    const unreachable = options.unreachable?.get(t.account);
+    if (unreachable !== undefined) {
+      return {
+        ...t,
+        state: 'error',
+        changeSetDeleted: true,
+        changes: [],
+        findings: [],
+        error: `account ${t.account}: ${unreachable}`,
+        fix: 'let the caller assume the configured role in that account (README "Organizations"), then plan again',
+      };
+    }
+    const synthesized = findStack(assembly, t.region, t.stackName, t.account);
     if (!synthesized) {
       return {
         ...t,
@@ -44,12 +71,13 @@ export async function plan(
       };
     }
     const plan = await planStack(
-      clients.cloudFormation(t.region),
+      (options.clientsFor?.(t.account) ?? clients).cloudFormation(t.region),
       { ...t, templateFile: synthesized.templateFile },
       options,
     );
     return plan;
   });
+  const stacks = planned.map((s, i) => (multiAccount ? { account: targets[i]!.account, ...s } : s));
   return { result: stacks.some(stackFails) ? 'fail' : 'pass', stacks };
 }
 
@@ -58,7 +86,8 @@ export function formatPlanReport(report: PlanReport): string {
   const out: string[] = [];
   for (const s of report.stacks) {
     const verdict = stackFails(s) ? 'FAIL' : 'ok';
-    out.push(`== ${s.region}/${s.stackName}: ${describeState(s)} [${verdict}]`);
+    const where = s.account !== undefined ? `${s.account}/${s.region}` : s.region;
+    out.push(`== ${where}/${s.stackName}: ${describeState(s)} [${verdict}]`);
     if (s.changes.length > 0) {
       out.push(
         formatTable(

@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
+import { AccountClients, routeAccounts, targetsOf, type AccountRouting } from '../aws/accounts.js';
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
-import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { selectRegions, type TaegisConfig } from '../config/load.js';
+import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { selectAccounts, selectRegions, type TaegisConfig } from '../config/load.js';
+import { IAM_ROLE_NAME, type AccessConfig } from '../config/schema.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
 import { formatJUnit, formatTable } from './report.js';
@@ -19,6 +21,7 @@ the updated function (backing up the bucket's notification configuration first) 
 in its logs.
 ${COMMON_HELP.config}
 ${COMMON_HELP.region}
+  --account A               only this account (repeatable, or a comma list)
   --stack NAME              only this stack (repeatable, or a comma list)
   --dry-run                 show what would change; write nothing
   --expect-runtime RUNTIME  the runtime the function must have (default: the config's lambdaRuntime)
@@ -29,6 +32,7 @@ ${COMMON_HELP.json}
   --backup-dir DIR          where bucket configurations are backed up before a write (default ./backups)
   --concurrency N           stacks checked at once (default 16)
   --backup FILE             (restore only) the backup file to put back
+  --role-name NAME          (restore only) the role to assume in the backup's account, when it is not the caller's
 ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
 ${COMMON_HELP.help}
@@ -37,6 +41,7 @@ Exit 0: every check passed; 1: a check failed; 2: bad input, nothing was written
 const FLAGS = {
   config: COMMON_FLAGS.config,
   region: COMMON_FLAGS.region,
+  account: { type: 'string', multiple: true },
   stack: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
   'expect-runtime': { type: 'string' },
@@ -49,6 +54,7 @@ const FLAGS = {
   'endpoint-url': COMMON_FLAGS['endpoint-url'],
   profile: COMMON_FLAGS.profile,
   backup: { type: 'string' },
+  'role-name': { type: 'string' },
   help: COMMON_FLAGS.help,
 } as const;
 
@@ -56,6 +62,11 @@ const FLAGS = {
 export interface VerifyCliDeps {
   /** @default - a factory from --endpoint-url/AWS_ENDPOINT_URL and --profile */
   readonly clients?: AwsClientFactory;
+  /**
+   * Clients per account (tests aim these at moto); ignored when `clients` is given.
+   * @default - from --endpoint-url/AWS_ENDPOINT_URL and --profile
+   */
+  readonly accounts?: AccountClients;
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
@@ -120,6 +131,22 @@ function checkBackupDir(backupDir: string): void {
   }
 }
 
+/**
+ * How restore enters the backup's account: `--role-name`, else the config's top-level `access` when `--config` is
+ * given (restore needs no config otherwise).
+ */
+function restoreAccess(roleName: string | undefined, configPath: string | undefined): AccessConfig | undefined {
+  if (roleName !== undefined) {
+    if (!IAM_ROLE_NAME.test(roleName)) {
+      throw new TaegisError('INPUT_INVALID', `--role-name "${roleName}" is not an IAM role name`, {
+        fix: 'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN)',
+      });
+    }
+    return { roleName };
+  }
+  return configPath !== undefined ? loadConfig(configPath).access : undefined;
+}
+
 /** `npm run verify` and `npm run verify -- restore`. Everything is validated before the first AWS call. */
 export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = {}): Promise<ExitCode> {
   const stdout = deps.stdout ?? ((t: string) => process.stdout.write(`${t}\n`));
@@ -141,7 +168,18 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
 
   if (command === 'restore') {
     const stray = (
-      ['region', 'stack', 'dry-run', 'expect-runtime', 'log-timeout', 'since', 'json', 'junit', 'concurrency'] as const
+      [
+        'region',
+        'account',
+        'stack',
+        'dry-run',
+        'expect-runtime',
+        'log-timeout',
+        'since',
+        'json',
+        'junit',
+        'concurrency',
+      ] as const
     ).filter((k) => f[k] !== undefined);
     if (stray.length > 0 || !f.backup) {
       throw new TaegisError(
@@ -153,15 +191,25 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       );
     }
     checkBackupDir(backupDir);
-    const clients = deps.clients ?? clientsFromFlags(f, env);
+    // The backup names its bucket's account: the restore goes there, through that account's credentials.
+    const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify-restore', env));
+    const clients = deps.clients ?? accounts!.base;
     // restoreBackup checks the credentials itself; an endpoint that does not answer is named here, before that.
     if (deps.clients === undefined && clients.endpoint !== undefined) await requireReachableEndpoint(clients.endpoint);
+    const access = restoreAccess(f['role-name'], f.config);
     return restoreBackup(clients, {
+      ...(accounts ? { accounts } : {}),
+      ...(access ? { access } : {}),
       file: f.backup,
       backupDir,
       now,
       stdout,
       checkCredentials: deps.clients === undefined,
+    });
+  }
+  if (f['role-name'] !== undefined) {
+    throw new TaegisError('INPUT_INVALID', '--role-name is only for "restore"', {
+      fix: 'set "access": { "roleName": ... } in the config for verify',
     });
   }
   if (f.backup !== undefined) {
@@ -198,7 +246,10 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   }
 
   // Verify needs only the stacks, not the vendor artifacts: loadConfig does not look at them.
-  let config: TaegisConfig = selectRegions(loadConfig(configPathFrom(f.config), { now: now() }), f.region ?? []);
+  let config: TaegisConfig = selectRegions(
+    selectAccounts(loadConfig(configPathFrom(f.config), { now: now() }), f.account ?? []),
+    f.region ?? [],
+  );
   const stacks = (f.stack ?? [])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
@@ -228,8 +279,18 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
 
   if (!f['dry-run']) checkBackupDir(backupDir);
 
-  const clients = deps.clients ?? clientsFromFlags(f, env);
+  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify', env));
+  const clients = deps.clients ?? accounts!.base;
   if (deps.clients === undefined) await preflight(clients, config.regions[0]!.region);
+  // Every account reachable (or bad input, exit 2) before anything is read or written; accounts whose role cannot
+  // be assumed are reported and the others go on.
+  let routing: AccountRouting | undefined;
+  try {
+    routing = accounts ? await routeAccounts(accounts, targetsOf(config)) : undefined;
+  } catch (err) {
+    accounts?.destroy();
+    throw err;
+  }
 
   const tty = deps.tty ?? process.stderr.isTTY === true;
   let lastPlain = 0;
@@ -242,6 +303,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     ...(since ? { since } : {}),
     backupDir,
     concurrency,
+    ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,
     onProgress: ({ done, total, secondsLeft }) => {
@@ -253,13 +315,17 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       }
     },
   };
-  const report = await runVerify(clients, opts);
+  let report;
+  try {
+    report = await runVerify(clients, opts);
+  } finally {
+    if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
+  }
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (isStdout(f.json)) stdout(json.trimEnd());
   else stdout(formatTable(report));
   if (f.json !== undefined && !isStdout(f.json)) writeOutputFile(f.json, json);
   if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, formatJUnit(report));
   else if (f.junit !== undefined) stdout(formatJUnit(report));
-  if (deps.clients === undefined) clients.destroy();
   return report.exitCode;
 }

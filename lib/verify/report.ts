@@ -46,6 +46,8 @@ export interface BucketChange {
 }
 
 export interface RegionReport {
+  /** The account, when the run spans several (reports group by account, then region). */
+  readonly account?: string;
   readonly region: string;
   readonly stacks: readonly StackResult[];
   readonly buckets: readonly BucketChange[];
@@ -79,7 +81,7 @@ export function exitCodeOf(regions: readonly RegionReport[]): 0 | 1 {
 export function formatTable(report: VerifyReport): string {
   const out: string[] = [];
   for (const r of report.regions) {
-    out.push(`== ${r.region} ==`);
+    out.push(r.account !== undefined ? `== ${r.account} ${r.region} ==` : `== ${r.region} ==`);
     const rows: string[][] = [];
     for (const s of r.stacks) {
       for (const c of s.checks) {
@@ -116,16 +118,17 @@ export function formatJUnit(report: VerifyReport): string {
     `<testsuites name="taegis-migrate verify" tests="${s.pass + s.warn + s.fail + s.skip}" failures="${s.fail}" skipped="${s.skip}" time="${secs(report.durationMs)}">`,
   );
   for (const r of report.regions) {
+    const suite = r.account !== undefined ? `${r.account}.${r.region}` : r.region;
     const checks = r.stacks.flatMap((st) => st.checks);
     const failures = checks.filter((c) => c.status === 'fail').length;
     const skipped = checks.filter((c) => c.status === 'skip').length;
     const time = checks.reduce((a, c) => a + c.durationMs, 0);
     lines.push(
-      `  <testsuite name="${xml(r.region)}" tests="${checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}" timestamp="${xml(report.startedAt)}">`,
+      `  <testsuite name="${xml(suite)}" tests="${checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}" timestamp="${xml(report.startedAt)}">`,
     );
     for (const st of r.stacks) {
       for (const c of st.checks) {
-        const open = `    <testcase classname="${xml(`${r.region}.${st.stackName}`)}" name="${xml(c.name)}" time="${secs(c.durationMs)}"`;
+        const open = `    <testcase classname="${xml(`${suite}.${st.stackName}`)}" name="${xml(c.name)}" time="${secs(c.durationMs)}"`;
         const body: string[] = [];
         if (c.status === 'fail')
           body.push(`      <failure message="${xml(c.detail)}" type="${c.name}">${xml(c.detail)}</failure>`);

@@ -1,5 +1,6 @@
 import type { AwsClientFactory } from '../aws/clients.js';
 import type { TaegisConfig } from '../config/load.js';
+import { TaegisError } from '../errors.js';
 import { waitForLogs } from './checks/logs.js';
 import { checkRuntimeAndHealth } from './checks/runtime-health.js';
 import { checkStack } from './checks/stack.js';
@@ -37,6 +38,16 @@ export interface VerifyOptions {
   readonly now?: () => Date;
   /** How the log wait pauses between polls; tests pass one that moves their clock. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * The clients of each account (the assumed role's for an account that is not the caller's).
+   * @default - the `clients` given to runVerify, for every account
+   */
+  readonly clientsFor?: (account: string) => AwsClientFactory;
+  /**
+   * Accounts that cannot be entered, with the reason: their stacks fail without a request, the others go on.
+   * @default - none
+   */
+  readonly unreachable?: ReadonlyMap<string, string>;
   /** Progress while waiting for logs. @default - silent */
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void;
 }
@@ -52,8 +63,11 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
   const limit = limiter(opts.concurrency);
   const wanted = opts.stacks && opts.stacks.length > 0 ? new Set(opts.stacks) : undefined;
   const goneCache = new Map<string, Promise<boolean>>();
+  // A bucket, stack or function is only ever reached with its own account's credentials.
+  const clientsOf = (account: string): AwsClientFactory => opts.clientsFor?.(account) ?? clients;
 
   const regions = opts.config.regions.map((r) => ({
+    account: r.account,
     region: r.region,
     // Configured stacks that --stack leaves out: their entries on a shared bucket must not be taken for stale.
     notSelected: r.lambdaStacks.filter((s) => wanted && !wanted.has(s.stackName)),
@@ -70,19 +84,42 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
     buckets: [] as BucketChange[],
   }));
 
+  const allStacks: Promise<StackWork>[] = [];
+  let barrier: Promise<void> | undefined;
+  // No write anywhere until every stack's ARN has been checked against its configured account.
+  const accountsChecked = (): Promise<void> =>
+    (barrier ??= Promise.all(allStacks).then((works) => {
+      const wrong = works.filter((w) => w.wrongAccount !== undefined);
+      if (wrong.length === 0) return;
+      throw new TaegisError(
+        'INPUT_INVALID',
+        `the config's account does not match the stacks: ${wrong
+          .map((w) => `${w.stackName} (${w.region}) is in ${w.wrongAccount}, configured ${w.account}`)
+          .join('; ')}; nothing was written`,
+        { fix: 'correct "account" of those regions[] entries (the stack ARN names the right one)' },
+      );
+    }));
+
   await Promise.all(
     regions.map(async (r) => {
       // Stacks first (independently), then each bucket once all its stacks are known.
       const byBucket = new Map<string, Promise<StackWork>[]>();
+      const unreachable = opts.unreachable?.get(r.account);
       for (const w of r.works) {
+        if (unreachable !== undefined) {
+          record(w, 'stack', now(), now, 'fail', `account ${r.account}: ${unreachable}`);
+          allStacks.push(Promise.resolve(w));
+          continue;
+        }
         const p = limit(() =>
-          checkStackAndFunction(clients, w, opts.expectRuntime, now, goneCache).catch((err: unknown) => {
+          checkStackAndFunction(clientsOf(r.account), w, opts.expectRuntime, now, goneCache).catch((err: unknown) => {
             // Whatever goes wrong stays with this stack; the others go on.
             const name = CHECK_NAMES.find((c) => !w.checks.has(c)) ?? 'stack';
             record(w, name, now(), now, 'fail', describeError(err));
             return w;
           }),
         );
+        allStacks.push(p);
         const list = byBucket.get(w.configBucket) ?? [];
         list.push(p);
         byBucket.set(w.configBucket, list);
@@ -90,6 +127,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
       await Promise.all(
         [...byBucket.values()].map(async (ps) => {
           const works = await Promise.all(ps);
+          await accountsChecked();
           // The bucket may differ from config only if config left it empty; group by the resolved one.
           const groups = new Map<string, StackWork[]>();
           for (const w of works) {
@@ -99,7 +137,9 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
           for (const [bucket, ws] of groups) {
             const alsoHeld = r.notSelected.filter((s) => s.notificationBucket === bucket).map((s) => s.stackName);
             r.buckets.push(
-              await limit(() => moveTriggers(clients, r.region, bucket, ws, alsoHeld, opts, now, goneCache)),
+              await limit(() =>
+                moveTriggers(clientsOf(r.account), r.region, bucket, ws, alsoHeld, opts, now, goneCache),
+              ),
             );
           }
         }),
@@ -108,14 +148,20 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
   );
 
   await waitForLogs(
-    clients,
+    clientsOf,
     regions.flatMap((r) => r.works),
     opts,
     clock,
     limit,
   );
 
-  const reports: RegionReport[] = regions.map((r) => ({
+  // Several accounts: grouped by account, then region. One account: the config's order, as always.
+  const multiAccount = new Set(regions.map((r) => r.account)).size > 1;
+  const ordered = multiAccount
+    ? [...regions].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+    : regions;
+  const reports: RegionReport[] = ordered.map((r) => ({
+    ...(multiAccount ? { account: r.account } : {}),
     region: r.region,
     stacks: r.works.map(toStackResult),
     buckets: [...r.buckets].sort((a, b) => a.bucket.localeCompare(b.bucket)),

@@ -15,6 +15,8 @@ export interface StackWork {
   stack?: Stack;
   functionName?: string;
   functionArn?: string;
+  /** The account the stack's ARN names, when it is not the configured one. */
+  wrongAccount?: string;
   readonly checks: Map<CheckName, CheckResult>;
 }
 

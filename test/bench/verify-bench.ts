@@ -3,6 +3,10 @@
  * times a full verify of 100 Lambda stacks over 5 regions (20 buckets) in moto, counts AWS
  * requests per stack, and compares with the same steps done one after another with one `aws` CLI call each.
  *
+ * Multi-account mode (--accounts N, e.g. 10): N accounts (the caller's own and N-1 members entered by STS AssumeRole
+ * through the same AccountClients verify uses) x 5 regions x 10 stacks; AssumeRole and GetCallerIdentity count as
+ * requests, and the baseline adds one `aws sts assume-role` call per account.
+ *
  * Flags: --baseline-stacks N (default 10: the sequential baseline is measured on N stacks and scaled linearly to the
  * full count, because it takes about a second per call; pass 100 for the whole run), --concurrency N (default 16).
  * A benchmark, not a test: it prints numbers and exits 1 only when a target is missed or verify itself fails.
@@ -12,7 +16,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { AccountClients, routeAccounts, targetsOf, type AccountRouting } from '../../lib/aws/accounts.js';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
+import { clientsIn } from '../support/accounts.js';
 import { parseFlags } from '../../lib/cli/run.js';
 import { parseConfig } from '../../lib/taegis-config.js';
 import { ExitCode } from '../../lib/errors.js';
@@ -36,6 +42,8 @@ const TARGET_REQUESTS_PER_STACK = 8;
 const TARGET_SPEEDUP = 10;
 
 interface BenchStack {
+  /** @default MOTO_ACCOUNT */
+  readonly account?: string;
   readonly region: string;
   readonly stackName: string;
   readonly bucket: string;
@@ -46,7 +54,9 @@ interface BenchStack {
  * Taegis function that is gone (the vendor renamed it), the others the new function's `$LATEST` qualifier; plus a
  * foreign queue entry that must survive. Every function has logged the success line.
  */
-async function seed(clients: AwsClientFactory, stacks: readonly BenchStack[]): Promise<void> {
+async function seed(clients: AwsClientFactory, stacks: readonly BenchStack[], account = MOTO_ACCOUNT): Promise<void> {
+  const fnArn = (region: string, name: string): string =>
+    account === MOTO_ACCOUNT ? functionArn(region, name) : `arn:aws:lambda:${region}:${account}:function:${name}`;
   const limit = limiter(8);
   const buckets = new Map<string, BenchStack[]>();
   for (const s of stacks)
@@ -64,7 +74,7 @@ async function seed(clients: AwsClientFactory, stacks: readonly BenchStack[]): P
           QueueConfigurations: [
             {
               Id: 'siem',
-              QueueArn: `arn:aws:sqs:${region}:${MOTO_ACCOUNT}:siem`,
+              QueueArn: `arn:aws:sqs:${region}:${account}:siem`,
               Events: ['s3:ObjectCreated:*'],
               Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'siem/' }] } },
             },
@@ -72,9 +82,7 @@ async function seed(clients: AwsClientFactory, stacks: readonly BenchStack[]): P
           LambdaFunctionConfigurations: group.map((s, i) => ({
             Id: `old-${s.stackName}`,
             LambdaFunctionArn:
-              i < 3
-                ? functionArn(region, `${s.stackName}-scwx-tdr-lambda-v1`)
-                : `${functionArn(region, fns[i]!)}:$LATEST`,
+              i < 3 ? fnArn(region, `${s.stackName}-scwx-tdr-lambda-v1`) : `${fnArn(region, fns[i]!)}:$LATEST`,
             Events: ['s3:ObjectCreated:*'],
             Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: `${s.stackName}/` }] } },
           })),
@@ -101,14 +109,27 @@ function benchStacks(regions: readonly string[], bucketsPerRegion: number, tag: 
 }
 
 function configFor(stacks: readonly BenchStack[]) {
-  const regions = [...new Set(stacks.map((s) => s.region))].map((region) => ({
-    region,
-    account: MOTO_ACCOUNT,
-    lambdaStacks: stacks
-      .filter((s) => s.region === region)
-      .map((s) => ({ stackName: s.stackName, integrationType: 'awscloudtrail', notificationBucket: s.bucket })),
-  }));
-  return parseConfig({ taegisRegion: 'ctpx', regions }, path.join(tmpdir(), 'bench.config.json'));
+  const targets = [...new Set(stacks.map((s) => `${s.account ?? MOTO_ACCOUNT}/${s.region}`))];
+  const regions = targets.map((target) => {
+    const [account, region] = target.split('/') as [string, string];
+    return {
+      region,
+      account,
+      lambdaStacks: stacks
+        .filter((s) => (s.account ?? MOTO_ACCOUNT) === account && s.region === region)
+        .map((s) => ({ stackName: s.stackName, integrationType: 'awscloudtrail', notificationBucket: s.bucket })),
+    };
+  });
+  const multi = new Set(regions.map((r) => r.account)).size > 1;
+  return parseConfig(
+    { taegisRegion: 'ctpx', ...(multi ? { access: { roleName: 'TaegisMigrateVerify' } } : {}), regions },
+    path.join(tmpdir(), 'bench.config.json'),
+  );
+}
+
+/** Account ids of the multi-account mode: the caller's own first, then members 100000000001, ... */
+function benchAccounts(n: number): string[] {
+  return [MOTO_ACCOUNT, ...Array.from({ length: n - 1 }, (_, i) => String(100_000_000_001 + i))];
 }
 
 /** The same steps as verify, one `aws` CLI call each, one after another. Returns the number of calls. */
@@ -243,34 +264,59 @@ function sequentialBaseline(moto: Moto, stacks: readonly BenchStack[]): number {
 
 /** The benchmark; `scripts/bench-verify.ts` runs it through the CLI's single catch. */
 export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
-  const { values } = parseFlags(argv, { 'baseline-stacks': { type: 'string' }, concurrency: { type: 'string' } });
+  const { values } = parseFlags(argv, {
+    'baseline-stacks': { type: 'string' },
+    concurrency: { type: 'string' },
+    accounts: { type: 'string' },
+  });
+  const accountCount = Math.min(50, Math.max(1, Number(values.accounts ?? 1)));
+  const accounts = benchAccounts(accountCount);
+  const multi = accountCount > 1;
+  // 10 accounts x 5 regions x 10 stacks in multi-account mode; 100 stacks in one account otherwise.
+  const bucketsPerRegion = multi ? 2 : BUCKETS_PER_REGION;
+  // Issue 9's targets for the multi-account mode; the single-account targets stay as they were.
+  const targetRequests = multi ? 7 : TARGET_REQUESTS_PER_STACK;
+  const targetSpeedup = multi ? 30 : TARGET_SPEEDUP;
   const baselineCount = Math.min(100, Math.max(5, Number(values['baseline-stacks'] ?? 10)));
   const concurrency = Number(values.concurrency ?? 16);
   const moto = await startMoto();
   let baseMoto: Moto | undefined;
   const backupDir = mkdtempSync(path.join(tmpdir(), 'bench-verify-'));
   try {
-    const stacks = benchStacks(REGIONS, BUCKETS_PER_REGION, 'bench');
     let t = performance.now();
-    const seeder = moto.clients();
-    await seed(seeder, stacks);
-    seeder.destroy();
+    const stacks: BenchStack[] = [];
+    for (const [i, account] of accounts.entries()) {
+      const own = benchStacks(REGIONS, bucketsPerRegion, multi ? `a${i}` : 'bench').map((s) => ({ ...s, account }));
+      const seeder = await clientsIn(moto.endpoint, account);
+      await seed(seeder, own, account);
+      seeder.destroy();
+      stacks.push(...own);
+    }
     console.log(
-      `seeded ${stacks.length} stacks in ${REGIONS.length} regions, ${REGIONS.length * BUCKETS_PER_REGION} buckets (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+      `seeded ${stacks.length} stacks in ${accounts.length} account(s) x ${REGIONS.length} regions, ${accounts.length * REGIONS.length * bucketsPerRegion} buckets (${((performance.now() - t) / 1000).toFixed(1)} s)`,
     );
 
     let requests = 0;
     const byOp = new Map<string, number>();
-    const clients = moto.clients({
+    const accountClients = new AccountClients({
+      command: 'bench',
+      endpoint: moto.endpoint,
+      credentials: MOTO_CREDENTIALS,
       maxAttempts: 8,
       onRequest: (i) => {
         requests += 1;
         byOp.set(i.operation, (byOp.get(i.operation) ?? 0) + 1);
       },
     });
+    const clients = accountClients.base;
+    const config = configFor(stacks);
     t = performance.now();
+    // As the CLI does: caller identity, one AssumeRole per other account, then verify.
+    const routing: AccountRouting = await routeAccounts(accountClients, targetsOf(config));
     const report = await runVerify(clients, {
-      config: configFor(stacks),
+      config,
+      clientsFor: routing.clientsFor,
+      unreachable: routing.unreachable,
       dryRun: false,
       expectRuntime: 'provided.al2',
       logTimeoutSeconds: 0,
@@ -282,12 +328,12 @@ export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
     console.log(
       `verify: ${stacks.length} stacks in ${wall.toFixed(2)} s (concurrency ${concurrency}), exit ${report.exitCode}, summary ${JSON.stringify(report.summary)}`,
     );
-    console.log(`AWS requests: ${requests} (${perStack.toFixed(2)} per stack; target <= ${TARGET_REQUESTS_PER_STACK})`);
+    console.log(`AWS requests: ${requests} (${perStack.toFixed(2)} per stack; target <= ${targetRequests})`);
     for (const [op, n] of [...byOp.entries()].sort((a, b) => b[1] - a[1]))
       console.log(`  ${op.replace(/Command$/, '').padEnd(40)} ${n}`);
 
     // Baseline on fresh stacks (the first run already migrated the others).
-    const sample = benchStacks(REGIONS, BUCKETS_PER_REGION, 'base').slice(
+    const sample = benchStacks(REGIONS, bucketsPerRegion, 'base').slice(
       0,
       Math.ceil(baselineCount / STACKS_PER_BUCKET) * STACKS_PER_BUCKET,
     );
@@ -299,18 +345,49 @@ export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
     await seed(baseSeeder, sample);
     baseSeeder.destroy();
     t = performance.now();
-    const calls = sequentialBaseline(baseMoto, sample);
-    const baseWall = (performance.now() - t) / 1000;
-    const scaled = (baseWall / sample.length) * stacks.length;
+    let calls = sequentialBaseline(baseMoto, sample);
+    let baseWall = (performance.now() - t) / 1000;
+    let scaled = (baseWall / sample.length) * stacks.length;
+    if (multi) {
+      // A hand-written script enters each other account once: one `aws sts assume-role` each, measured once.
+      t = performance.now();
+      execFileSync(
+        'aws',
+        [
+          '--endpoint-url',
+          baseMoto.endpoint,
+          '--region',
+          'us-east-1',
+          'sts',
+          'assume-role',
+          '--role-arn',
+          `arn:aws:iam::${accounts[1]!}:role/TaegisMigrateVerify`,
+          '--role-session-name',
+          'baseline',
+        ],
+        {
+          env: {
+            ...process.env,
+            AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const assume = (performance.now() - t) / 1000;
+      calls += 1;
+      baseWall += assume;
+      scaled += assume * (accounts.length - 1);
+    }
     const speedup = scaled / wall;
     console.log(
       `baseline: ${calls} sequential aws CLI calls for ${sample.length} stacks in ${baseWall.toFixed(1)} s` +
         `${sample.length < stacks.length ? ` -> ${scaled.toFixed(0)} s for ${stacks.length} stacks (scaled linearly; --baseline-stacks 100 measures it all)` : ''}`,
     );
-    console.log(`speedup: ${speedup.toFixed(1)}x (target >= ${TARGET_SPEEDUP}x)`);
-    const ok = report.exitCode === 0 && perStack <= TARGET_REQUESTS_PER_STACK && speedup >= TARGET_SPEEDUP;
+    console.log(`speedup: ${speedup.toFixed(1)}x (target >= ${targetSpeedup}x)`);
+    const ok = report.exitCode === 0 && perStack <= targetRequests && speedup >= targetSpeedup;
     console.log(ok ? 'bench: targets met' : 'bench: TARGET MISSED');
-    clients.destroy();
+    accountClients.destroy();
     return ok ? ExitCode.Ok : ExitCode.CheckFailed;
   } finally {
     await moto.stop();

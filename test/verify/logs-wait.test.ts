@@ -56,7 +56,7 @@ describe('the log wait on an injected clock', () => {
     });
     const w = work();
     const realStart = Date.now();
-    await waitForLogs(clients, [w], { logTimeoutSeconds: 300, pollIntervalMs: 10_000 }, clock, limiter(4));
+    await waitForLogs(() => clients, [w], { logTimeoutSeconds: 300, pollIntervalMs: 10_000 }, clock, limiter(4));
 
     expect(Date.now() - realStart).toBeLessThan(2_000);
     expect(w.checks.get('logs')).toMatchObject({ status: 'pass' });
@@ -75,7 +75,7 @@ describe('the log wait on an injected clock', () => {
     const clock = virtualClock();
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
     const w = work();
-    await waitForLogs(clients, [w], { logTimeoutSeconds: 60, pollIntervalMs: 25_000 }, clock, limiter(4));
+    await waitForLogs(() => clients, [w], { logTimeoutSeconds: 60, pollIntervalMs: 25_000 }, clock, limiter(4));
 
     expect(clock.sleeps).toEqual([25_000, 25_000, 10_000]);
     expect(clock.elapsedMs()).toBe(60_000);
@@ -98,7 +98,7 @@ describe('the log wait on an injected clock', () => {
       return { events: [{ eventId: 'x', timestamp: T0.getTime() + 1, message: SUCCESS_LINE }] };
     });
     const w = work();
-    await waitForLogs(clients, [w], { logTimeoutSeconds: 300, pollIntervalMs: 5_000 }, clock, limiter(4));
+    await waitForLogs(() => clients, [w], { logTimeoutSeconds: 300, pollIntervalMs: 5_000 }, clock, limiter(4));
 
     expect(tokens).toEqual([undefined, '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
     expect(clock.sleeps).toEqual([5_000]);
@@ -109,7 +109,7 @@ describe('the log wait on an injected clock', () => {
     const clock = virtualClock();
     logs.on(FilterLogEventsCommand).rejects(notFound());
     const w = work();
-    await waitForLogs(clients, [w], { logTimeoutSeconds: 0 }, clock, limiter(4));
+    await waitForLogs(() => clients, [w], { logTimeoutSeconds: 0 }, clock, limiter(4));
     expect(clock.sleeps).toEqual([]);
     expect(w.checks.get('logs')?.detail).toContain(
       'log group /aws/lambda/lab-scwx-tdr-lambda-awscloudtrail does not exist yet',

@@ -50,7 +50,7 @@ interface LogWatch {
  * has its success line or the timeout passes on `clock`. A missing log group means "not yet".
  */
 export async function waitForLogs(
-  clients: AwsClientFactory,
+  clientsOf: (account: string) => AwsClientFactory,
   works: readonly StackWork[],
   opts: LogWaitOptions,
   clock: Clock,
@@ -67,7 +67,7 @@ export async function waitForLogs(
   const interval = opts.pollIntervalMs ?? 10_000;
   for (;;) {
     const pending = watches.filter((x) => !x.found && !x.failure);
-    await Promise.all(pending.map((x) => limit(() => pollOnce(clients, x, now))));
+    await Promise.all(pending.map((x) => limit(() => pollOnce(clientsOf(x.w.account), x, now))));
     const left = watches.filter((x) => !x.found && !x.failure).length;
     const msLeft = deadline - now().getTime();
     opts.onProgress?.({

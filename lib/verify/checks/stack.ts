@@ -1,4 +1,5 @@
 import { DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { accountOfArn } from '../../aws/accounts.js';
 import type { AwsClientFactory } from '../../aws/clients.js';
 import { LAMBDA_PARAMETERS, looksLikeVendorFunction } from '../../vendor/facts.js';
 import { describeError, record, type StackWork } from '../work.js';
@@ -18,6 +19,12 @@ export async function checkStack(clients: AwsClientFactory, w: StackWork, now: (
     if (!stack)
       throw Object.assign(new Error(`Stack with id ${w.stackName} does not exist`), { name: 'ValidationError' });
     w.stack = stack;
+    const stackAccount = accountOfArn(stack.StackId);
+    if (stackAccount !== undefined && stackAccount !== w.account) {
+      w.wrongAccount = stackAccount;
+      record(w, 'stack', start, now, 'fail', `the stack is in account ${stackAccount}, the config says ${w.account}`);
+      return false;
+    }
     const param = stack.Parameters?.find(
       (p) => p.ParameterKey === LAMBDA_PARAMETERS.notificationBucket,
     )?.ParameterValue;
