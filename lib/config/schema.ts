@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LogpushConfigSchema } from '../logpush/config.js';
+import { MonitoringSchema, TaegisApiSchema, taegisSourceFields } from './extras-schema.js';
 
 /**
  * The config file's schema: the one definition of the interface users and CI write.
@@ -72,6 +73,8 @@ export const LambdaStackConfigSchema = z.strictObject({
     .string()
     .regex(KMS_ARN, m('is not a KMS key ARN', 'use arn:aws:kms:<region>:<account>:key/<key-id>, or remove the field'))
     .optional(),
+  /** `taegisSensorType` / `taegisSourceId`: the Taegis data source, when `verify --taegis` cannot find it. */
+  ...taegisSourceFields,
 });
 export type LambdaStackConfig = z.infer<typeof LambdaStackConfigSchema>;
 
@@ -151,6 +154,10 @@ export const TaegisConfigSchema = z
     regions: z.array(RegionConfigSchema).min(1, m('lists no region', 'add at least one entry to "regions"')),
     /** Cloudflare Logpush jobs feeding Taegis HTTP ingest (`npm run logpush`); see lib/logpush/config.ts. */
     logpush: LogpushConfigSchema.optional(),
+    /** The Taegis API client for `--taegis` checks; see lib/config/extras-schema.ts. */
+    taegis: TaegisApiSchema.optional(),
+    /** Alarms and a dashboard per target (`TaegisMonitoring-<region>` stacks); see lib/config/extras-schema.ts. */
+    monitoring: MonitoringSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     if ((cfg.taegisRegion === undefined) === (cfg.xdrLoginUrl === undefined)) {

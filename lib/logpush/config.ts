@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SecretSourceSchema } from '../util/secret-source.js';
+import { taegisSourceFields } from '../config/extras-schema.js';
 
 /**
  * Must equal `FIX_SEPARATOR` of lib/config/schema.ts (a unit test checks). Not imported from there because
@@ -95,6 +96,8 @@ export const LogpushDatasetSchema = z.strictObject({
    * @default true
    */
   enabled: z.boolean().default(true),
+  /** `taegisSensorType` / `taegisSourceId`: the Taegis data source, for `health --taegis`. */
+  ...taegisSourceFields,
 });
 export type LogpushDatasetConfig = z.infer<typeof LogpushDatasetSchema>;
 
