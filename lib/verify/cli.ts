@@ -8,15 +8,21 @@ import { formatJUnit, formatTable } from './report.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
 import { requireCredentials } from './credentials.js';
+import { extraChecks } from './extra-checks.js';
+import { DataSourcesApi } from '../taegis/datasources.js';
+import { resolveTaegisApi, taegisClient } from '../taegis/setup.js';
+import { Masker } from '../util/masking.js';
 
 export const VERIFY_USAGE = `usage: npm run verify -- [--config PATH] [--region R]... [--stack NAME]... [--dry-run]
          [--expect-runtime RUNTIME] [--log-timeout SECONDS] [--since ISO-TIME|DURATION]
          [--json FILE] [--junit FILE] [--backup-dir DIR] [--concurrency N] [--endpoint-url URL] [--profile NAME]
+         [--taegis]
        npm run verify -- restore --backup FILE [--backup-dir DIR] [--endpoint-url URL] [--profile NAME]
 
 Checks every configured Taegis Lambda stack (status, runtime, health), moves the S3 trigger of its log bucket to
 the updated function (backing up the bucket's notification configuration first) and waits for "Uploading data to s3"
-in its logs. Exit 0: every check passed; 1: a check failed; 2: bad input, nothing was written.`;
+in its logs. --taegis also asks the Taegis API (config "taegis" section) whether Taegis saw each stack's data
+since the migration; with a "monitoring" section the alarms are checked too. Exit 0: every check passed; 1: a check failed; 2: bad input, nothing was written.`;
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -33,6 +39,7 @@ const FLAGS = {
   'endpoint-url': { type: 'string' },
   profile: { type: 'string' },
   backup: { type: 'string' },
+  taegis: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -48,6 +55,8 @@ export interface VerifyCliDeps {
   readonly pollIntervalMs?: number;
   /** @default process.stderr.isTTY */
   readonly tty?: boolean;
+  /** Pauses of the Taegis API client's retries. @default real timers */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
@@ -224,6 +233,19 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   }
 
+  // --taegis: the API client's secrets are read (and any problem reported, exit 2) before any AWS or Taegis call.
+  const masker = new Masker();
+  const taegisApi = f.taegis
+    ? resolveTaegisApi({
+        section: config.taegis,
+        configPath: config.configPath,
+        taegisRegion: config.taegisRegion,
+        env,
+        baseUrlOverride: env.TAEGIS_API_BASE_URL,
+        masker,
+      })
+    : undefined;
+
   const clients = deps.clients ?? clientsFromFlags(f, env);
   if (deps.clients === undefined) await requireCredentials(clients, config.regions[0]!.region);
 
@@ -249,10 +271,46 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       }
     },
   };
-  const report = await runVerify(clients, opts);
-  stdout(formatTable(report));
-  if (f.json) writeFileSync(f.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (f.junit) writeFileSync(f.junit, formatJUnit(report));
+  const taegisProgress = progressPrinter('Taegis data since the migration', tty, stderr);
+  const extra = extraChecks(clients, {
+    config,
+    ...(taegisApi
+      ? {
+          taegis: new DataSourcesApi(
+            taegisClient(taegisApi, {
+              onRetry: (m) => stderr(`note: ${masker.mask(m)}`),
+              ...(deps.sleep ? { sleep: deps.sleep } : {}),
+            }),
+          ),
+        }
+      : {}),
+    logTimeoutSeconds: logTimeout,
+    ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+    now,
+    onTaegisProgress: taegisProgress,
+  });
+  const report = await runVerify(clients, { ...opts, ...(extra ? { extraChecks: extra } : {}) });
+  // Taegis answers are ours to show only masked: the API client's id and secret never leave in a report.
+  stdout(masker.mask(formatTable(report)));
+  if (f.json) writeFileSync(f.json, `${masker.mask(JSON.stringify(report, null, 2))}\n`);
+  if (f.junit) writeFileSync(f.junit, masker.mask(formatJUnit(report)));
   if (deps.clients === undefined) clients.destroy();
   return report.exitCode;
+}
+
+/** A progress line like the log wait's: rewritten in place on a terminal, every 30 s otherwise. */
+function progressPrinter(
+  what: string,
+  tty: boolean,
+  stderr: (text: string) => void,
+): (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void {
+  let lastPlain = 0;
+  return ({ done, total, secondsLeft }) => {
+    const line = `waiting for ${what}: ${done}/${total} stacks seen, ${secondsLeft} s left`;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}${done === total || secondsLeft === 0 ? '\n' : ''}`);
+    else if (Date.now() - lastPlain >= 30_000 || done === total || secondsLeft === 0) {
+      lastPlain = Date.now();
+      stderr(line);
+    }
+  };
 }

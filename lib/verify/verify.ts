@@ -29,6 +29,7 @@ import {
 import { desiredPermission, policyAllowsS3, type S3InvokePermission } from './permission.js';
 import {
   CHECK_NAMES,
+  OPTIONAL_CHECK_NAMES,
   exitCodeOf,
   summarize,
   type BucketChange,
@@ -40,6 +41,7 @@ import {
   type VerifyReport,
 } from './report.js';
 import { runtimeWarning } from './runtime.js';
+import { targetKey, type ExtraChecks } from './extra-checks.js';
 
 const LOG_MASKER = new Masker();
 
@@ -73,6 +75,8 @@ export interface VerifyOptions {
   readonly now?: () => Date;
   /** Progress while waiting for logs. @default - silent */
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void;
+  /** The optional `taegis` / `alarms` checks, run alongside the log wait (lib/verify/extra-checks.ts). @default none */
+  readonly extraChecks?: ExtraChecks;
 }
 
 /** Everything known about one stack while the run goes on. */
@@ -152,13 +156,21 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
     }),
   );
 
-  await waitForLogs(
-    clients,
-    regions.flatMap((r) => r.works),
-    opts,
-    now,
-    limit,
+  const allWorks = regions.flatMap((r) => r.works);
+  const extra = opts.extraChecks?.(
+    allWorks.map((w) => ({
+      region: w.region,
+      stackName: w.stackName,
+      bucket: w.bucket ?? w.configBucket,
+      ...(w.functionName ? { functionName: w.functionName } : {}),
+      since: opts.since ?? w.stack?.LastUpdatedTime ?? w.stack?.CreationTime ?? new Date(0),
+      blocked: failed(w),
+    })),
   );
+  const [, extraResults] = await Promise.all([waitForLogs(clients, allWorks, opts, now, limit), extra]);
+  for (const w of allWorks) {
+    for (const c of extraResults?.get(targetKey(w.region, w.stackName)) ?? []) w.checks.set(c.name, c);
+  }
 
   const reports: RegionReport[] = regions.map((r) => ({
     region: r.region,
@@ -191,6 +203,10 @@ function toStackResult(w: StackWork): StackResult {
         durationMs: 0,
       },
   );
+  for (const name of OPTIONAL_CHECK_NAMES) {
+    const c = w.checks.get(name);
+    if (c) checks.push(c);
+  }
   return {
     region: w.region,
     stackName: w.stackName,
