@@ -6,7 +6,10 @@ import { selectRegions, type TaegisConfig } from './config/load.js';
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
-import { LambdaStack } from './stacks/lambda-stack.js';
+import { LambdaStack, lambdaParameterValues } from './stacks/lambda-stack.js';
+import { resolveFunctionName } from './monitoring/function-name.js';
+import { monitoringStackId } from './monitoring/names.js';
+import { MonitoringStack, type MonitoredFunction } from './stacks/monitoring-stack.js';
 import { lambdaStackId, sharedStackId, stagingBucketName, stagingStackId } from './stacks/names.js';
 import { SharedStack } from './stacks/shared-stack.js';
 import { StagingStack } from './stacks/staging-stack.js';
@@ -55,6 +58,8 @@ export interface RegionStacks {
   readonly staging: StagingStack;
   readonly shared: SharedStack;
   readonly lambdas: readonly LambdaStack[];
+  /** Alarms and dashboard for the region's functions, when the config has a `monitoring` section. */
+  readonly monitoring?: MonitoringStack;
 }
 
 export interface TaegisApp {
@@ -134,15 +139,67 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
           Annotations.of(stack).addWarningV2('taegis-migrate:provided-al2-deprecated', runtimeWarning);
         return stack;
       });
-      return { region: r.region, staging, shared, lambdas };
+      const monitoring = selected.monitoring
+        ? monitoringStack(app, r, lambdas, artifacts, bucketName, selected.monitoring)
+        : undefined;
+      return { region: r.region, staging, shared, lambdas, ...(monitoring ? { monitoring } : {}) };
     }),
   );
 
   const nag =
     options.nag === false
       ? undefined
-      : runAwsSolutionsChecks(regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]));
+      : runAwsSolutionsChecks(
+          regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])]),
+        );
   return { app, config: selected, artifacts, regions, ...(nag ? { nag } : {}) };
+}
+
+/**
+ * The region's `TaegisMonitoring-<region>` stack: deployed after the region's Lambda stacks (it watches their
+ * functions), with each function's name worked out from the vendor template (see resolveFunctionName).
+ */
+function monitoringStack(
+  app: App,
+  r: TaegisConfig['regions'][number],
+  lambdas: readonly LambdaStack[],
+  artifacts: VendorArtifacts,
+  stagingBucket: string,
+  monitoring: NonNullable<TaegisConfig['monitoring']>,
+): MonitoringStack {
+  const fnProps = (artifacts.lambda.template.Resources as Record<string, { Properties?: Record<string, unknown> }>)[
+    artifacts.lambda.functionLogicalId
+  ]?.Properties;
+  const defaults = Object.fromEntries(Object.entries(artifacts.lambda.parameters).map(([k, v]) => [k, v.Default]));
+  const functions: MonitoredFunction[] = [];
+  const unresolved: string[] = [];
+  for (const s of r.lambdaStacks) {
+    const functionName = resolveFunctionName(fnProps, {
+      stackName: s.stackName,
+      region: r.region,
+      account: r.account,
+      parameters: lambdaParameterValues(artifacts.lambda, s, stagingBucket),
+      defaults,
+    });
+    if (functionName === undefined) unresolved.push(s.stackName);
+    else functions.push({ stackName: s.stackName, functionName });
+  }
+  const stack = new MonitoringStack(app, monitoringStackId(r.region), {
+    env: { account: r.account, region: r.region },
+    description: `taegis-migrate: alarms and dashboard for the Taegis functions in ${r.region}`,
+    functions,
+    silenceMinutes: monitoring.silenceMinutes,
+    emails: monitoring.emails,
+    ...(monitoring.alarmTopicArn !== undefined ? { alarmTopicArn: monitoring.alarmTopicArn } : {}),
+  });
+  for (const l of lambdas) stack.addStackDependency(l, 'it watches the functions the Lambda stacks update');
+  if (unresolved.length > 0) {
+    Annotations.of(stack).addWarningV2(
+      'taegis-migrate:monitoring-unresolved-function',
+      `not monitored: the vendor template's FunctionName cannot be worked out at synth time for ${unresolved.join(', ')}`,
+    );
+  }
+  return stack;
 }
 
 const DEPRECATED = '2026-06-30';

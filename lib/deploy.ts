@@ -13,6 +13,9 @@ import { buildApp } from './app.js';
 import { readCredentials, SHARED_PARAMETERS } from './artifacts/vendor.js';
 import type { TaegisConfig } from './config/load.js';
 import { TaegisError } from './errors.js';
+import { AwsClientFactory } from './aws/clients.js';
+import { ensureLogGroups, type NeededLogGroup } from './monitoring/log-groups.js';
+import { functionLogGroup } from './monitoring/names.js';
 
 export interface DeployAppOptions {
   /**
@@ -51,6 +54,11 @@ export interface DeployAppOptions {
    * @default - a non-interactive host printing to the terminal
    */
   readonly ioHost?: IIoHost;
+  /**
+   * Creates the log groups a monitoring stack's metric filters need, when missing (lib/monitoring/log-groups.ts).
+   * @default - with SDK clients from the default chain (AWS_ENDPOINT_URL is read by the SDK itself)
+   */
+  readonly ensureLogGroups?: (groups: readonly NeededLogGroup[]) => Promise<unknown>;
 }
 
 /** Where the deploy stood when it returned. */
@@ -91,7 +99,9 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       patterns:
         options.stacks && options.stacks.length > 0
           ? [...options.stacks]
-          : built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id)),
+          : built.regions.flatMap((r) =>
+              [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])].map((s) => s.node.id),
+            ),
       expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
     };
     // Ask the toolkit which stacks this selection deploys (its own glob and dependency rules), so every shared
@@ -107,6 +117,24 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       // Read only now, after synthesis: the value exists in this process's memory and in the SDK request, nowhere else.
       const secret = readCredentials(built.config.artifactPaths.credentials);
       for (const s of selectedShared) parameters[`${s.stackName}:${SHARED_PARAMETERS.secretValue}`] = secret;
+    }
+
+    // A metric filter needs its log group; a function that never ran has none yet. Made here, not in the stack.
+    const groups = built.regions
+      .filter((r) => r.monitoring && deploying.has(`${r.region}/${r.monitoring.stackName}`))
+      .flatMap((r) =>
+        r.monitoring!.functions.map((f) => ({ region: r.region, logGroupName: functionLogGroup(f.functionName) })),
+      );
+    if (groups.length > 0) {
+      if (options.ensureLogGroups) await options.ensureLogGroups(groups);
+      else {
+        const clients = new AwsClientFactory();
+        try {
+          await ensureLogGroups(clients, groups);
+        } finally {
+          clients.destroy();
+        }
+      }
     }
 
     const result = await toolkit.deploy(cx, {
