@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -181,7 +181,20 @@ export class MonitoringStack extends Stack {
         }),
         new cloudwatch.AlarmStatusWidget({
           title: `${f.functionName}: alarms`,
-          alarms: [silent, errors, throttles],
+          // By ARN built from the known names, not Fn::GetAtt: the dashboard needs no reference to the alarms
+          // (and moto's CloudFormation cannot resolve an alarm's Arn attribute).
+          alarms: [silent, errors, throttles].map((a, j) =>
+            cloudwatch.Alarm.fromAlarmArn(
+              this,
+              `AlarmRef${i}x${j}`,
+              this.formatArn({
+                service: 'cloudwatch',
+                resource: 'alarm',
+                resourceName: (a.node.defaultChild as cloudwatch.CfnAlarm).alarmName!,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ),
+          ),
           width: 8,
         }),
       );
