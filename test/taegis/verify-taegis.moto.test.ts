@@ -7,7 +7,8 @@ import { verifyMain } from '../../lib/verify/cli.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { FakeTaegis, type FakeAsset } from '../support/fake-taegis.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { seedMixed } from '../support/verify-seed.js';
+import { functionName, seedMixed } from '../support/verify-seed.js';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 
 const ID = 'taegis-client-id-CCCC3333';
 const SECRET = 'taegis-client-secret-DDDD4444-never-shown';
@@ -159,4 +160,78 @@ describe('npm run verify -- --taegis against moto and the fake Taegis API', () =
       }
     },
   );
+});
+
+describe('npm run verify with a monitoring section: the alarms check', () => {
+  let moto: Moto;
+  let dir: string;
+  let configPath: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    dir = mkdtempSync(path.join(tmpdir(), 'verify-alarms-'));
+    ({ configPath } = await seedMixed(moto.clients(), dir));
+    const raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    raw.monitoring = { silenceMinutes: 60 };
+    writeFileSync(configPath, JSON.stringify(raw));
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GIVEN ct silent, vpc without data yet and waf unmonitored WHEN verify runs THEN alarms fail, warn and fail per stack (exit 1)', async () => {
+    const clients = moto.clients();
+    const put = async (region: string, fn: string, states: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>) => {
+      for (const [suffix, state] of Object.entries(states)) {
+        const name = `taegis-migrate-${fn}-${suffix}`;
+        await clients.cloudWatch(region).send(
+          new PutMetricAlarmCommand({
+            AlarmName: name,
+            Namespace: 'AWS/Lambda',
+            MetricName: 'Errors',
+            Statistic: 'Sum',
+            Period: 300,
+            EvaluationPeriods: 1,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          }),
+        );
+        await clients
+          .cloudWatch(region)
+          .send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: `test: ${state}` }));
+      }
+    };
+    await put('us-east-1', functionName('ct'), { 'uploads-silent': 'ALARM', errors: 'OK', throttles: 'OK' });
+    await put('us-east-1', functionName('vpc', 'awsvpcflow'), {
+      'uploads-silent': 'INSUFFICIENT_DATA',
+      errors: 'OK',
+      throttles: 'OK',
+    });
+    const out: string[] = [];
+    const json = path.join(dir, 'alarms.json');
+    const code = await verifyMain(
+      ['--config', configPath, '--backup-dir', path.join(dir, 'b'), '--log-timeout', '0', '--json', json],
+      { clients, env: {}, stdout: (t) => out.push(t), stderr: () => {}, tty: false },
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as VerifyReport;
+    const alarms = (stack: string) =>
+      report.regions
+        .flatMap((r) => r.stacks)
+        .find((s) => s.stackName === stack)
+        ?.checks.find((c) => c.name === 'alarms');
+    expect(alarms('ct')?.status).toBe('fail');
+    expect(alarms('ct')?.detail).toBe('ALARM: uploads-silent: test: ALARM');
+    expect(alarms('vpc')?.status).toBe('warn');
+    expect(alarms('waf')?.status).toBe('fail');
+    expect(alarms('waf')?.detail).toMatch(/deploy TaegisMonitoring-/);
+    // Without --taegis there is no taegis check.
+    expect(
+      report.regions
+        .flatMap((r) => r.stacks)
+        .flatMap((s) => s.checks)
+        .some((c) => c.name === 'taegis'),
+    ).toBe(false);
+  });
 });
