@@ -167,14 +167,21 @@ describe('waitForTaegisData: mapping and verdicts', () => {
 
   it('GIVEN a source that is seen late WHEN polled THEN it passes on a later round with growing pauses', async () => {
     fake.assets = [asset({ sourceId: 'logs-east', lastSeen: secs('2026-11-27T09:00:00Z') })];
-    const pending = run([{ key: 'ct', hint: 'logs-east', since: MIGRATED }], 30);
-    setTimeout(() => {
-      fake.assets = [asset({ sourceId: 'logs-east' })];
-    }, 30);
-    const r = (await pending).get('ct')!;
+    const pauses: number[] = [];
+    const r = (
+      await waitForTaegisData(api(), [{ key: 'ct', hint: 'logs-east', since: MIGRATED }], {
+        timeoutSeconds: 60,
+        pollIntervalMs: 1000,
+        sleep: (ms) => {
+          pauses.push(ms);
+          // Taegis indexes the data during the second pause.
+          if (pauses.length === 2) fake.assets = [asset({ sourceId: 'logs-east' })];
+          return Promise.resolve();
+        },
+      })
+    ).get('ct')!;
     expect(r.status).toBe('pass');
-    expect(sleeps.length).toBeGreaterThan(1);
-    expect(sleeps[1]).toBeGreaterThan(sleeps[0]!);
+    expect(pauses).toEqual([1000, 1500]);
   });
 
   it('GIVEN fresh data but health WARNING THEN fail as unhealthy', async () => {
