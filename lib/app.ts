@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { App, type AppProps } from 'aws-cdk-lib';
+import { Annotations, App, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
@@ -7,11 +7,16 @@ import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
 import { AccessStack } from './stacks/access-stack.js';
-import { LambdaStack } from './stacks/lambda-stack.js';
+import { LambdaStack, lambdaParameterValues } from './stacks/lambda-stack.js';
+import { resolveFunctionName } from './monitoring/function-name.js';
+import { MonitoringStack, type MonitoredFunction } from './stacks/monitoring-stack.js';
 import {
   accessStackId,
   idScope,
+  type IdScope,
   lambdaStackId,
+  monitoringStackId,
+  monitoringStackName,
   sharedStackId,
   stagingBucketName,
   stagingStackId,
@@ -71,6 +76,8 @@ export interface RegionStacks {
   readonly staging: StagingStack;
   readonly shared: SharedStack;
   readonly lambdas: readonly LambdaStack[];
+  /** Alarms and dashboard for the region's functions, when the config has a `monitoring` section. */
+  readonly monitoring?: MonitoringStack;
 }
 
 export interface TaegisApp {
@@ -159,7 +166,18 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         stack.addStackDependency(shared, 'the function reads the credentials the shared stack holds');
         return stack;
       });
-      return { account: r.account, region: r.region, staging, shared, lambdas };
+      const monitoring = selected.monitoring
+        ? monitoringStack(
+            app,
+            r,
+            idScope(config.regions, r.account),
+            lambdas,
+            artifacts,
+            bucketName,
+            selected.monitoring,
+          )
+        : undefined;
+      return { account: r.account, region: r.region, staging, shared, lambdas, ...(monitoring ? { monitoring } : {}) };
     }),
   );
 
@@ -167,7 +185,10 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   const nag =
     options.nag === false
       ? undefined
-      : runAwsSolutionsChecks([...regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]), ...access]);
+      : runAwsSolutionsChecks([
+          ...regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])]),
+          ...access,
+        ]);
   return { app, config: selected, artifacts, regions, access, ...(nag ? { nag } : {}) };
 }
 
@@ -194,6 +215,55 @@ function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): A
       targets,
     });
   });
+}
+
+/**
+ * The region's `TaegisMonitoring-<region>` stack: deployed after the region's Lambda stacks (it watches their
+ * functions), with each function's name worked out from the vendor template (see resolveFunctionName).
+ */
+function monitoringStack(
+  app: App,
+  r: TaegisConfig['regions'][number],
+  scope: IdScope,
+  lambdas: readonly LambdaStack[],
+  artifacts: VendorArtifacts,
+  stagingBucket: string,
+  monitoring: NonNullable<TaegisConfig['monitoring']>,
+): MonitoringStack {
+  const fnProps = (artifacts.lambda.template.Resources as Record<string, { Properties?: Record<string, unknown> }>)[
+    artifacts.lambda.functionLogicalId
+  ]?.Properties;
+  const defaults = Object.fromEntries(Object.entries(artifacts.lambda.parameters).map(([k, v]) => [k, v.Default]));
+  const functions: MonitoredFunction[] = [];
+  const unresolved: string[] = [];
+  for (const s of r.lambdaStacks) {
+    const functionName = resolveFunctionName(fnProps, {
+      stackName: s.stackName,
+      region: r.region,
+      account: r.account,
+      parameters: lambdaParameterValues(artifacts.lambda, s, stagingBucket),
+      defaults,
+    });
+    if (functionName === undefined) unresolved.push(s.stackName);
+    else functions.push({ stackName: s.stackName, functionName });
+  }
+  const stack = new MonitoringStack(app, monitoringStackId(r.region, scope), {
+    env: { account: r.account, region: r.region },
+    stackName: monitoringStackName(r.region),
+    description: `taegis-migrate: alarms and dashboard for the Taegis functions in ${r.region}`,
+    functions,
+    silenceMinutes: monitoring.silenceMinutes,
+    emails: monitoring.emails,
+    ...(monitoring.alarmTopicArn !== undefined ? { alarmTopicArn: monitoring.alarmTopicArn } : {}),
+  });
+  for (const l of lambdas) stack.addStackDependency(l, 'it watches the functions the Lambda stacks update');
+  if (unresolved.length > 0) {
+    Annotations.of(stack).addWarningV2(
+      'taegis-migrate:monitoring-unresolved-function',
+      `not monitored: the vendor template's FunctionName cannot be worked out at synth time for ${unresolved.join(', ')}`,
+    );
+  }
+  return stack;
 }
 
 /**

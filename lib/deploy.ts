@@ -18,6 +18,9 @@ import { SHARED_PARAMETERS } from './vendor/facts.js';
 import type { TaegisConfig } from './config/load.js';
 import { TaegisError } from './errors.js';
 import { ApprovingIoHost, type RequireApproval } from './cli/approval.js';
+import { AccountClients, routeAccounts, targetsOf } from './aws/accounts.js';
+import { ensureLogGroups, type NeededLogGroup } from './monitoring/log-groups.js';
+import { functionLogGroup } from './monitoring/names.js';
 
 export interface DeployAppOptions {
   /**
@@ -88,6 +91,11 @@ export interface DeployAppOptions {
    * @default - nothing
    */
   readonly beforeAws?: () => Promise<void>;
+  /**
+   * Creates the log groups a monitoring stack's metric filters need, when missing (lib/monitoring/log-groups.ts).
+   * @default - each in its own account: the caller's credentials, or the config's `access` role for another account
+   */
+  readonly ensureLogGroups?: (groups: readonly NeededLogGroup[]) => Promise<unknown>;
 }
 
 /** One stack the deploy brought up to date. */
@@ -148,7 +156,9 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
         options.stacks && options.stacks.length > 0
           ? [...options.stacks]
           : [
-              ...built.regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas].map((s) => s.node.id)),
+              ...built.regions.flatMap((r) =>
+                [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])].map((s) => s.node.id),
+              ),
               ...built.access.map((s) => s.node.id),
             ],
       expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
@@ -171,6 +181,36 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       // Read only now, after synthesis: the value exists in this process's memory and in the SDK request, nowhere else.
       const secret = readCredentials(built.config.artifactPaths.credentials);
       for (const s of selectedShared) parameters[`${s.stackName}:${SHARED_PARAMETERS.secretValue}`] = secret;
+    }
+
+    // A metric filter needs its log group; a function that never ran has none yet. Made here, not in the stack.
+    const groups = built.regions
+      .filter((r) => r.monitoring && deploying.has(`${r.account}/${r.region}/${r.monitoring.stackName}`))
+      .flatMap((r) =>
+        r.monitoring!.functions.map((f) => ({
+          account: r.account,
+          region: r.region,
+          logGroupName: functionLogGroup(f.functionName),
+        })),
+      );
+    if (groups.length > 0) {
+      if (options.ensureLogGroups) await options.ensureLogGroups(groups);
+      else {
+        // Each group is made in its own account: another account is entered with the config's `access` role.
+        const accounts = new AccountClients({
+          command: 'deploy',
+          ...(options.profile ? { profile: options.profile } : {}),
+        });
+        try {
+          const routing = await routeAccounts(
+            accounts,
+            targetsOf(config).filter((t) => groups.some((g) => g.account === t.account && g.region === t.region)),
+          );
+          await ensureLogGroups(routing.clientsFor, groups);
+        } finally {
+          accounts.destroy();
+        }
+      }
     }
 
     let result;

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'AWS_ERROR'
   | 'CHECK_FAILED'
   | 'CONFLICT'
-  | 'CLOUDFLARE_ERROR';
+  | 'CLOUDFLARE_ERROR'
+  | 'TAEGIS_API_ERROR';
 
 /** Exit codes shared by every command: 0 pass, 1 a check failed, 2 bad input. */
 export const ExitCode = { Ok: 0, CheckFailed: 1, BadInput: 2 } as const;

@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -47,7 +48,13 @@ export interface ClientFactoryOptions {
 }
 
 type AnyClient =
-  S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client | OrganizationsClient;
+  | S3Client
+  | CloudFormationClient
+  | LambdaClient
+  | CloudWatchLogsClient
+  | EC2Client
+  | OrganizationsClient
+  | CloudWatchClient;
 
 /**
  * The one place AWS SDK clients are made. Operations take clients from here (or a mock) and never
@@ -78,6 +85,10 @@ export class AwsClientFactory {
 
   logs(region: string): CloudWatchLogsClient {
     return this.get('logs', region, (c) => new CloudWatchLogsClient(c));
+  }
+
+  cloudWatch(region: string): CloudWatchClient {
+    return this.get('cloudwatch', region, (c) => new CloudWatchClient(c));
   }
 
   ec2(region: string): EC2Client {

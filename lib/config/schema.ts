@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
+import { MonitoringSchema, TaegisApiSchema, taegisSourceFields } from './extras-schema.js';
 
 /**
  * The config file's fields for the migration (everything but other features' sections, which lib/taegis-config.ts
@@ -185,6 +186,8 @@ export const LambdaStackConfigSchema = z.strictObject({
    * @default - the events and filter of the stale entry it replaces, else every new object (`s3:ObjectCreated:*`)
    */
   trigger: TriggerConfigSchema.optional(),
+  /** `taegisSensorType` / `taegisSourceId`: the Taegis data source, when `verify --taegis` cannot find it. */
+  ...taegisSourceFields,
 });
 export type LambdaStackConfig = z.infer<typeof LambdaStackConfigSchema>;
 
@@ -295,6 +298,10 @@ export const MigrationConfigSchema = z
     accessRole: AccessRoleConfigSchema.optional(),
     /** The regions to migrate: one entry per (account, region) target. */
     regions: z.array(RegionConfigSchema).min(1, m('lists no region', 'add at least one entry to "regions"')),
+    /** The Taegis API client for `--taegis` checks; see lib/config/extras-schema.ts. */
+    taegis: TaegisApiSchema.optional(),
+    /** Alarms and a dashboard per target (`TaegisMonitoring-<region>` stacks); see lib/config/extras-schema.ts. */
+    monitoring: MonitoringSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     if ((cfg.taegisRegion === undefined) === (cfg.xdrLoginUrl === undefined)) {

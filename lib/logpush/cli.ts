@@ -22,6 +22,7 @@ import {
   type Output,
 } from './output.js';
 import { resolveAuth, resolveIntegrationKeys } from './secrets.js';
+import { resolveTaegisForLogpush, taegisDatasetHealth, taegisHealthJson, taegisHealthLines } from './taegis-health.js';
 
 export const USAGE = `usage: taegis-migrate logpush <setup|status|health> [flags]     (npm run logpush -- ... is the same)
 
@@ -33,6 +34,9 @@ export const USAGE = `usage: taegis-migrate logpush <setup|status|health> [flags
           --since YYYY-MM-DD   first day (UTC, inclusive; default 6 days before --until)
           --until YYYY-MM-DD   last day (UTC, inclusive; default today)
           --dataset NAME       only this dataset (repeatable)
+          --taegis             also ask the Taegis API (main config's "taegis" section) whether Taegis saw each
+                               dataset's data since --since and the source is healthy
+          --log-timeout SECONDS  with --taegis: keep asking this long (default 0: ask once)
 
   common  -c, --config PATH    config file with a "logpush" section, or a standalone logpush config
                                (default ${DEFAULT_CONFIG_FILE}; -c config=PATH also works)
@@ -66,6 +70,8 @@ const HEALTH_FLAGS = {
   since: { type: 'string' },
   until: { type: 'string' },
   dataset: { type: 'string', multiple: true },
+  taegis: { type: 'boolean' },
+  'log-timeout': { type: 'string' },
 } as const;
 
 interface Flags {
@@ -76,6 +82,8 @@ interface Flags {
   readonly since?: string;
   readonly until?: string;
   readonly dataset?: string[];
+  readonly taegis?: boolean;
+  readonly 'log-timeout'?: string;
 }
 
 function baseUrlFrom(env: NodeJS.ProcessEnv): string {
@@ -154,6 +162,18 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   const baseUrl = baseUrlFrom(deps.env);
   const range = command === 'health' ? parseRange(flags.since, flags.until, deps.now) : undefined;
   if (flags.dataset) checkDatasets(config, flags.dataset);
+  const taegis = command === 'health' && flags.taegis ? resolveTaegisForLogpush(config, deps.env, masker) : undefined;
+  const taegisTimeout = flags['log-timeout'] === undefined ? 0 : Number(flags['log-timeout']);
+  if (
+    !Number.isInteger(taegisTimeout) ||
+    taegisTimeout < 0 ||
+    taegisTimeout > 86_400 ||
+    (flags['log-timeout'] !== undefined && !taegis)
+  ) {
+    throw new TaegisError('INPUT_INVALID', `--log-timeout "${flags['log-timeout'] ?? ''}" is not usable here`, {
+      fix: 'use it with health --taegis, as whole seconds from 0 to 86400',
+    });
+  }
   const auth = resolveAuth(config, deps.env, masker);
   const keys = resolveIntegrationKeys(config, deps.env, masker, { bestEffort: command !== 'setup' });
   const client = new CloudflareClient({
@@ -185,9 +205,24 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   }
   const healthRange = range ?? parseRange(undefined, undefined, deps.now);
   const results = await collectHealth(client, config, healthRange, flags.dataset ?? []);
-  if (flags.json !== undefined) emitJson(healthJson(results, healthRange));
-  else for (const line of healthLines(results, healthRange)) out.out(line);
-  return results.some((r) => r.problem) ? ExitCode.CheckFailed : ExitCode.Ok;
+  const seen = taegis
+    ? await taegisDatasetHealth(taegis, config, {
+        since: new Date(`${healthRange.since}T00:00:00Z`),
+        datasets: flags.dataset ?? [],
+        timeoutSeconds: taegisTimeout,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        onRetry: (message) => out.err(`note: ${message}`),
+      })
+    : undefined;
+  if (flags.json !== undefined) {
+    const json = healthJson(results, healthRange) as Record<string, unknown>;
+    emitJson(seen ? { ...json, taegis: taegisHealthJson(seen) } : json);
+  } else {
+    for (const line of healthLines(results, healthRange)) out.out(line);
+    if (seen) for (const line of taegisHealthLines(seen)) out.out(line);
+  }
+  const taegisFailed = seen?.some((r) => r.outcome.status === 'fail') ?? false;
+  return results.some((r) => r.problem) || taegisFailed ? ExitCode.CheckFailed : ExitCode.Ok;
 }
 
 function checkDatasets(config: LogpushConfig, wanted: readonly string[]): void {

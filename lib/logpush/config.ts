@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { FIX_SEPARATOR } from '../config/schema.js';
+import { SecretSourceSchema } from '../util/secret-source.js';
+import { taegisSourceFields } from '../config/extras-schema.js';
 
 /** The config's FIX_SEPARATOR: `zodProblems` splits these messages into "what is wrong" and the fix. */
 export const LOGPUSH_FIX_SEPARATOR = FIX_SEPARATOR;
@@ -55,34 +57,9 @@ const ACCOUNT_SET: ReadonlySet<string> = new Set(ACCOUNT_DATASETS);
 /** Cloudflare account and zone ids: 32 lowercase hex characters. */
 const CF_ID = /^[0-9a-f]{32}$/;
 const DATASET = /^[a-z][a-z0-9_]{1,63}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * Where a secret comes from: an environment variable or a file (relative to the config file). Never the value
- * itself: the config file is committed and shown in reviews.
- */
-export const SecretSourceSchema = z
-  .strictObject(
-    {
-      /** Name of an environment variable holding the secret. */
-      env: z
-        .string()
-        .regex(ENV_NAME, m('is not an environment variable name', 'use letters, digits and "_"'))
-        .optional(),
-      /** Path of a file holding the secret (trailing newline ignored), relative to the config file. */
-      file: z.string().min(1, m('is empty', 'give the path of the file holding the secret')).optional(),
-    },
-    {
-      error: m(
-        'must be {"env": "VARIABLE"} or {"file": "path"}; secrets are never read from the config file',
-        'remove the value from the config, put it in an environment variable or a file readable only by you, and reference that',
-      ),
-    },
-  )
-  .refine((s) => (s.env === undefined) !== (s.file === undefined), {
-    message: m('must set exactly one of "env" and "file"', 'keep one of them'),
-  });
-export type SecretSource = z.infer<typeof SecretSourceSchema>;
+// The secret reference is shared with the Taegis API section; it lives in lib/util.
+export { SecretSourceSchema, type SecretSource } from '../util/secret-source.js';
 
 export const LogpushDatasetSchema = z.strictObject({
   /** Cloudflare dataset id, e.g. `http_requests` (zone) or `gateway_dns` (account). */
@@ -117,6 +94,8 @@ export const LogpushDatasetSchema = z.strictObject({
    * @default true
    */
   enabled: z.boolean().default(true),
+  /** `taegisSensorType` / `taegisSourceId`: the Taegis data source, for `health --taegis`. */
+  ...taegisSourceFields,
 });
 export type LogpushDatasetConfig = z.infer<typeof LogpushDatasetSchema>;
 

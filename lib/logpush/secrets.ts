@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TaegisError, type Problem } from '../errors.js';
-import { scopesOf, type SecretSource } from './config.js';
+import { scopesOf } from './config.js';
 import type { LogpushConfig } from './load.js';
-import { MIN_SECRET_LENGTH, type Masker } from '../util/masking.js';
+import type { Masker } from '../util/masking.js';
+import { readSecret } from '../util/secret-source.js';
 
 /** How requests to the Cloudflare API authenticate. A token is preferred; the legacy key is a fallback. */
 export type CloudflareAuth =
@@ -13,35 +13,6 @@ export type CloudflareAuth =
 export const DEFAULT_TOKEN_ENV = 'CLOUDFLARE_API_TOKEN';
 export const DEFAULT_KEY_ENV = 'CLOUDFLARE_API_KEY';
 export const DEFAULT_EMAIL_ENV = 'CLOUDFLARE_EMAIL';
-
-type Read = { readonly value: string } | { readonly missing: string };
-
-function describe(source: SecretSource): string {
-  return source.env !== undefined ? `environment variable ${source.env}` : `file ${source.file ?? ''}`;
-}
-
-/** Reads one secret; never puts its value in a message. */
-function readSecret(source: SecretSource, baseDir: string, env: NodeJS.ProcessEnv): Read {
-  let value: string | undefined;
-  if (source.env !== undefined) {
-    value = env[source.env];
-    if (value === undefined || value === '') return { missing: `environment variable ${source.env} is not set` };
-  } else {
-    const file = path.resolve(baseDir, source.file ?? '');
-    if (!existsSync(file)) return { missing: `file ${file} does not exist` };
-    try {
-      value = readFileSync(file, 'utf8');
-    } catch (err) {
-      return { missing: `file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
-    }
-  }
-  value = value.replace(/\r?\n$/, '');
-  if (value.trim() !== value || /\s/.test(value))
-    return { missing: `${describe(source)} holds whitespace inside the secret` };
-  if (value.length < MIN_SECRET_LENGTH)
-    return { missing: `${describe(source)} holds a value too short to be a real secret` };
-  return { value };
-}
 
 /**
  * Finds the Cloudflare credentials: the API token first (`auth.apiToken`, default env CLOUDFLARE_API_TOKEN);

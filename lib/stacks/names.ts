@@ -27,6 +27,11 @@ export const sharedStackId = (region: string, account?: IdScope): string => scop
 /** Construct id of a migrated Lambda stack (its CloudFormation name is the existing stack's name). */
 export const lambdaStackId = (region: string, stackName: string, account?: IdScope): string =>
   scoped('TaegisLambda', account, `${region}-${stackName}`);
+/** Construct id of a target's monitoring stack (its CloudFormation name is always `TaegisMonitoring-<region>`). */
+export const monitoringStackId = (region: string, account?: IdScope): string =>
+  scoped('TaegisMonitoring', account, region);
+/** CloudFormation name of a target's monitoring stack: the same in every account. */
+export const monitoringStackName = (region: string): string => `TaegisMonitoring-${region}`;
 /** Construct id (and CloudFormation name) of an account's least-privilege verify role stack: one per account. */
 export const accessStackId = (account: string): string => `TaegisAccess-${account}`;
 

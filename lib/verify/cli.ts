@@ -12,13 +12,18 @@ import { ExitCode, TaegisError, type Problem } from '../errors.js';
 import { formatJUnit, formatTable } from './report.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
+import { extraChecks } from './extra-checks.js';
+import { DataSourcesApi } from '../taegis/datasources.js';
+import { resolveTaegisApi, taegisClient } from '../taegis/setup.js';
+import { Masker } from '../util/masking.js';
 
 export const VERIFY_USAGE = `usage: taegis-migrate verify [flags]                      (npm run verify -- [flags] is the same)
        taegis-migrate verify restore --backup FILE [flags]  (or: taegis-migrate restore --backup FILE)
 
 Checks every configured Taegis Lambda stack (status, runtime, health), moves the S3 trigger of its log bucket to
 the updated function (backing up the bucket's notification configuration first) and waits for "Uploading data to s3"
-in its logs.
+in its logs. --taegis also asks the Taegis API (config "taegis" section) whether Taegis saw each stack's data
+since the migration; with a "monitoring" section the alarms are checked too.
 ${COMMON_HELP.config}
 ${COMMON_HELP.region}
   --account A               only this account (repeatable, or a comma list)
@@ -31,6 +36,7 @@ ${COMMON_HELP.json}
   --junit FILE              JUnit XML report for CI
   --backup-dir DIR          where bucket configurations are backed up before a write (default ./backups)
   --concurrency N           stacks checked at once (default 16)
+  --taegis                  also check that Taegis itself saw each stack's data since the migration
   --backup FILE             (restore only) the backup file to put back
   --role-name NAME          (restore only) the role to assume in the backup's account, when it is not the caller's
 ${COMMON_HELP.profile}
@@ -56,6 +62,7 @@ const FLAGS = {
   backup: { type: 'string' },
   'role-name': { type: 'string' },
   help: COMMON_FLAGS.help,
+  taegis: { type: 'boolean' },
 } as const;
 
 /** Things the CLI needs from outside; tests pass their own. */
@@ -75,6 +82,8 @@ export interface VerifyCliDeps {
   readonly pollIntervalMs?: number;
   /** @default process.stderr.isTTY */
   readonly tty?: boolean;
+  /** Pauses of the Taegis API client's retries. @default real timers */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
@@ -277,6 +286,19 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   }
 
+  // --taegis: the API client's secrets are read (and any problem reported, exit 2) before any AWS or Taegis call.
+  const masker = new Masker();
+  const taegisApi = f.taegis
+    ? resolveTaegisApi({
+        section: config.taegis,
+        configPath: config.configPath,
+        taegisRegion: config.taegisRegion,
+        env,
+        baseUrlOverride: env.TAEGIS_API_BASE_URL,
+        masker,
+      })
+    : undefined;
+
   if (!f['dry-run']) checkBackupDir(backupDir);
 
   const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify', env));
@@ -315,17 +337,54 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       }
     },
   };
+  const taegisProgress = progressPrinter('Taegis data since the migration', tty, stderr);
+  const extra = extraChecks(routing?.clientsFor ?? (() => clients), {
+    config,
+    ...(taegisApi
+      ? {
+          taegis: new DataSourcesApi(
+            taegisClient(taegisApi, {
+              onRetry: (m) => stderr(`note: ${masker.mask(m)}`),
+              ...(deps.sleep ? { sleep: deps.sleep } : {}),
+            }),
+          ),
+        }
+      : {}),
+    logTimeoutSeconds: logTimeout,
+    ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+    now,
+    onTaegisProgress: taegisProgress,
+  });
   let report;
   try {
-    report = await runVerify(clients, opts);
+    report = await runVerify(clients, { ...opts, ...(extra ? { extraChecks: extra } : {}) });
   } finally {
     if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
   }
-  const json = `${JSON.stringify(report, null, 2)}\n`;
+  // Taegis answers are ours to show only masked: the API client's id and secret never leave in a report.
+  const json = `${masker.mask(JSON.stringify(report, null, 2))}\n`;
   if (isStdout(f.json)) stdout(json.trimEnd());
-  else stdout(formatTable(report));
+  else stdout(masker.mask(formatTable(report)));
   if (f.json !== undefined && !isStdout(f.json)) writeOutputFile(f.json, json);
-  if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, formatJUnit(report));
-  else if (f.junit !== undefined) stdout(formatJUnit(report));
+  const junit = masker.mask(formatJUnit(report));
+  if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, junit);
+  else if (f.junit !== undefined) stdout(junit);
   return report.exitCode;
+}
+
+/** A progress line like the log wait's: rewritten in place on a terminal, every 30 s otherwise. */
+function progressPrinter(
+  what: string,
+  tty: boolean,
+  stderr: (text: string) => void,
+): (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void {
+  let lastPlain = 0;
+  return ({ done, total, secondsLeft }) => {
+    const line = `waiting for ${what}: ${done}/${total} stacks seen, ${secondsLeft} s left`;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}${done === total || secondsLeft === 0 ? '\n' : ''}`);
+    else if (Date.now() - lastPlain >= 30_000 || done === total || secondsLeft === 0) {
+      lastPlain = Date.now();
+      stderr(line);
+    }
+  };
 }

@@ -7,6 +7,7 @@ import { checkStack } from './checks/stack.js';
 import { limiter } from './limit.js';
 import {
   CHECK_NAMES,
+  OPTIONAL_CHECK_NAMES,
   exitCodeOf,
   summarize,
   type BucketChange,
@@ -15,7 +16,8 @@ import {
   type VerifyReport,
 } from './report.js';
 import { moveTriggers } from './trigger.js';
-import { describeError, record, SYSTEM_CLOCK, type Clock, type StackWork } from './work.js';
+import { describeError, failed, record, SYSTEM_CLOCK, type Clock, type StackWork } from './work.js';
+import { targetKey, type ExtraChecks } from './extra-checks.js';
 
 // Vendor facts verify used to own; re-exported for older imports (the benchmark).
 export { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../vendor/facts.js';
@@ -50,6 +52,8 @@ export interface VerifyOptions {
   readonly unreachable?: ReadonlyMap<string, string>;
   /** Progress while waiting for logs. @default - silent */
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void;
+  /** The optional `taegis` / `alarms` checks, run alongside the log wait (lib/verify/extra-checks.ts). @default none */
+  readonly extraChecks?: ExtraChecks;
 }
 
 /**
@@ -147,13 +151,22 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
     }),
   );
 
-  await waitForLogs(
-    clientsOf,
-    regions.flatMap((r) => r.works),
-    opts,
-    clock,
-    limit,
+  const allWorks = regions.flatMap((r) => r.works);
+  const extra = opts.extraChecks?.(
+    allWorks.map((w) => ({
+      account: w.account,
+      region: w.region,
+      stackName: w.stackName,
+      bucket: w.bucket ?? w.configBucket,
+      ...(w.functionName ? { functionName: w.functionName } : {}),
+      since: opts.since ?? w.stack?.LastUpdatedTime ?? w.stack?.CreationTime ?? new Date(0),
+      blocked: failed(w),
+    })),
   );
+  const [, extraResults] = await Promise.all([waitForLogs(clientsOf, allWorks, opts, clock, limit), extra]);
+  for (const w of allWorks) {
+    for (const c of extraResults?.get(targetKey(w.account, w.region, w.stackName)) ?? []) w.checks.set(c.name, c);
+  }
 
   // Several accounts: grouped by account, then region. One account: the config's order, as always.
   const multiAccount = new Set(regions.map((r) => r.account)).size > 1;
@@ -192,6 +205,10 @@ function toStackResult(w: StackWork): StackResult {
         durationMs: 0,
       },
   );
+  for (const name of OPTIONAL_CHECK_NAMES) {
+    const c = w.checks.get(name);
+    if (c) checks.push(c);
+  }
   return {
     region: w.region,
     stackName: w.stackName,

@@ -1,0 +1,227 @@
+import { TaegisError } from '../errors.js';
+
+/** The token path of the Taegis API (OAuth2 client credentials), as the vendor's SDKs use it. */
+export const TOKEN_PATH = '/auth/api/v2/auth/token';
+/** The GraphQL gateway path (the Python SDK's DEFAULT_GATEWAY). */
+export const GRAPHQL_PATH = '/graphql';
+
+/**
+ * The API base of a Taegis region: `ctpx` is `https://api.ctpx.secureworks.com`, every other region
+ * `https://api.<region>.taegis.secureworks.com` (the Python SDK's TAEGIS_ENVIRONMENT_URLS follow this pattern).
+ */
+export function apiBaseForRegion(taegisRegion: string): string {
+  const r = taegisRegion.toLowerCase();
+  return r === 'ctpx' ? 'https://api.ctpx.secureworks.com' : `https://api.${r}.taegis.secureworks.com`;
+}
+
+export interface TaegisClientOptions {
+  /** API base, e.g. `https://api.delta.taegis.secureworks.com` (no trailing slash needed). */
+  readonly baseUrl: string;
+  /** Sent as `X-Tenant-Context` on every GraphQL request. */
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /**
+   * Attempts per request on 429, 5xx and network errors.
+   * @default 6
+   */
+  readonly maxAttempts?: number;
+  /** @default real timers */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Told about each retry (already free of secrets). @default - silent */
+  readonly onRetry?: (message: string) => void;
+}
+
+interface Token {
+  readonly value: string;
+  /** Epoch ms after which the token is not used any more (its expiry less a margin). */
+  readonly usableUntil: number;
+}
+
+/** A token is renewed this long before it expires, so a request never leaves with one about to lapse. */
+const EXPIRY_MARGIN_MS = 60_000;
+const BASE_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 20_000;
+
+/**
+ * A small Taegis API client: one OAuth2 client-credentials token per client (one client per run and region),
+ * renewed when it expires or the API answers 401; GraphQL with the tenant header; retries with backoff on 429
+ * (honouring Retry-After) and 5xx. Messages never carry the token, the client id or the secret.
+ */
+export class TaegisClient {
+  private token?: Token;
+  private pendingToken?: Promise<Token>;
+  private readonly base: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  /** Tokens fetched so far (tests check that one run asks once). */
+  public tokensFetched = 0;
+
+  constructor(private readonly options: TaegisClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = options.now ?? Date.now;
+  }
+
+  get baseUrl(): string {
+    return this.base;
+  }
+
+  /** Runs a GraphQL query and returns its `data`; GraphQL errors are thrown as TAEGIS_API_ERROR. */
+  async query<T>(operation: string, query: string, variables: Record<string, unknown>): Promise<T> {
+    let renewed = false;
+    for (;;) {
+      const token = await this.getToken();
+      const res = await this.send(`${operation}`, `${this.base}${GRAPHQL_PATH}`, () => ({
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token.value}`,
+          'x-tenant-context': this.options.tenantId,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify({ query, variables }),
+      }));
+      if (res.status === 401 && !renewed) {
+        // Revoked or expired early: one fresh token, then the answer stands.
+        renewed = true;
+        if (this.token === token) this.token = undefined;
+        continue;
+      }
+      const text = await res.text();
+      if (res.status === 401 || res.status === 403) {
+        throw new TaegisError('TAEGIS_API_ERROR', `Taegis API refused ${operation} (HTTP ${res.status})`, {
+          fix: 'give the API client a role that may read data sources in this tenant (see README "Taegis check"), and check "taegis.tenantId"',
+        });
+      }
+      if (!res.ok) {
+        throw new TaegisError('TAEGIS_API_ERROR', `Taegis API answered HTTP ${res.status} to ${operation}`, {
+          fix: 'retry later; if it persists, check the Taegis status page',
+        });
+      }
+      let body: { data?: T; errors?: readonly { message?: string }[] };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        throw new TaegisError('TAEGIS_API_ERROR', `Taegis API answered ${operation} with something not JSON`, {
+          fix: 'check TAEGIS_API_BASE_URL, if set, and the Taegis region in the config',
+        });
+      }
+      if (body.errors && body.errors.length > 0) {
+        const msgs = body.errors.map((e) => e.message ?? 'unknown error').join('; ');
+        throw new TaegisError('TAEGIS_API_ERROR', `Taegis API: ${operation}: ${msgs.slice(0, 500)}`, {
+          fix: 'check the API client role and the tenant id; this may also be a change in the Taegis API',
+        });
+      }
+      if (body.data === undefined || body.data === null) {
+        throw new TaegisError('TAEGIS_API_ERROR', `Taegis API answered ${operation} without data`, {
+          fix: 'retry later',
+        });
+      }
+      return body.data;
+    }
+  }
+
+  private async getToken(): Promise<Token> {
+    if (this.token && this.token.usableUntil > this.now()) return this.token;
+    // Concurrent checks share one token request.
+    this.pendingToken ??= this.fetchToken().finally(() => {
+      this.pendingToken = undefined;
+    });
+    this.token = await this.pendingToken;
+    return this.token;
+  }
+
+  private async fetchToken(): Promise<Token> {
+    const basic = Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString('base64');
+    const res = await this.send('the token request', `${this.base}${TOKEN_PATH}`, () => ({
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: 'grant_type=client_credentials',
+    }));
+    this.tokensFetched += 1;
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      throw new TaegisError('TAEGIS_API_ERROR', `Taegis rejected the API client credentials (HTTP ${res.status})`, {
+        fix: 'check the client id and secret named by "taegis.clientId" / "taegis.clientSecret" and the Taegis region; create a new API client in XDR if the secret was lost',
+      });
+    }
+    if (!res.ok) {
+      throw new TaegisError('TAEGIS_API_ERROR', `Taegis token endpoint answered HTTP ${res.status}`, {
+        fix: 'retry later',
+      });
+    }
+    let body: { access_token?: unknown; expires_in?: unknown };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      body = {};
+    }
+    if (typeof body.access_token !== 'string' || body.access_token === '') {
+      throw new TaegisError('TAEGIS_API_ERROR', 'Taegis token endpoint answered without an access token', {
+        fix: 'check TAEGIS_API_BASE_URL, if set, and the Taegis region in the config',
+      });
+    }
+    const expiresAt = tokenExpiry(body.access_token, body.expires_in, this.now());
+    return { value: body.access_token, usableUntil: expiresAt - EXPIRY_MARGIN_MS };
+  }
+
+  /** One HTTP exchange with retries on 429 (Retry-After), 5xx and network errors. */
+  private async send(what: string, url: string, init: () => RequestInit): Promise<Response> {
+    const max = this.options.maxAttempts ?? 6;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response | undefined;
+      let failure: string | undefined;
+      try {
+        res = await fetch(url, { ...init(), signal: AbortSignal.timeout(60_000) });
+      } catch (err) {
+        failure = (err as Error).name === 'TimeoutError' ? 'timed out' : 'network error';
+      }
+      const retryable = res === undefined || res.status === 429 || res.status >= 500;
+      if (!retryable) return res!;
+      if (attempt >= max) {
+        if (res) return res;
+        throw new TaegisError('TAEGIS_API_ERROR', `Taegis API ${what}: ${failure} after ${max} attempts`, {
+          fix: `check that ${new URL(url).host} is reachable from here (proxy, firewall)`,
+        });
+      }
+      const wait =
+        (res?.status === 429 ? retryAfterMs(res.headers.get('retry-after'), this.now()) : undefined) ??
+        Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (attempt - 1));
+      await res?.arrayBuffer().catch(() => undefined);
+      this.options.onRetry?.(
+        `Taegis API ${what}: ${res ? `HTTP ${res.status}` : failure}; retry ${attempt}/${max - 1} in ${Math.ceil(wait / 1000)} s`,
+      );
+      await this.sleep(wait);
+    }
+  }
+}
+
+/** Retry-After in seconds or as an HTTP date; capped at a minute so a wrong header cannot stall CI. */
+export function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const secs = Number(header);
+  const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(header) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(60_000, Math.max(0, ms));
+}
+
+/** When a token expires: `expires_in` when given, else the JWT's `exp`, else an hour (the usual lifetime). */
+export function tokenExpiry(token: string, expiresIn: unknown, now: number): number {
+  if (typeof expiresIn === 'number' && expiresIn > 0) return now + expiresIn * 1000;
+  const payload = token.split('.')[1];
+  if (payload) {
+    try {
+      const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+      if (typeof exp === 'number') return exp * 1000;
+    } catch {
+      // Not a JWT: fall through to the default lifetime.
+    }
+  }
+  return now + 3_600_000;
+}
