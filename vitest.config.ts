@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 const INTEGRATION = [
   'test/**/*.moto.test.ts',
   'test/moto-deploy.test.ts',
+  'test/moto-deploy-accounts.test.ts',
+  'test/cli/program.test.ts',
   'test/moto-harness.test.ts',
   'test/cli-synth.test.ts',
   'test/logpush/spawn.test.ts',
