@@ -1,8 +1,10 @@
 import * as path from 'node:path';
 import { App, Annotations, type AppProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
 import { selectRegions, type TaegisConfig } from './config/load.js';
+import type { RegionConfig } from './config/schema.js';
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
@@ -10,6 +12,8 @@ import { LambdaStack } from './stacks/lambda-stack.js';
 import { lambdaStackId, sharedStackId, stagingBucketName, stagingStackId } from './stacks/names.js';
 import { SharedStack } from './stacks/shared-stack.js';
 import { StagingStack } from './stacks/staging-stack.js';
+import { addPipelineStack, type PipelineStack } from './stacks/pipeline-stack.js';
+import { credentialsSecretFor, dynamicReference } from './secret/secret.js';
 
 export interface BuildAppOptions {
   /**
@@ -47,11 +51,22 @@ export interface BuildAppOptions {
    * @default - the current date
    */
   readonly now?: Date;
+  /**
+   * Add the `TaegisPipeline` stack when the config has a `pipeline` section (`npm run plan`/`deploy` leave it out).
+   * @default true
+   */
+  readonly pipeline?: boolean;
+  /**
+   * The config file's path in the repository, as the pipeline's synth step passes it to `cdk synth -c config=`.
+   * @default - config `pipeline.configFile`, else the config file's base name
+   */
+  readonly pipelineConfigFile?: string;
 }
 
 /** One configured region's stacks. */
 export interface RegionStacks {
   readonly region: string;
+  readonly account: string;
   readonly staging: StagingStack;
   readonly shared: SharedStack;
   readonly lambdas: readonly LambdaStack[];
@@ -62,6 +77,8 @@ export interface TaegisApp {
   readonly config: TaegisConfig;
   readonly artifacts: VendorArtifacts;
   readonly regions: readonly RegionStacks[];
+  /** The `TaegisPipeline` stack, when the config has a `pipeline` section. */
+  readonly pipeline?: PipelineStack;
   /** cdk-nag results; undefined when `nag` is false. */
   readonly nag?: NagResult;
 }
@@ -99,50 +116,80 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     [artifacts.shared.file, artifacts.shared.template],
     [artifacts.lambda.file, artifacts.lambda.template],
   ]);
-  const regions = withParsedTemplates(templates, () =>
-    selected.regions.map((r): RegionStacks => {
-      const env = { account: r.account, region: r.region };
-      const bucketName = stagingBucketName(r);
-      const staging = new StagingStack(app, stagingStackId(r.region), {
-        env,
-        description: `taegis-migrate: staging bucket ${bucketName} with the Taegis Lambda package and templates`,
-        bucketName,
-        artifactsDir: selected.artifactsDir,
-        // Checked above to sit directly in artifactsDir, so the base name is the object key at the bucket root.
-        files: [artifacts.paths.lambdaZip, artifacts.paths.sharedTemplate, artifacts.paths.lambdaTemplate].map((f) =>
-          path.basename(f),
-        ),
-      });
-      const shared = new SharedStack(app, sharedStackId(r.region), {
-        env,
-        stackName: r.sharedStackName ?? selected.sharedStackName,
-        template: artifacts.shared,
-        taegisRegion: selected.taegisRegion,
-      });
-      const lambdas = r.lambdaStacks.map((s) => {
-        const stack = new LambdaStack(app, lambdaStackId(r.region, s.stackName), {
-          env,
-          stackName: s.stackName,
-          template: artifacts.lambda,
-          lambdaStack: s,
-          stagingBucketName: bucketName,
-          runtime: selected.lambdaRuntime,
-        });
-        stack.addStackDependency(staging, 'the function code is read from the staging bucket');
-        stack.addStackDependency(shared, 'the function reads the credentials the shared stack holds');
-        if (runtimeWarning)
-          Annotations.of(stack).addWarningV2('taegis-migrate:provided-al2-deprecated', runtimeWarning);
-        return stack;
-      });
-      return { region: r.region, staging, shared, lambdas };
-    }),
-  );
+  const wiring: TargetWiring = { config: selected, artifacts, ...(runtimeWarning ? { runtimeWarning } : {}) };
+  const regions = withParsedTemplates(templates, () => selected.regions.map((r) => addTargetStacks(app, r, wiring)));
+  // The pipeline's stages are built by the same addTargetStacks, inside the same parse-once scope.
+  const pipeline =
+    selected.pipeline !== undefined && options.pipeline !== false
+      ? withParsedTemplates(templates, () =>
+          addPipelineStack(app, selected.pipeline!, wiring, {
+            configFile: options.pipelineConfigFile ?? path.basename(selected.configPath),
+          }),
+        )
+      : undefined;
 
   const nag =
     options.nag === false
       ? undefined
-      : runAwsSolutionsChecks(regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]));
-  return { app, config: selected, artifacts, regions, ...(nag ? { nag } : {}) };
+      : runAwsSolutionsChecks([
+          ...regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas]),
+          ...(pipeline ? [pipeline] : []),
+        ]);
+  return { app, config: selected, artifacts, regions, ...(pipeline ? { pipeline } : {}), ...(nag ? { nag } : {}) };
+}
+
+/** What every target's stacks are built from: the validated config and vendor files. */
+export interface TargetWiring {
+  readonly config: TaegisConfig;
+  readonly artifacts: VendorArtifacts;
+  /** The provided.al2 warning, put on every Lambda stack when set. */
+  readonly runtimeWarning?: string;
+}
+
+/**
+ * One target's staging, shared and Lambda stacks under `scope`: the App for `cdk deploy --all`, or a pipeline Stage.
+ * The one copy of the stack wiring; construct ids and stack names are the same in both places, so a pipeline Stage
+ * deploys to the very CloudFormation stacks `npm run deploy` made. Call inside `withParsedTemplates`.
+ */
+export function addTargetStacks(scope: Construct, r: RegionConfig, wiring: TargetWiring): RegionStacks {
+  const { config, artifacts, runtimeWarning } = wiring;
+  const env = { account: r.account, region: r.region };
+  const bucketName = stagingBucketName(r);
+  const staging = new StagingStack(scope, stagingStackId(r.region), {
+    env,
+    // Explicit, so a Stage does not prefix it with its own name (in an App the default is this same id).
+    stackName: stagingStackId(r.region),
+    description: `taegis-migrate: staging bucket ${bucketName} with the Taegis Lambda package and templates`,
+    bucketName,
+    artifactsDir: config.artifactsDir,
+    // Checked above to sit directly in artifactsDir, so the base name is the object key at the bucket root.
+    files: [artifacts.paths.lambdaZip, artifacts.paths.sharedTemplate, artifacts.paths.lambdaTemplate].map((f) =>
+      path.basename(f),
+    ),
+  });
+  const secret = credentialsSecretFor(config, r);
+  const shared = new SharedStack(scope, sharedStackId(r.region), {
+    env,
+    stackName: r.sharedStackName ?? config.sharedStackName,
+    template: artifacts.shared,
+    taegisRegion: config.taegisRegion,
+    ...(secret !== undefined ? { secretValue: dynamicReference(secret) } : {}),
+  });
+  const lambdas = r.lambdaStacks.map((s) => {
+    const stack = new LambdaStack(scope, lambdaStackId(r.region, s.stackName), {
+      env,
+      stackName: s.stackName,
+      template: artifacts.lambda,
+      lambdaStack: s,
+      stagingBucketName: bucketName,
+      runtime: config.lambdaRuntime,
+    });
+    stack.addStackDependency(staging, 'the function code is read from the staging bucket');
+    stack.addStackDependency(shared, 'the function reads the credentials the shared stack holds');
+    if (runtimeWarning) Annotations.of(stack).addWarningV2('taegis-migrate:provided-al2-deprecated', runtimeWarning);
+    return stack;
+  });
+  return { region: r.region, account: r.account, staging, shared, lambdas };
 }
 
 const DEPRECATED = '2026-06-30';

@@ -11,7 +11,8 @@ import {
 } from '@aws-cdk/toolkit-lib';
 import { buildApp } from './app.js';
 import { readCredentials, SHARED_PARAMETERS } from './artifacts/vendor.js';
-import type { TaegisConfig } from './config/load.js';
+import { selectRegions, type TaegisConfig } from './config/load.js';
+import { credentialsSecretFor } from './secret/secret.js';
 import { TaegisError } from './errors.js';
 
 export interface DeployAppOptions {
@@ -67,11 +68,15 @@ export interface DeployAppResult {
 export async function deployApp(config: TaegisConfig, options: DeployAppOptions = {}): Promise<DeployAppResult> {
   const outdir = options.outdir ?? mkdtempSync(path.join(tmpdir(), 'taegis-deploy-'));
   try {
+    const selected = selectRegions(config, options.regions ?? []);
     const built = await buildApp(config, {
       regions: options.regions ?? [],
       appProps: { outdir, builtinCloudFormationValidation: false },
-      // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front.
-      requireCredentials: options.exclusively !== true,
+      // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front,
+      // unless every shared stack reads its SecretValue from Secrets Manager (a dynamic reference in its template).
+      requireCredentials:
+        options.exclusively !== true && selected.regions.some((r) => credentialsSecretFor(selected, r) === undefined),
+      pipeline: false,
     });
     if ((built.nag?.own.length ?? 0) > 0) {
       throw new TaegisError('CHECK_FAILED', `cdk-nag found ${built.nag!.own.length} problem(s) in our own stacks`, {
@@ -99,8 +104,13 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
     // StackDetails.id is a display name; the CloudFormation name plus region identifies a stack (the shared stacks
     // of all regions may share one name).
     const deploying = new Set((await toolkit.list(cx, { stacks })).map((s) => `${s.environment.region}/${s.name}`));
+    const withSecret = new Set(
+      built.config.regions
+        .filter((r) => credentialsSecretFor(built.config, r) !== undefined)
+        .map((r) => `${r.account}/${r.region}`),
+    );
     const selectedShared = built.regions
-      .filter((r) => deploying.has(`${r.region}/${r.shared.stackName}`))
+      .filter((r) => deploying.has(`${r.region}/${r.shared.stackName}`) && !withSecret.has(`${r.account}/${r.region}`))
       .map((r) => r.shared);
     const parameters: Record<string, string> = {};
     if (selectedShared.length > 0) {

@@ -3,6 +3,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type {
   AwsCredentialIdentity,
@@ -45,7 +46,8 @@ export interface ClientFactoryOptions {
   }) => void;
 }
 
-type AnyClient = S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client;
+type AnyClient =
+  S3Client | CloudFormationClient | LambdaClient | CloudWatchLogsClient | EC2Client | SecretsManagerClient;
 
 /**
  * The one place AWS SDK clients are made. Operations take clients from here (or a mock) and never
@@ -80,6 +82,10 @@ export class AwsClientFactory {
 
   ec2(region: string): EC2Client {
     return this.get('ec2', region, (c) => new EC2Client(c));
+  }
+
+  secretsManager(region: string): SecretsManagerClient {
+    return this.get('secretsmanager', region, (c) => new SecretsManagerClient(c));
   }
 
   /** Closes every client's sockets so a CLI exits promptly. */

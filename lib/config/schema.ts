@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LogpushConfigSchema } from '../logpush/config.js';
+import { CredentialsSecretSchema, PipelineConfigSchema, resolveWaves } from '../pipeline/config.js';
 
 /**
  * The config file's schema: the one definition of the interface users and CI write.
@@ -97,6 +98,11 @@ export const RegionConfigSchema = z.strictObject({
   sharedStackName: stackName.optional(),
   /** The existing Taegis Lambda stacks in this region. */
   lambdaStacks: z.array(LambdaStackConfigSchema).default([]),
+  /**
+   * Secrets Manager secret holding credentials.txt for this target's shared stack.
+   * @default - the top-level `credentialsSecret`
+   */
+  credentialsSecret: CredentialsSecretSchema.optional(),
 });
 export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 
@@ -151,6 +157,14 @@ export const TaegisConfigSchema = z
     regions: z.array(RegionConfigSchema).min(1, m('lists no region', 'add at least one entry to "regions"')),
     /** Cloudflare Logpush jobs feeding Taegis HTTP ingest (`npm run logpush`); see lib/logpush/config.ts. */
     logpush: LogpushConfigSchema.optional(),
+    /**
+     * Take the shared stacks' `SecretValue` from this Secrets Manager secret (a dynamic reference in the template)
+     * instead of credentials.txt at deploy time. Required with `pipeline`.
+     * @default - `npm run deploy` reads credentials.txt and passes it as a NoEcho parameter
+     */
+    credentialsSecret: CredentialsSecretSchema.optional(),
+    /** A CDK Pipelines `TaegisPipeline` stack that deploys wave by wave (see lib/pipeline/config.ts). */
+    pipeline: PipelineConfigSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     if ((cfg.taegisRegion === undefined) === (cfg.xdrLoginUrl === undefined)) {
@@ -173,6 +187,22 @@ export const TaegisConfigSchema = z
           `no Taegis region can be derived from "${cfg.xdrLoginUrl}"`,
           'use the login URL the console shows (https://ctpx.secureworks.com/ or https://<region>.taegis.secureworks.com/), or set "taegisRegion"',
         ),
+      });
+    }
+    if (cfg.pipeline !== undefined) {
+      for (const p of resolveWaves(cfg.regions, cfg.pipeline.waves).problems)
+        ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      // CDK Pipelines passes no stack parameters: the secret must come from a dynamic reference.
+      cfg.regions.forEach((r, i) => {
+        if (cfg.credentialsSecret === undefined && r.credentialsSecret === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['regions', i, 'credentialsSecret'],
+            message: m(
+              `target "${r.account}/${r.region}" has no credentials secret, which a pipeline needs (it passes no stack parameters)`,
+              'set "credentialsSecret": { "name": "taegis-migrate/credentials" } at the top level (or per region) and run "npm run secret -- put"',
+            ),
+          });
       });
     }
     const seenRegions = new Map<string, number>();
