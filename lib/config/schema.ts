@@ -192,6 +192,27 @@ export const TaegisConfigSchema = z
     if (cfg.pipeline !== undefined) {
       for (const p of resolveWaves(cfg.regions, cfg.pipeline.waves).problems)
         ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      const src = cfg.pipeline.artifactsSource;
+      if (src !== undefined) {
+        const want = [cfg.artifacts.lambdaZip, cfg.artifacts.sharedTemplate, cfg.artifacts.lambdaTemplate];
+        for (const f of want)
+          if (src.sha256[f] === undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['pipeline', 'artifactsSource', 'sha256', f],
+              message: m(`has no SHA-256 for "${f}"`, `add "${f}": "<output of sha256sum ${f}>"`),
+            });
+        for (const f of Object.keys(src.sha256))
+          if (!want.includes(f))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['pipeline', 'artifactsSource', 'sha256', f],
+              message: m(
+                `"${f}" is not one of the vendor files the synth needs (${want.join(', ')})`,
+                'remove it; credentials.txt never goes to the pipeline (it reads the secret from Secrets Manager)',
+              ),
+            });
+      }
       // CDK Pipelines passes no stack parameters: the secret must come from a dynamic reference.
       cfg.regions.forEach((r, i) => {
         if (cfg.credentialsSecret === undefined && r.credentialsSecret === undefined)

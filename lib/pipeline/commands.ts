@@ -1,4 +1,5 @@
-import type { Target } from './config.js';
+import * as path from 'node:path';
+import type { PipelineConfig, Target } from './config.js';
 
 /**
  * The command lines the pipelines run per target, shared by CDK Pipelines (lib/stacks/pipeline-stack.ts) and the GitHub
@@ -65,4 +66,22 @@ export const keepExitCode = (command: string): string =>
  */
 export function assumeRoleProfile(name: string, role: string): string {
   return `mkdir -p ~/.aws && printf '[profile ${name}]\\nrole_arn = ${role}\\ncredential_source = EcsContainer\\nrole_session_name = taegis-migrate-${name}\\n' >> ~/.aws/config`;
+}
+
+/** The vendor folder as a path in the repository, for the synth step's download commands. */
+export function artifactsDirInRepo(configPath: string, artifactsDir: string, configFile: string): string {
+  const rel = path.relative(path.dirname(configPath), artifactsDir).split(path.sep).join('/');
+  return path.posix.normalize(path.posix.join(path.posix.dirname(configFile), rel || '.'));
+}
+
+/** With `artifactsSource`: download the zip and templates and check each SHA-256 before anything else runs. */
+export function fetchArtifactsCommands(pc: PipelineConfig, dir: string): string[] {
+  const src = pc.artifactsSource;
+  if (src === undefined) return [];
+  const files = Object.keys(src.sha256).sort();
+  return [
+    `mkdir -p ${dir}`,
+    ...files.map((f) => `aws s3 cp --only-show-errors s3://${src.bucket}/${src.prefix}${f} ${dir}/${f}`),
+    ...files.map((f) => `echo "${src.sha256[f]}  ${dir}/${f}" | sha256sum -c -`),
+  ];
 }

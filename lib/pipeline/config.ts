@@ -148,6 +148,22 @@ export const PipelineConfigSchema = z.strictObject({
    * @default - the path the config was loaded from, relative to the working directory
    */
   configFile: z.string().min(1).optional(),
+  /** The GitHub Actions workflow `npm run ci -- github` writes from this section. */
+  github: z
+    .strictObject({
+      /**
+       * Role the workflow assumes through GitHub's OIDC provider in every target account (it deploys, plans and
+       * verifies there). Its trust policy names the repository and, for approval waves, the environment.
+       * @default "taegis-migrate-github"
+       */
+      roleName: z
+        .string()
+        .regex(ROLE_NAME, m('is not an IAM role name', 'use the role name only, not its ARN'))
+        .optional(),
+      /** @default "ubuntu-latest" */
+      runsOn: z.string().min(1).optional(),
+    })
+    .optional(),
   /**
    * CloudFormation name of the pipeline stack.
    * @default "TaegisPipeline"
@@ -157,6 +173,7 @@ export const PipelineConfigSchema = z.strictObject({
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 
 export const DEFAULT_VERIFY_ROLE_NAME = 'taegis-migrate-verify';
+export const DEFAULT_GITHUB_ROLE_NAME = 'taegis-migrate-github';
 
 /** One (account, region) pair the app deploys to. */
 export interface Target {

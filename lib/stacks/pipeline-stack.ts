@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,7 +14,9 @@ import type { Construct } from 'constructs';
 import { addTargetStacks, type RegionStacks, type TargetWiring } from '../app.js';
 import type { RegionConfig } from '../config/schema.js';
 import {
+  artifactsDirInRepo,
   assumeRoleProfile,
+  fetchArtifactsCommands,
   bootstrapDeployRoleName,
   keepExitCode,
   partitionOf,
@@ -254,24 +255,6 @@ function acknowledgePipelineGrants(pipeline: CodePipeline): void {
       if (at) Validations.of(at).acknowledge({ id: v.ruleName, reason: grant.reason });
     }
   }
-}
-
-/** The vendor folder as a path in the repository, for the synth step's download commands. */
-function artifactsDirInRepo(configPath: string, artifactsDir: string, configFile: string): string {
-  const rel = path.relative(path.dirname(configPath), artifactsDir).split(path.sep).join('/');
-  return path.posix.normalize(path.posix.join(path.posix.dirname(configFile), rel || '.'));
-}
-
-/** With `artifactsSource`: download the zip and templates and check each SHA-256 before anything else runs. */
-function fetchArtifactsCommands(pc: PipelineConfig, dir: string): string[] {
-  const src = pc.artifactsSource;
-  if (src === undefined) return [];
-  const files = Object.keys(src.sha256).sort();
-  return [
-    `mkdir -p ${dir}`,
-    ...files.map((f) => `aws s3 cp --only-show-errors s3://${src.bucket}/${src.prefix}${f} ${dir}/${f}`),
-    ...files.map((f) => `echo "${src.sha256[f]}  ${dir}/${f}" | sha256sum -c -`),
-  ];
 }
 
 /** Adds the `TaegisPipeline` stack to the app (called by buildApp when the config has a `pipeline` section). */
