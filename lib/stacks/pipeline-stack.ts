@@ -136,7 +136,7 @@ export class PipelineStack extends Stack {
       }
       w.addPre(...pre);
       for (const t of wave.targets) {
-        const stage = new TargetStage(this, `Target-${targetSlug(t)}`, {
+        const stage = new TargetStage(this, `${wave.name}-${targetSlug(t)}`, {
           env: { account: t.account, region: t.region },
           region: regionsByTarget.get(targetName(t))!,
           wiring,
