@@ -9,35 +9,10 @@ import { loadConfig } from '../../lib/config/load.js';
 import { lambdaStackId, sharedStackId, stagingStackId } from '../../lib/stacks/names.js';
 import { PIPELINE_STACK_ID, VERIFY_REPORT_GROUP } from '../../lib/stacks/pipeline-stack.js';
 import { copyExample, writeJson } from '../support/example.js';
+import { CANARY, pipelineRaw } from '../support/pipeline.js';
 import { listFiles } from '../support/files.js';
 
-const CANARY = '222222222222/us-west-2';
 const DYNAMIC_REF = '{{resolve:secretsmanager:taegis-migrate/credentials:SecretString:::}}';
-
-/** Three targets in two accounts: two waves, the second with approval. */
-export function pipelineRaw(raw: Record<string, unknown>): void {
-  (raw.regions as Record<string, unknown>[]).push({
-    region: 'us-west-2',
-    account: '222222222222',
-    lambdaStacks: [
-      { stackName: 'w2-trail-lambda', integrationType: 'awscloudtrail', notificationBucket: 'w2-trail-logs' },
-    ],
-  });
-  raw.credentialsSecret = { name: 'taegis-migrate/credentials' };
-  raw.pipeline = {
-    account: '111111111111',
-    region: 'us-east-1',
-    source: {
-      connectionArn: 'arn:aws:codeconnections:us-east-1:111111111111:connection/abc',
-      repository: 'acme/taegis-migration',
-      branch: 'main',
-    },
-    waves: [
-      { name: 'canary', targets: [CANARY] },
-      { name: 'rest', targets: ['*'], approval: true },
-    ],
-  };
-}
 
 interface Action {
   Name: string;
