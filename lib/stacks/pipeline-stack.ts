@@ -1,5 +1,6 @@
 import { Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import { PipelineType } from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   CodeBuildStep,
@@ -100,6 +101,7 @@ export class PipelineStack extends Stack {
 
     this.pipeline = new CodePipeline(this, 'Pipeline', {
       pipelineName: 'taegis-migrate',
+      pipelineType: PipelineType.V2,
       synth,
       selfMutation: true,
       // Targets in other accounts read the artifacts: the artifact bucket needs a customer managed key.
