@@ -197,10 +197,10 @@ export interface WaveProblem {
   readonly message: string;
 }
 
-const GLOB = /[*?[]/;
+const GLOB = /[*?]/;
 function globToRegExp(glob: string): RegExp {
   const body = glob
-    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import { resolveWaves, targetName } from '../../lib/pipeline/config.js';
 import { TaegisError } from '../../lib/errors.js';
+import { dynamicReference, secretPlacements } from '../../lib/secret/secret.js';
 import { EXAMPLE_CONFIG, exampleRawConfig, ROOT, writeJson } from '../support/example.js';
 import { run } from '../support/run.js';
 import { pipelineRaw } from '../support/pipeline.js';
@@ -159,5 +160,43 @@ describe('bad pipeline input through the CDK app entry point: exit 2, nothing sy
     expect(r.stderr).toContain('error CONFIG_INVALID');
     expect(r.stderr).toContain(text);
     expect(() => readFileSync(path.join(outdir, 'manifest.json'))).toThrow();
+  });
+});
+
+describe('credentialsSecret: where each target reads its SecretValue', () => {
+  it('GIVEN a name at the top level and one region with a shared ARN THEN the name is one secret per target and the ARN one secret for its users', () => {
+    const raw = exampleRawConfig();
+    pipelineRaw(raw);
+    const arn = 'arn:aws:secretsmanager:us-east-1:999999999999:secret:taegis-shared-AbCdEf';
+    (raw.regions as Record<string, unknown>[])[0]!.credentialsSecret = { arn };
+    const cfg = parseConfig(raw, EXAMPLE_CONFIG);
+    expect(secretPlacements(cfg)).toEqual([
+      { id: arn, region: 'us-east-1', account: '999999999999', targets: ['123456789012/us-east-1'] },
+      {
+        id: 'taegis-migrate/credentials',
+        region: 'eu-west-1',
+        account: '123456789012',
+        targets: ['123456789012/eu-west-1'],
+      },
+      {
+        id: 'taegis-migrate/credentials',
+        region: 'us-west-2',
+        account: '222222222222',
+        targets: ['222222222222/us-west-2'],
+      },
+    ]);
+    expect(dynamicReference({ arn })).toBe(`{{resolve:secretsmanager:${arn}:SecretString:::}}`);
+  });
+
+  it('GIVEN both name and arn, or the vendor secret name THEN the config is rejected', () => {
+    expect(
+      problemsOf(
+        (raw) =>
+          (raw.credentialsSecret = { name: 'a', arn: 'arn:aws:secretsmanager:us-east-1:999999999999:secret:x-AbCdEf' }),
+      ),
+    ).toEqual(['credentialsSecret: both "name" and "arn" are set']);
+    expect(problemsOf((raw) => (raw.credentialsSecret = { name: 'scwx-tdr-credentials' }))).toEqual([
+      'credentialsSecret.name: is the name of the secret the vendor template itself creates',
+    ]);
   });
 });
