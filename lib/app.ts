@@ -118,9 +118,10 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   ]);
   const wiring: TargetWiring = { config: selected, artifacts, ...(runtimeWarning ? { runtimeWarning } : {}) };
   const regions = withParsedTemplates(templates, () => selected.regions.map((r) => addTargetStacks(app, r, wiring)));
-  // The pipeline's stages are built by the same addTargetStacks, inside the same parse-once scope.
+  // The pipeline's stages are built by the same addTargetStacks, inside the same parse-once scope. It always spans
+  // every target, so a synth limited to some regions (-c region=) leaves it out.
   const pipeline =
-    selected.pipeline !== undefined && options.pipeline !== false
+    selected.pipeline !== undefined && options.pipeline !== false && selected.regions.length === config.regions.length
       ? withParsedTemplates(templates, () =>
           addPipelineStack(app, selected.pipeline!, wiring, {
             configFile: options.pipelineConfigFile ?? path.basename(selected.configPath),
