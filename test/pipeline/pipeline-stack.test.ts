@@ -208,4 +208,18 @@ describe('TaegisPipeline: two waves over three targets in two accounts', () => {
     // The scan can see the marker where it is.
     expect(readFileSync(path.join(example.dir, 'credentials.txt'), 'utf8')).toContain(marker);
   });
+
+  it('GIVEN a synth limited to one region (-c region=) or plan/deploy (pipeline: false) THEN the pipeline stack is left out', async () => {
+    const config = loadConfig(example.config);
+    const one = await buildApp(config, {
+      regions: ['us-west-2'],
+      nag: false,
+      appProps: { outdir: path.join(outdir, 'one') },
+    });
+    expect(one.pipeline).toBeUndefined();
+    expect(one.app.node.tryFindChild(PIPELINE_STACK_ID)).toBeUndefined();
+    const off = await buildApp(config, { pipeline: false, nag: false, appProps: { outdir: path.join(outdir, 'off') } });
+    expect(off.pipeline).toBeUndefined();
+    expect(off.regions).toHaveLength(3);
+  });
 });
