@@ -143,24 +143,28 @@ describe('bad pipeline input through the CDK app entry point: exit 2, nothing sy
       (raw: Record<string, unknown>) => delete (raw.pipeline as Record<string, unknown>).source,
       'pipeline.source: is required but missing',
     ],
-  ])('GIVEN %s WHEN the app runs as cdk synth runs it THEN exit 2 with the problem', async (name, mutate, text) => {
-    const raw = exampleRawConfig();
-    raw.artifactsDir = path.join(ROOT, 'assets', 'example');
-    pipelineRaw(raw);
-    mutate(raw);
-    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
-    writeJson(file, raw);
-    const outdir = path.join(dir, `out-${name.replace(/\W+/g, '-')}`);
-    const r = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bin/taegis-migrate.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: file }), CDK_OUTDIR: outdir },
-      timeoutMs: 60_000,
-    });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error CONFIG_INVALID');
-    expect(r.stderr).toContain(text);
-    expect(() => readFileSync(path.join(outdir, 'manifest.json'))).toThrow();
-  });
+  ])(
+    'GIVEN %s WHEN the app runs as cdk synth runs it THEN exit 2 with the problem',
+    async (name, mutate, text) => {
+      const raw = exampleRawConfig();
+      raw.artifactsDir = path.join(ROOT, 'assets', 'example');
+      pipelineRaw(raw);
+      mutate(raw);
+      const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
+      writeJson(file, raw);
+      const outdir = path.join(dir, `out-${name.replace(/\W+/g, '-')}`);
+      const r = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bin/taegis-migrate.ts')], {
+        cwd: ROOT,
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: file }), CDK_OUTDIR: outdir },
+        timeoutMs: 60_000,
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('error CONFIG_INVALID');
+      expect(r.stderr).toContain(text);
+      expect(() => readFileSync(path.join(outdir, 'manifest.json'))).toThrow();
+    },
+    240_000,
+  );
 });
 
 describe('credentialsSecret: where each target reads its SecretValue', () => {

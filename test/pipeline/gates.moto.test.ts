@@ -104,7 +104,7 @@ describe('the pipeline gates (plan, verify for one target) against moto: exit co
     expect(json).toMatchObject({ exitCode: 0 });
     // The profile really was used: the role the step assumes shows in the AWS config the step wrote.
     expect(readFileSync(env.AWS_CONFIG_FILE!, 'utf8')).toContain(`role/taegis-migrate-verify`);
-  });
+  }, 300_000);
 
   it('GIVEN a target whose stack is missing WHEN its verify gate runs THEN exit 1 stops the pipeline, and the JUnit and JSON reports still name the failure', async () => {
     const config = writeConfig('ghost.config.json', (raw) => {
@@ -122,7 +122,7 @@ describe('the pipeline gates (plan, verify for one target) against moto: exit co
       readFileSync(path.join(checkout, REPORTS_DIR, `verify-${targetSlug(EAST)}.json`), 'utf8'),
     ) as unknown;
     expect(json).toMatchObject({ exitCode: 1 });
-  });
+  }, 300_000);
 
   it('GIVEN a bad config WHEN a gate runs THEN exit 2 before any AWS call', async () => {
     const bad = path.join(dir, 'bad.config.json');
@@ -139,7 +139,7 @@ describe('the pipeline gates (plan, verify for one target) against moto: exit co
     expect(v.stderr).toContain(`target "${MOTO_ACCOUNT}/us-west-2" is in two waves`);
     const p = await gate(planCommand(bad, WEST, [`--profile ${GATE_PROFILE}`]));
     expect(p.code).toBe(2);
-  });
+  }, 300_000);
 
   it('GIVEN the synthesized assembly and a target whose Lambda stack does not exist WHEN its plan gate runs THEN exit 1 names the stack, and the JSON report is written', async () => {
     const artifacts = vendorArtifacts(path.join(dir, 'artifacts'));
@@ -171,7 +171,7 @@ describe('the pipeline gates (plan, verify for one target) against moto: exit co
     ) as unknown;
     expect(json).toMatchObject({ result: 'fail' });
     expect(existsSync(path.join(checkout, 'cdk.out', 'manifest.json'))).toBe(true);
-  });
+  }, 300_000);
 });
 
 function mkdirp(d: string): void {

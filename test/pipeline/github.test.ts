@@ -54,7 +54,7 @@ describe('npm run ci -- github: the workflow from the same config', () => {
     text = readFileSync(path.join(example.dir, '.github/workflows/taegis-migrate.yml'), 'utf8');
     workflow = parse(text) as Workflow;
     lint = await createLinter();
-  }, 120_000);
+  }, 240_000);
   afterAll(() => rmSync(example.dir, { recursive: true, force: true }));
 
   it('GIVEN the written workflow THEN actionlint finds nothing, and it does find a broken copy (the linter works)', () => {
@@ -79,7 +79,7 @@ describe('npm run ci -- github: the workflow from the same config', () => {
     expect(check.code).toBe(0);
     writeFileSync(path.join(example.dir, 'stale.yml'), text.replace('fail-fast: false', 'fail-fast: true'));
     expect((await ci(['--config', 'taegis.config.json', '--check', 'stale.yml'])).code).toBe(1);
-  });
+  }, 240_000);
 
   it('GIVEN the jobs THEN waves run in config order through needs, each a matrix over its targets; the approval wave plans first and deploys in its environment', () => {
     expect(workflow.on.push.branches).toEqual(['main']);

@@ -65,7 +65,7 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
       `${marker}-rotated`,
     );
     for (const r of [first, second, third]) expect(`${r.stdout}${r.stderr}`).not.toContain(marker);
-  });
+  }, 300_000);
 
   it('GIVEN no credentials secret in the config, or no credentials.txt WHEN put runs THEN exit 2 and no secret is written', async () => {
     const other = path.join(example.dir, 'no-secret.config.json');
@@ -86,7 +86,7 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
     expect(noFile.stderr).toContain('error CREDENTIALS_MISSING');
     const names = ((await secrets().send(new ListSecretsCommand({}))).SecretList ?? []).map((s) => s.Name);
     expect(names).toEqual([SECRET]);
-  });
+  }, 300_000);
 
   it('GIVEN the secret WHEN npm run deploy deploys the shared stack with credentials.txt gone THEN the template carries the dynamic reference, no SecretValue parameter, and the assembly no credential', async () => {
     rmSync(credentials);
@@ -131,5 +131,5 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
     expect((resources.StackResources ?? []).map((r) => r.LogicalResourceId)).toContain('ScwxTdrRegion');
     expect(listFiles(out).filter((f) => readFileSync(f).includes(marker))).toEqual([]);
     expect(`${deployed.stdout}${deployed.stderr}`).not.toContain(marker);
-  });
+  }, 300_000);
 });
