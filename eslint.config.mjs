@@ -4,7 +4,18 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const COMMANDS = ['./lib/verify', './lib/plan', './lib/discover', './lib/bench', './lib/deploy.ts', './lib/app.ts'];
+const COMMANDS = [
+  './lib/verify',
+  './lib/plan',
+  './lib/discover',
+  './lib/bench',
+  './lib/pipeline',
+  './lib/ci',
+  './lib/secret',
+  './lib/demo',
+  './lib/deploy.ts',
+  './lib/app.ts',
+];
 const ABOVE_STACKS = [...COMMANDS, './lib/logpush', './lib/taegis-config.ts'];
 const ABOVE_CONFIG = [...ABOVE_STACKS, './lib/stacks'];
 const ABOVE_LOGPUSH = [...COMMANDS, './lib/stacks', './lib/taegis-config.ts'];

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // CDK app entry point: reads the CLI's context (-c config=PATH, -c region=a,b, -c account=a,b) and the config file, then builds the
 // stacks in lib/app.ts. All logic lives in lib/.
+import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app.js';
 import { runCli } from '../lib/cli/run.js';
@@ -19,6 +20,8 @@ void runCli(async () => {
   const config = loadAppConfig(configPath);
   await buildApp(config, {
     app,
+    // The pipeline's synth step runs `cdk synth -c config=<this path>` from the repository root.
+    pipelineConfigFile: path.relative(process.cwd(), config.configPath).split(path.sep).join('/'),
     regions: contextList(app.node.tryGetContext('region')),
     accounts: contextList(app.node.tryGetContext('account')),
     warn: (message) => process.stderr.write(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n\n`),

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, App, type AppProps } from 'aws-cdk-lib';
+import { App, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
@@ -7,24 +7,12 @@ import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
 import { AccessStack } from './stacks/access-stack.js';
-import { LambdaStack, lambdaParameterValues } from './stacks/lambda-stack.js';
-import { resolveFunctionName } from './monitoring/function-name.js';
-import { MonitoringStack, type MonitoredFunction } from './stacks/monitoring-stack.js';
-import {
-  accessStackId,
-  idScope,
-  type IdScope,
-  lambdaStackId,
-  monitoringStackId,
-  monitoringStackName,
-  sharedStackId,
-  stagingBucketName,
-  stagingStackId,
-  stagingStackName,
-} from './stacks/names.js';
-import { SharedStack } from './stacks/shared-stack.js';
-import { StagingStack } from './stacks/staging-stack.js';
+import { accessStackId, idScope } from './stacks/names.js';
 import { lifecycleOf, runtimeStage, utcDay, type LambdaRuntime } from './vendor/runtimes.js';
+import { addPipelineStack, type PipelineStack } from './pipeline/pipeline-stack.js';
+import { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
+
+export { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
 
 export interface BuildAppOptions {
   /**
@@ -67,17 +55,16 @@ export interface BuildAppOptions {
    * @default - the current date
    */
   readonly now?: Date;
-}
-
-/** One configured region's stacks. */
-export interface RegionStacks {
-  readonly account: string;
-  readonly region: string;
-  readonly staging: StagingStack;
-  readonly shared: SharedStack;
-  readonly lambdas: readonly LambdaStack[];
-  /** Alarms and dashboard for the region's functions, when the config has a `monitoring` section. */
-  readonly monitoring?: MonitoringStack;
+  /**
+   * Add the `TaegisPipeline` stack when the config has a `pipeline` section (`npm run plan`/`deploy` leave it out).
+   * @default true
+   */
+  readonly pipeline?: boolean;
+  /**
+   * The config file's path in the repository, as the pipeline's synth step passes it to `cdk synth -c config=`.
+   * @default - config `pipeline.configFile`, else the config file's base name
+   */
+  readonly pipelineConfigFile?: string;
 }
 
 export interface TaegisApp {
@@ -87,6 +74,8 @@ export interface TaegisApp {
   readonly regions: readonly RegionStacks[];
   /** The opt-in least-privilege verify role stacks (`accessRole` in config): one per selected account. */
   readonly access: readonly AccessStack[];
+  /** The `TaegisPipeline` stack, when the config has a `pipeline` section. */
+  readonly pipeline?: PipelineStack;
   /** cdk-nag results; undefined when `nag` is false. */
   readonly nag?: NagResult;
 }
@@ -128,58 +117,23 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     [artifacts.shared.file, artifacts.shared.template],
     [artifacts.lambda.file, artifacts.lambda.template],
   ]);
-  const regions = withParsedTemplates(templates, () =>
-    selected.regions.map((r): RegionStacks => {
-      const env = { account: r.account, region: r.region };
-      // Decided on the whole config, so ids do not change with a -c account= / -c region= selection.
-      const scope = idScope(config.regions, r.account);
-      const bucketName = stagingBucketName(r);
-      const staging = new StagingStack(app, stagingStackId(r.region, scope), {
-        env,
-        stackName: stagingStackName(r.region),
-        description: `taegis-migrate: staging bucket ${bucketName} with the Taegis Lambda package and templates`,
-        bucketName,
-        terminationProtection: selected.terminationProtection,
-        artifactsDir: selected.artifactsDir,
-        // Checked above to sit directly in artifactsDir, so the base name is the object key at the bucket root.
-        files: [artifacts.paths.lambdaZip, artifacts.paths.sharedTemplate, artifacts.paths.lambdaTemplate].map((f) =>
-          path.basename(f),
-        ),
-      });
-      const shared = new SharedStack(app, sharedStackId(r.region, scope), {
-        env,
-        stackName: r.sharedStackName ?? selected.sharedStackName,
-        template: artifacts.shared,
-        taegisRegion: selected.taegisRegion,
-        terminationProtection: selected.terminationProtection,
-      });
-      const lambdas = r.lambdaStacks.map((s) => {
-        const stack = new LambdaStack(app, lambdaStackId(r.region, s.stackName, scope), {
-          env,
-          stackName: s.stackName,
-          template: artifacts.lambda,
-          lambdaStack: s,
-          stagingBucketName: bucketName,
-          runtime: selected.lambdaRuntime,
-        });
-        stack.addStackDependency(staging, 'the function code is read from the staging bucket');
-        stack.addStackDependency(shared, 'the function reads the credentials the shared stack holds');
-        return stack;
-      });
-      const monitoring = selected.monitoring
-        ? monitoringStack(
-            app,
-            r,
-            idScope(config.regions, r.account),
-            lambdas,
-            artifacts,
-            bucketName,
-            selected.monitoring,
-          )
-        : undefined;
-      return { account: r.account, region: r.region, staging, shared, lambdas, ...(monitoring ? { monitoring } : {}) };
-    }),
-  );
+  const wiring: TargetWiring = {
+    config: selected,
+    artifacts,
+    // Decided on the whole config, so ids do not change with a -c account= / -c region= selection.
+    idScopeOf: (account) => idScope(config.regions, account),
+  };
+  const regions = withParsedTemplates(templates, () => selected.regions.map((r) => addTargetStacks(app, r, wiring)));
+  // The pipeline's stages are built by the same addTargetStacks, inside the same parse-once scope. It always spans
+  // every target, so a synth limited to some regions or accounts leaves it out.
+  const pipeline =
+    selected.pipeline !== undefined && options.pipeline !== false && selected.regions.length === config.regions.length
+      ? withParsedTemplates(templates, () =>
+          addPipelineStack(app, selected.pipeline!, wiring, {
+            configFile: options.pipelineConfigFile ?? path.basename(selected.configPath),
+          }),
+        )
+      : undefined;
 
   const access = accessStacks(app, config, selected);
   const nag =
@@ -188,8 +142,17 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
       : runAwsSolutionsChecks([
           ...regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])]),
           ...access,
+          ...(pipeline ? [pipeline] : []),
         ]);
-  return { app, config: selected, artifacts, regions, access, ...(nag ? { nag } : {}) };
+  return {
+    app,
+    config: selected,
+    artifacts,
+    regions,
+    access,
+    ...(pipeline ? { pipeline } : {}),
+    ...(nag ? { nag } : {}),
+  };
 }
 
 /**
@@ -215,55 +178,6 @@ function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): A
       targets,
     });
   });
-}
-
-/**
- * The region's `TaegisMonitoring-<region>` stack: deployed after the region's Lambda stacks (it watches their
- * functions), with each function's name worked out from the vendor template (see resolveFunctionName).
- */
-function monitoringStack(
-  app: App,
-  r: TaegisConfig['regions'][number],
-  scope: IdScope,
-  lambdas: readonly LambdaStack[],
-  artifacts: VendorArtifacts,
-  stagingBucket: string,
-  monitoring: NonNullable<TaegisConfig['monitoring']>,
-): MonitoringStack {
-  const fnProps = (artifacts.lambda.template.Resources as Record<string, { Properties?: Record<string, unknown> }>)[
-    artifacts.lambda.functionLogicalId
-  ]?.Properties;
-  const defaults = Object.fromEntries(Object.entries(artifacts.lambda.parameters).map(([k, v]) => [k, v.Default]));
-  const functions: MonitoredFunction[] = [];
-  const unresolved: string[] = [];
-  for (const s of r.lambdaStacks) {
-    const functionName = resolveFunctionName(fnProps, {
-      stackName: s.stackName,
-      region: r.region,
-      account: r.account,
-      parameters: lambdaParameterValues(artifacts.lambda, s, stagingBucket),
-      defaults,
-    });
-    if (functionName === undefined) unresolved.push(s.stackName);
-    else functions.push({ stackName: s.stackName, functionName });
-  }
-  const stack = new MonitoringStack(app, monitoringStackId(r.region, scope), {
-    env: { account: r.account, region: r.region },
-    stackName: monitoringStackName(r.region),
-    description: `taegis-migrate: alarms and dashboard for the Taegis functions in ${r.region}`,
-    functions,
-    silenceMinutes: monitoring.silenceMinutes,
-    emails: monitoring.emails,
-    ...(monitoring.alarmTopicArn !== undefined ? { alarmTopicArn: monitoring.alarmTopicArn } : {}),
-  });
-  for (const l of lambdas) stack.addStackDependency(l, 'it watches the functions the Lambda stacks update');
-  if (unresolved.length > 0) {
-    Annotations.of(stack).addWarningV2(
-      'taegis-migrate:monitoring-unresolved-function',
-      `not monitored: the vendor template's FunctionName cannot be worked out at synth time for ${unresolved.join(', ')}`,
-    );
-  }
-  return stack;
 }
 
 /**

@@ -15,7 +15,8 @@ import { buildApp, type RegionStacks } from './app.js';
 import { cdkJsonContext } from './cdk-context.js';
 import { readCredentials } from './artifacts/vendor.js';
 import { SHARED_PARAMETERS } from './vendor/facts.js';
-import type { TaegisConfig } from './config/load.js';
+import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
+import { credentialsSecretFor } from './secret/secret.js';
 import { TaegisError } from './errors.js';
 import { ApprovingIoHost, type RequireApproval } from './cli/approval.js';
 import { AccountClients, routeAccounts, targetsOf } from './aws/accounts.js';
@@ -121,12 +122,16 @@ export interface DeployAppResult {
 export async function deployApp(config: TaegisConfig, options: DeployAppOptions = {}): Promise<DeployAppResult> {
   const outdir = options.outdir ?? mkdtempSync(path.join(tmpdir(), 'taegis-deploy-'));
   try {
+    const selected = selectRegions(selectAccounts(config, options.accounts ?? []), options.regions ?? []);
     const built = await buildApp(config, {
       regions: options.regions ?? [],
       accounts: options.accounts ?? [],
       appProps: { outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() },
-      // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front.
-      requireCredentials: options.exclusively !== true,
+      // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front,
+      // unless every shared stack reads its SecretValue from Secrets Manager (a dynamic reference in its template).
+      requireCredentials:
+        options.exclusively !== true && selected.regions.some((r) => credentialsSecretFor(selected, r) === undefined),
+      pipeline: false,
       ...(options.warn ? { warn: options.warn } : {}),
     });
     if ((built.nag?.own.length ?? 0) > 0) {
@@ -172,8 +177,17 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
         (s) => `${s.environment.account}/${s.environment.region}/${s.name}`,
       ),
     );
+    const withSecret = new Set(
+      built.config.regions
+        .filter((r) => credentialsSecretFor(built.config, r) !== undefined)
+        .map((r) => `${r.account}/${r.region}`),
+    );
     const selectedShared = built.regions
-      .filter((r) => deploying.has(`${r.account}/${r.region}/${r.shared.stackName}`))
+      .filter(
+        (r) =>
+          deploying.has(`${r.account}/${r.region}/${r.shared.stackName}`) &&
+          !withSecret.has(`${r.account}/${r.region}`),
+      )
       .map((r) => r.shared);
     await options.beforeAws?.();
     const parameters: Record<string, string> = {};

@@ -1,4 +1,4 @@
-import { Annotations, type Stack } from 'aws-cdk-lib';
+import { Annotations, Stage, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { VENDOR_TEMPLATE_ID } from './stacks/shared-stack.js';
 
@@ -31,8 +31,14 @@ export function runAwsSolutionsChecks(stacks: readonly Stack[]): NagResult {
   for (const stack of stacks) {
     const report = pack.validateScope(stack);
     const vendorHere: NagFinding[] = [];
+    // A stack may hold Stages (the pipeline stack's targets): their stacks are judged as stacks of their own.
+    const nestedStages = stack.node
+      .findAll()
+      .filter((c) => Stage.isStage(c))
+      .map((c) => `${c.node.path}/`);
     for (const v of report.violations) {
       for (const r of v.violatingResources) {
+        if (nestedStages.some((p) => (r.constructPath ?? '').startsWith(p))) continue;
         const finding = {
           ruleId: v.ruleName,
           constructPath: r.constructPath ?? stack.node.path,

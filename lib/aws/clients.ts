@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type {
   AwsCredentialIdentity,
@@ -54,7 +55,8 @@ type AnyClient =
   | CloudWatchLogsClient
   | EC2Client
   | OrganizationsClient
-  | CloudWatchClient;
+  | CloudWatchClient
+  | SecretsManagerClient;
 
 /**
  * The one place AWS SDK clients are made. Operations take clients from here (or a mock) and never
@@ -102,6 +104,10 @@ export class AwsClientFactory {
   /** The credential provider the clients of `region` use (resolving it makes no request, or one AssumeRole). */
   credentialsOf(region: string): AwsCredentialIdentityProvider {
     return this.s3(region).config.credentials;
+  }
+
+  secretsManager(region: string): SecretsManagerClient {
+    return this.get('secretsmanager', region, (c) => new SecretsManagerClient(c));
   }
 
   /** Closes every client's sockets so a CLI exits promptly. */

@@ -63,6 +63,14 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Cloudflare Logpush jobs feeding Taegis: setup, status, health',
     run: async (argv) => (await import('../logpush/cli.js')).logpushMain(argv, { env: process.env }),
   },
+  secret: {
+    summary: 'put credentials.txt into AWS Secrets Manager for the shared stacks (never on a command line)',
+    run: async (argv) => (await import('../secret/cli.js')).secretMain(argv),
+  },
+  ci: {
+    summary: 'write the GitHub Actions workflow for the config\'s pipeline waves ("ci github")',
+    run: async (argv) => (await import('../ci/cli.js')).ciMain(argv),
+  },
   demo: {
     summary: 'the whole migration on a local AWS emulator (moto), no AWS account needed',
     run: async (argv) => (await import('../demo/cli.js')).demoMain(argv),

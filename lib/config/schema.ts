@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
 import { MonitoringSchema, TaegisApiSchema, taegisSourceFields } from './extras-schema.js';
+import { CredentialsSecretSchema, PipelineConfigSchema, resolveWaves } from './pipeline.js';
 
 /**
  * The config file's fields for the migration (everything but other features' sections, which lib/taegis-config.ts
@@ -218,6 +219,11 @@ export const RegionConfigSchema = z.strictObject({
    * @default - the top-level `access`
    */
   access: AccessConfigSchema.optional(),
+  /**
+   * Secrets Manager secret holding credentials.txt for this target's shared stack.
+   * @default - the top-level `credentialsSecret`
+   */
+  credentialsSecret: CredentialsSecretSchema.optional(),
 });
 export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 
@@ -302,6 +308,14 @@ export const MigrationConfigSchema = z
     taegis: TaegisApiSchema.optional(),
     /** Alarms and a dashboard per target (`TaegisMonitoring-<region>` stacks); see lib/config/extras-schema.ts. */
     monitoring: MonitoringSchema.optional(),
+    /**
+     * Take the shared stacks' `SecretValue` from this Secrets Manager secret (a dynamic reference in the template)
+     * instead of credentials.txt at deploy time. Required with `pipeline`.
+     * @default - `npm run deploy` reads credentials.txt and passes it as a NoEcho parameter
+     */
+    credentialsSecret: CredentialsSecretSchema.optional(),
+    /** A CDK Pipelines `TaegisPipeline` stack that deploys wave by wave (see lib/config/pipeline.ts). */
+    pipeline: PipelineConfigSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     if ((cfg.taegisRegion === undefined) === (cfg.xdrLoginUrl === undefined)) {
@@ -324,6 +338,43 @@ export const MigrationConfigSchema = z
           `no Taegis region can be derived from "${cfg.xdrLoginUrl}"`,
           'use the login URL the console shows (https://ctpx.secureworks.com/ or https://<region>.taegis.secureworks.com/), or set "taegisRegion"',
         ),
+      });
+    }
+    if (cfg.pipeline !== undefined) {
+      for (const p of resolveWaves(cfg.regions, cfg.pipeline.waves).problems)
+        ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      const src = cfg.pipeline.artifactsSource;
+      if (src !== undefined) {
+        const want = [cfg.artifacts.lambdaZip, cfg.artifacts.sharedTemplate, cfg.artifacts.lambdaTemplate];
+        for (const f of want)
+          if (src.sha256[f] === undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['pipeline', 'artifactsSource', 'sha256', f],
+              message: m(`has no SHA-256 for "${f}"`, `add "${f}": "<output of sha256sum ${f}>"`),
+            });
+        for (const f of Object.keys(src.sha256))
+          if (!want.includes(f))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['pipeline', 'artifactsSource', 'sha256', f],
+              message: m(
+                `"${f}" is not one of the vendor files the synth needs (${want.join(', ')})`,
+                'remove it; credentials.txt never goes to the pipeline (it reads the secret from Secrets Manager)',
+              ),
+            });
+      }
+      // CDK Pipelines passes no stack parameters: the secret must come from a dynamic reference.
+      cfg.regions.forEach((r, i) => {
+        if (cfg.credentialsSecret === undefined && r.credentialsSecret === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['regions', i, 'credentialsSecret'],
+            message: m(
+              `target "${r.account}/${r.region}" has no credentials secret, which a pipeline needs (it passes no stack parameters)`,
+              'set "credentialsSecret": { "name": "taegis-migrate/credentials" } at the top level (or per region) and run "npm run secret -- put"',
+            ),
+          });
       });
     }
     if (cfg.acknowledgeBlockedRuntime !== undefined && cfg.lambdaRuntime !== cfg.acknowledgeBlockedRuntime) {

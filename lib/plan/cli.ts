@@ -81,6 +81,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       const built = await buildApp(config, {
         appProps: { outdir: tmp, builtinCloudFormationValidation: false, context: cdkJsonContext() },
         nag: false,
+        pipeline: false,
         warn: (message) => process.stderr.write(`${message}\n`),
       });
       dir = built.app.synth().directory;

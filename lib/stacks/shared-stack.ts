@@ -17,11 +17,18 @@ export interface SharedStackProps extends StackProps {
   readonly template: VendorTemplate;
   /** Taegis region (`ctpx`, `delta`, ...), baked into the template as `TaegisRegion`. */
   readonly taegisRegion: string;
+  /**
+   * What the template's `SecretValue` becomes: a CloudFormation dynamic reference to the Secrets Manager secret
+   * holding credentials.txt (`{{resolve:secretsmanager:...}}`), never the value itself.
+   * @default - `SecretValue` stays a NoEcho parameter supplied at deploy time
+   */
+  readonly secretValue?: string;
 }
 
 /**
  * The vendor's shared-resources template, logical IDs preserved. `TaegisRegion` is baked in; `SecretValue` stays a
- * NoEcho parameter supplied at deploy time, so the credentials never appear in the synthesized template.
+ * NoEcho parameter supplied at deploy time, or a dynamic reference to a Secrets Manager secret (`secretValue`), so the
+ * credentials never appear in the synthesized template.
  */
 export class SharedStack extends Stack {
   public readonly include: CfnInclude;
@@ -31,7 +38,10 @@ export class SharedStack extends Stack {
     this.include = new CfnInclude(this, VENDOR_TEMPLATE_ID, {
       templateFile: props.template.file,
       preserveLogicalIds: true,
-      parameters: { [SHARED_PARAMETERS.taegisRegion]: props.taegisRegion },
+      parameters: {
+        [SHARED_PARAMETERS.taegisRegion]: props.taegisRegion,
+        ...(props.secretValue !== undefined ? { [SHARED_PARAMETERS.secretValue]: props.secretValue } : {}),
+      },
     });
   }
 }

@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseFlags } from '../cli/run.js';
+import { DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { loadConfig } from '../taegis-config.js';
+import { ExitCode, TaegisError } from '../errors.js';
+import { configFileInRepo, DEFAULT_WORKFLOW_FILE, githubWorkflow } from './github.js';
+
+export const CI_USAGE = `usage: npm run ci -- github [--config PATH] [--write [FILE]] [--check FILE]
+
+Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to AWS, one job per wave with a
+matrix over its targets, plan and verify as gates, JUnit published, reports uploaded). Prints it, or with --write
+writes it (default ${DEFAULT_WORKFLOW_FILE}); --check FILE exits 1 when FILE differs from what would be written.
+Run from the repository root: the workflow names the config by its path relative to the working directory.`;
+
+export interface CiCliDeps {
+  readonly out?: (text: string) => void;
+  readonly cwd?: string;
+}
+
+export function ciMain(argv: readonly string[], deps: CiCliDeps = {}): ExitCode {
+  const out = deps.out ?? ((t: string) => process.stdout.write(t));
+  const cwd = deps.cwd ?? process.cwd();
+  // --write takes an optional file: a bare --write is followed by nothing or by another flag.
+  const args = argv.flatMap((a, i) =>
+    a === '--write' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))
+      ? ['--write', DEFAULT_WORKFLOW_FILE]
+      : [a],
+  );
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+      write: { type: 'string' },
+      check: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help) {
+    out(`${CI_USAGE}\n`);
+    return ExitCode.Ok;
+  }
+  if (positionals.length !== 1 || positionals[0] !== 'github') {
+    throw new TaegisError('INPUT_INVALID', `"${positionals.join(' ')}" is not a ci target`, {
+      fix: 'run "npm run ci -- github [--write]"',
+    });
+  }
+  const config = loadConfig(path.resolve(cwd, values.config));
+  const text = githubWorkflow(config, { configFile: configFileInRepo(config.configPath, cwd) });
+  if (values.check !== undefined) {
+    const file = path.resolve(cwd, values.check);
+    const same = existsSync(file) && readFileSync(file, 'utf8') === text;
+    out(same ? `${file} is up to date\n` : `${file} differs from the config; run "npm run ci -- github --write"\n`);
+    return same ? ExitCode.Ok : ExitCode.CheckFailed;
+  }
+  if (values.write === undefined) {
+    out(text);
+    return ExitCode.Ok;
+  }
+  const file = path.resolve(cwd, values.write);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const unchanged = existsSync(file) && readFileSync(file, 'utf8') === text;
+  if (!unchanged) writeFileSync(file, text);
+  out(`${unchanged ? 'unchanged' : 'wrote'} ${file}\n`);
+  return ExitCode.Ok;
+}

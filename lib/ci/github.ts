@@ -1,0 +1,172 @@
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import type { TaegisConfig } from '../config/load.js';
+import { TaegisError } from '../errors.js';
+import {
+  artifactsDirInRepo,
+  fetchArtifactsCommands,
+  partitionOf,
+  planCommand,
+  REPORTS_DIR,
+  synthCommand,
+  verifyCommand,
+} from '../pipeline/commands.js';
+import { DEFAULT_GITHUB_ROLE_NAME, resolveWaves, targetName, type ResolvedWave } from '../pipeline/config.js';
+import { credentialsSecretFor } from '../secret/secret.js';
+
+/** Where `npm run ci -- github --write` puts the workflow unless told otherwise. */
+export const DEFAULT_WORKFLOW_FILE = '.github/workflows/taegis-migrate.yml';
+
+/** Actions the workflow uses, pinned to a major version. */
+export const ACTIONS = {
+  checkout: 'actions/checkout@v4',
+  setupNode: 'actions/setup-node@v4',
+  awsCredentials: 'aws-actions/configure-aws-credentials@v4',
+  junit: 'mikepenz/action-junit-report@v5',
+  upload: 'actions/upload-artifact@v4',
+} as const;
+
+/** The matrix a wave's jobs run over: one entry per target. */
+const MATRIX_TARGET = { account: '${{ matrix.account }}', region: '${{ matrix.region }}' };
+
+/** A job id from a wave name: GitHub job ids are letters, digits, `-` and `_`, starting with a letter or `_`. */
+const jobId = (wave: ResolvedWave, suffix = ''): string => `wave-${wave.name.toLowerCase()}${suffix}`;
+
+/**
+ * The GitHub Actions workflow for the config's `pipeline` waves: per wave, a job with a matrix over its targets that
+ * runs npm ci, synth, plan (gate), deploy, verify (gate), publishes the JUnit report and uploads every report, also
+ * when a gate failed. Waves run in order (`needs:`); a wave with `approval` plans in a job of its own and deploys in a
+ * job bound to a GitHub Environment named `taegis-<wave>` (add required reviewers there), so the approver sees the
+ * plan first. AWS access is GitHub OIDC only; the file holds no secret. The same config always gives the same bytes.
+ */
+export function githubWorkflow(config: TaegisConfig, options: { readonly configFile: string }): string {
+  const pc = config.pipeline;
+  if (pc === undefined) {
+    throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {
+      fix: 'add "pipeline" with its "waves" (see README "Pipeline"); the workflow is generated from them',
+    });
+  }
+  const missing = config.regions.filter((r) => credentialsSecretFor(config, r) === undefined);
+  if (missing.length > 0) {
+    throw new TaegisError('CONFIG_INVALID', `target ${missing.map(targetName).join(', ')} has no credentials secret`, {
+      fix: 'set "credentialsSecret" (the workflow never sees credentials.txt) and run "npm run secret -- put"',
+    });
+  }
+  const configFile = options.configFile;
+  const roleName = pc.github?.roleName ?? DEFAULT_GITHUB_ROLE_NAME;
+  const runsOn = pc.github?.runsOn ?? 'ubuntu-latest';
+  const artifactsDir = artifactsDirInRepo(config.configPath, config.artifactsDir, configFile);
+  const waves = resolveWaves(config.regions, pc.waves).waves;
+  const partitions = [...new Set(config.regions.map((r) => partitionOf(r.region)))];
+  if (partitions.length > 1) {
+    throw new TaegisError('CONFIG_INVALID', `targets span AWS partitions ${partitions.join(', ')}`, {
+      fix: 'generate one workflow per partition (one config each)',
+    });
+  }
+  const partition = partitions[0] ?? 'aws';
+
+  const setup = (): Record<string, unknown>[] => [
+    { name: 'Check out', uses: ACTIONS.checkout },
+    { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': 20, cache: 'npm' } },
+    {
+      name: 'AWS credentials (OIDC)',
+      uses: ACTIONS.awsCredentials,
+      with: {
+        'role-to-assume': `arn:${partition}:iam::\${{ matrix.account }}:role/${roleName}`,
+        'aws-region': '${{ matrix.region }}',
+        'role-session-name': 'taegis-migrate-${{ github.run_id }}',
+      },
+    },
+    { name: 'Install', run: 'npm ci' },
+    ...(pc.artifactsSource
+      ? [{ name: 'Vendor files (SHA-256 checked)', run: fetchArtifactsCommands(pc, artifactsDir).join('\n') }]
+      : []),
+    { name: 'Synth', run: `${synthCommand(configFile)} -c region=\${{ matrix.region }}` },
+  ];
+  const publish = (what: string): Record<string, unknown>[] => [
+    ...(what === 'verify'
+      ? [
+          {
+            name: 'Publish JUnit',
+            if: 'always()',
+            uses: ACTIONS.junit,
+            with: {
+              report_paths: `${REPORTS_DIR}/verify-*.xml`,
+              check_name: 'taegis-migrate verify ${{ matrix.account }}/${{ matrix.region }}',
+              require_tests: false,
+            },
+          },
+        ]
+      : []),
+    {
+      name: 'Upload reports',
+      if: 'always()',
+      uses: ACTIONS.upload,
+      with: {
+        name: `${what}-reports-\${{ matrix.account }}-\${{ matrix.region }}`,
+        path: `${REPORTS_DIR}/`,
+        'if-no-files-found': 'warn',
+      },
+    },
+  ];
+  const planStep = { name: 'Plan (gate)', run: `mkdir -p ${REPORTS_DIR}\n${planCommand(configFile, MATRIX_TARGET)}` };
+  const deployStep = { name: 'Deploy', run: `npm run deploy -- --config ${configFile} --region \${{ matrix.region }}` };
+  const verifyStep = { name: 'Verify (gate)', run: verifyCommand(configFile, MATRIX_TARGET, ['--log-timeout 600']) };
+
+  const jobs: Record<string, unknown> = {};
+  let previous: string | undefined;
+  for (const wave of waves) {
+    const matrix = {
+      'fail-fast': false,
+      matrix: { include: wave.targets.map((t) => ({ target: targetName(t), account: t.account, region: t.region })) },
+    };
+    const base = (name: string, needs: string | undefined) => ({
+      name,
+      'runs-on': runsOn,
+      ...(needs !== undefined ? { needs } : {}),
+      strategy: matrix,
+    });
+    if (wave.approval) {
+      const planJob = jobId(wave, '-plan');
+      jobs[planJob] = {
+        ...base(`${wave.name}: plan \${{ matrix.target }}`, previous),
+        steps: [...setup(), planStep, ...publish('plan')],
+      };
+      const deployJob = jobId(wave);
+      jobs[deployJob] = {
+        ...base(`${wave.name}: deploy and verify \${{ matrix.target }}`, planJob),
+        environment: `taegis-${wave.name.toLowerCase()}`,
+        steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
+      };
+      previous = deployJob;
+    } else {
+      const job = jobId(wave);
+      jobs[job] = {
+        ...base(`${wave.name}: \${{ matrix.target }}`, previous),
+        steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
+      };
+      previous = job;
+    }
+  }
+
+  const workflow = {
+    name: 'taegis-migrate',
+    on: { push: { branches: [pc.source.branch] }, workflow_dispatch: {} },
+    // One run at a time: two runs deploying the same stacks would race.
+    concurrency: { group: 'taegis-migrate', 'cancel-in-progress': false },
+    permissions: { 'id-token': 'write', contents: 'read', checks: 'write' },
+    jobs,
+  };
+  const header = [
+    `# Generated by "npm run ci -- github --config ${configFile}" from the config's "pipeline" section. Do not edit:`,
+    '# change the config and generate again. No secret is in this file: AWS access is GitHub OIDC, the Taegis',
+    "# credentials come from Secrets Manager through the shared stacks' dynamic reference.",
+    '',
+  ].join('\n');
+  return header + stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** The config file as the workflow names it: relative to the repository root (the working directory). */
+export function configFileInRepo(configPath: string, cwd: string): string {
+  return path.relative(cwd, configPath).split(path.sep).join('/');
+}
