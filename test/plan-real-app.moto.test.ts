@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { defaultLambdaRuntime } from '../lib/vendor/runtimes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAssembly } from '../lib/plan/assembly.js';
 import { snapshotState } from './support/aws-state.js';
@@ -113,7 +114,8 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
     expect(written).toEqual({
       taegisRegion: 'ctpx',
       artifactsDir: './artifacts',
-      lambdaRuntime: 'provided.al2',
+      // discover writes the default of the day it runs (provided.al2023 from AWS's block-update date).
+      lambdaRuntime: defaultLambdaRuntime(new Date()),
       regions: [
         {
           region: REGION,
