@@ -136,8 +136,8 @@ export const PipelineConfigSchema = z.strictObject({
     })
     .optional(),
   /**
-   * Role the verify post step assumes in each target account (least privilege for verify; issue 9's per-account role).
-   * @default "taegis-migrate-verify"
+   * Role the verify post step assumes in each target account (least privilege for verify).
+   * @default - `accessRole.roleName` (the `TaegisAccess-<account>` stacks' role) when set, else "taegis-migrate-verify"
    */
   verifyRoleName: z
     .string()

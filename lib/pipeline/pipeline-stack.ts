@@ -114,7 +114,8 @@ export class PipelineStack extends Stack {
       type: codebuild.ReportGroupType.TEST,
     });
 
-    const verifyRoleName = pc.verifyRoleName ?? DEFAULT_VERIFY_ROLE_NAME;
+    // The least-privilege verify role the app deploys per account (`accessRole`), when the pipeline names none.
+    const verifyRoleName = pc.verifyRoleName ?? config.accessRole?.roleName ?? DEFAULT_VERIFY_ROLE_NAME;
     const regionsByTarget = new Map(config.regions.map((r) => [targetName(r), r]));
     const synthOutput: FileSet = synth.primaryOutput!;
     const stages: TargetStage[] = [];
