@@ -153,7 +153,7 @@ describe('bad pipeline input through the CDK app entry point: exit 2, nothing sy
       const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
       writeJson(file, raw);
       const outdir = path.join(dir, `out-${name.replace(/\W+/g, '-')}`);
-      const r = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bin/taegis-migrate.ts')], {
+      const r = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bin/cdk-app.ts')], {
         cwd: ROOT,
         env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: file }), CDK_OUTDIR: outdir },
         timeoutMs: 60_000,

@@ -179,8 +179,10 @@ describe('TaegisPipeline: two waves over three targets in two accounts', () => {
     for (const r of built.regions) {
       const staged = byTarget.get(`${r.account}/${r.region}`)!;
       expect(staged.staging.stackName).toBe(r.staging.stackName);
-      expect(staged.staging.node.id).toBe(stagingStackId(r.region));
-      expect(staged.shared.node.id).toBe(sharedStackId(r.region));
+      // Two accounts: ids carry the account (lib/stacks/names.ts), the same in the stage as in the app.
+      expect(staged.staging.node.id).toBe(stagingStackId(r.region, r.account));
+      expect(staged.shared.node.id).toBe(sharedStackId(r.region, r.account));
+      expect(staged.staging.node.id).toBe(r.staging.node.id);
       expect(staged.lambdas.map((l) => [l.node.id, l.stackName])).toEqual(
         r.lambdas.map((l) => [l.node.id, l.stackName]),
       );
