@@ -10,6 +10,7 @@ const INTEGRATION = [
   'test/moto-deploy.test.ts',
   'test/moto-deploy-accounts.test.ts',
   'test/cli/program.test.ts',
+  'test/pipeline/config.test.ts',
   'test/moto-harness.test.ts',
   'test/cli-synth.test.ts',
   'test/logpush/spawn.test.ts',
