@@ -110,7 +110,10 @@ export function githubWorkflow(config: TaegisConfig, options: { readonly configF
     },
   ];
   const planStep = { name: 'Plan (gate)', run: `mkdir -p ${REPORTS_DIR}\n${planCommand(configFile, MATRIX_TARGET)}` };
-  const deployStep = { name: 'Deploy', run: `npm run deploy -- --config ${configFile} --region \${{ matrix.region }}` };
+  const deployStep = {
+    name: 'Deploy',
+    run: `npm run deploy -- --config ${configFile} --account \${{ matrix.account }} --region \${{ matrix.region }}`,
+  };
   const verifyStep = { name: 'Verify (gate)', run: verifyCommand(configFile, MATRIX_TARGET, ['--log-timeout 600']) };
 
   const jobs: Record<string, unknown> = {};

@@ -35,6 +35,8 @@ export function planCommand(configFile: string, t: Target, extra: readonly strin
   return [
     'npm run plan --',
     `--config ${configFile}`,
+    // Both: the same region may be a target in several accounts.
+    `--account ${t.account}`,
     `--region ${t.region}`,
     `--json ${REPORTS_DIR}/plan-${targetSlug(t)}.json`,
     ...extra,
@@ -46,6 +48,7 @@ export function verifyCommand(configFile: string, t: Target, extra: readonly str
   return [
     'npm run verify --',
     `--config ${configFile}`,
+    `--account ${t.account}`,
     `--region ${t.region}`,
     `--junit ${REPORTS_DIR}/verify-${targetSlug(t)}.xml`,
     `--json ${REPORTS_DIR}/verify-${targetSlug(t)}.json`,

@@ -120,10 +120,10 @@ describe('npm run ci -- github: the workflow from the same config', () => {
       expect(step('Install').run).toBe('npm ci');
       expect(step('Synth').run).toBe('npx cdk synth -c config=taegis.config.json -c region=${{ matrix.region }}');
       expect(step('Plan (gate)').run).toContain(
-        'npm run plan -- --config taegis.config.json --region ${{ matrix.region }}',
+        'npm run plan -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }}',
       );
       expect(step('Verify (gate)').run).toContain(
-        'npm run verify -- --config taegis.config.json --region ${{ matrix.region }} --junit reports/verify-${{ matrix.account }}-${{ matrix.region }}.xml',
+        'npm run verify -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }} --junit reports/verify-${{ matrix.account }}-${{ matrix.region }}.xml',
       );
       // Gates are plain steps: a non-zero exit fails the job, so the next wave (needs) never starts.
       expect(step('Plan (gate)').if).toBeUndefined();

@@ -139,7 +139,7 @@ describe('TaegisPipeline: two waves over three targets in two accounts', () => {
   it('GIVEN the gate steps THEN plan and verify run for one target each, with the role of that account, keeping the exit code', () => {
     const plan = buildSpecOf('Plan-222222222222-us-west-2');
     expect(plan).toContain(
-      'npm run plan -- --config deploy/taegis.config.json --region us-west-2 --json reports/plan-222222222222-us-west-2.json --assembly cdk.out --profile taegis-target',
+      'npm run plan -- --config deploy/taegis.config.json --account 222222222222 --region us-west-2 --json reports/plan-222222222222-us-west-2.json --assembly cdk.out --profile taegis-target',
     );
     expect(plan).toContain(
       'role_arn = arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-us-west-2',
@@ -147,7 +147,7 @@ describe('TaegisPipeline: two waves over three targets in two accounts', () => {
     expect(plan).toContain('|| rc=$?');
     const verify = buildSpecOf('Verify-222222222222-us-west-2');
     expect(verify).toContain(
-      'npm run verify -- --config deploy/taegis.config.json --region us-west-2 --junit reports/verify-222222222222-us-west-2.xml --json reports/verify-222222222222-us-west-2.json --log-timeout 600 --profile taegis-target',
+      'npm run verify -- --config deploy/taegis.config.json --account 222222222222 --region us-west-2 --junit reports/verify-222222222222-us-west-2.xml --json reports/verify-222222222222-us-west-2.json --log-timeout 600 --profile taegis-target',
     );
     expect(verify).toContain('role_arn = arn:aws:iam::222222222222:role/taegis-migrate-verify');
     expect(verify).toContain('exit $rc');
