@@ -225,6 +225,9 @@ function githubOidcStacks(app: App, config: TaegisConfig, selected: TaegisConfig
       roleName,
       verifyRoleName: verifyRoleNameOf(config),
       ...(typeof qualifier === 'string' ? { bootstrapQualifier: qualifier } : {}),
+      ...(config.monitoring !== undefined
+        ? { monitoredTargets: config.regions.filter((r) => r.account === account) }
+        : {}),
       ...(pc.artifactsSource !== undefined
         ? {
             artifactObjectArns: Object.keys(pc.artifactsSource.sha256)

@@ -23,7 +23,7 @@ export interface AccessStackProps extends StackProps {
 }
 
 /** Infix of every Taegis function name (`<stackName>-scwx-tdr-lambda-<integration>`), from the vendor template. */
-const FUNCTION_INFIX = '-scwx-tdr-lambda-';
+export const FUNCTION_INFIX = '-scwx-tdr-lambda-';
 
 /**
  * Opt-in least-privilege role for `verify` in one account (IAM is global: exactly one such stack per account, in one

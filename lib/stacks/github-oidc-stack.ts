@@ -2,6 +2,8 @@ import { Aws, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { GITHUB_OIDC_HOST } from '../config/pipeline.js';
+import type { RegionConfig } from '../config/schema.js';
+import { FUNCTION_INFIX } from './access-stack.js';
 
 /** The audience GitHub's token carries for AWS (`aws-actions/configure-aws-credentials`). */
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
@@ -32,6 +34,12 @@ export interface GitHubOidcStackProps extends StackProps {
    * @default - none
    */
   readonly artifactObjectArns?: readonly string[];
+  /**
+   * This account's targets whose functions' log groups `npm run deploy` creates before a monitoring stack's metric
+   * filters (lib/monitoring/log-groups.ts, with the caller's own credentials).
+   * @default - none (no `monitoring` in the config)
+   */
+  readonly monitoredTargets?: readonly Pick<RegionConfig, 'region' | 'lambdaStacks'>[];
 }
 
 /**
@@ -67,6 +75,13 @@ export class GitHubOidcStack extends Stack {
       ...props.environments.map((e) => `repo:${props.repository}:environment:${e}`),
     ];
 
+    // The vendor template names each function <stackName>-scwx-tdr-lambda-<integration> (as in the verify role).
+    const logGroups = (props.monitoredTargets ?? []).flatMap((t) =>
+      t.lambdaStacks.map((l) => {
+        const resource = `${t.region}:${account}:log-group:/aws/lambda/${l.stackName}${FUNCTION_INFIX}*`;
+        return { arn: `arn:${Aws.PARTITION}:logs:${resource}`, nag: `arn:<AWS::Partition>:logs:${resource}` };
+      }),
+    );
     this.role = new iam.Role(this, 'GitHubRole', {
       roleName: props.roleName,
       description: `taegis-migrate GitHub Actions (${props.repository}): assumes the CDK bootstrap roles and the verify role`,
@@ -93,6 +108,15 @@ export class GitHubOidcStack extends Stack {
               actions: ['sts:AssumeRole'],
               resources: [roleArn(props.verifyRoleName)],
             }),
+            ...(logGroups.length > 0
+              ? [
+                  new iam.PolicyStatement({
+                    sid: 'CreateMonitoredFunctionLogGroups',
+                    actions: ['logs:CreateLogGroup'],
+                    resources: logGroups.map((g) => g.arn),
+                  }),
+                ]
+              : []),
             ...(props.artifactObjectArns !== undefined && props.artifactObjectArns.length > 0
               ? [
                   new iam.PolicyStatement({
@@ -107,10 +131,18 @@ export class GitHubOidcStack extends Stack {
       },
     });
 
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${account}:role/cdk-${qualifier}-*-${account}-*]`,
-      reason:
-        'The CDK bootstrap roles of this account (deploy, publishing, lookup) are named per region: the workflow deploys and plans through them, the way cdk deploy does.',
-    });
+    // Each wildcard is acknowledged by its exact resource, so a wider one added later still fails synth.
+    Validations.of(this.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${account}:role/cdk-${qualifier}-*-${account}-*]`,
+        reason:
+          'The CDK bootstrap roles of this account (deploy, publishing, lookup) are named per region: the workflow deploys and plans through them, the way cdk deploy does.',
+      },
+      ...logGroups.map((g) => ({
+        id: `AwsSolutions-IAM5[Resource::${g.nag}]`,
+        reason:
+          'CreateLogGroup only, for the configured stack’s own function (named <stackName>-scwx-tdr-lambda-<integration> by the vendor template), so its metric filters can be made before it first ran.',
+      })),
+    );
   }
 }

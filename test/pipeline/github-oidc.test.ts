@@ -10,6 +10,7 @@ import { runAwsSolutionsChecks } from '../../lib/nag.js';
 import { GitHubOidcStack } from '../../lib/stacks/github-oidc-stack.js';
 import { parseConfig } from '../../lib/taegis-config.js';
 import { TaegisError } from '../../lib/errors.js';
+import { functionLogGroup } from '../../lib/monitoring/names.js';
 import { EXAMPLE_CONFIG, exampleConfig, exampleRawConfig } from '../support/example.js';
 import { pipelineRaw } from '../support/pipeline.js';
 
@@ -207,6 +208,43 @@ describe('pipeline.github.deployOidcRole: the GitHub OIDC provider and role, one
         },
       ],
     });
+  });
+
+  it('GIVEN monitoring WHEN built THEN the role may also create exactly the log groups deploy makes for the monitored functions', async () => {
+    const built = await build(
+      withPipeline((raw) => {
+        github(raw).deployOidcRole = true;
+        raw.monitoring = {};
+      }),
+    );
+    expect(built.nag?.own).toEqual([]);
+    const t = Template.fromStack(built.githubOidc[1]!);
+    const statements = (
+      Object.values(t.findResources('AWS::IAM::Role'))[0]!.Properties as {
+        Policies: { PolicyDocument: { Statement: { Sid: string; Action: unknown; Resource: unknown }[] } }[];
+      }
+    ).Policies[0]!.PolicyDocument.Statement;
+    const logs = statements.find((st) => st.Sid === 'CreateMonitoredFunctionLogGroups')!;
+    expect(logs.Action).toBe('logs:CreateLogGroup');
+    const resources = JSON.stringify(logs.Resource);
+    expect(resources).toBe(
+      JSON.stringify({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':logs:us-west-2:222222222222:log-group:/aws/lambda/w2-trail-lambda-scwx-tdr-lambda-*',
+          ],
+        ],
+      }),
+    );
+    // Every log group deploy would create in this account matches the grant.
+    const monitored = built.regions
+      .filter((r) => r.account === '222222222222')
+      .flatMap((r) => r.monitoring!.functions.map((f) => functionLogGroup(f.functionName)));
+    expect(monitored.length).toBeGreaterThan(0);
+    for (const g of monitored) expect(g).toMatch(/^\/aws\/lambda\/w2-trail-lambda-scwx-tdr-lambda-.+/);
   });
 
   it('GIVEN the stack with a wider grant added WHEN cdk-nag runs THEN it finds it: the acknowledgement covers only the bootstrap roles', () => {
