@@ -57,7 +57,17 @@ const jobId = (wave: ResolvedWave, suffix = ''): string => `wave-${wave.name.toL
  * job bound to a GitHub Environment named `taegis-<wave>` (add required reviewers there), so the approver sees the
  * plan first. AWS access is GitHub OIDC only; the file holds no secret. The same config always gives the same bytes.
  */
-export function githubWorkflow(config: TaegisConfig, options: { readonly configFile: string }): string {
+export function githubWorkflow(
+  config: TaegisConfig,
+  options: {
+    readonly configFile: string;
+    /**
+     * CDK bootstrap qualifier of the target accounts, for the deploy role plan runs as (with `deployOidcRole`).
+     * @default "hnb659fds"
+     */
+    readonly bootstrapQualifier?: string;
+  },
+): string {
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {
@@ -104,7 +114,11 @@ export function githubWorkflow(config: TaegisConfig, options: { readonly configF
           {
             name: 'AWS profiles for the gates',
             run: [
-              assumeRoleProfile(PLAN_PROFILE, gateRole(bootstrapDeployRoleName(MATRIX_TARGET)), 'Environment'),
+              assumeRoleProfile(
+                PLAN_PROFILE,
+                gateRole(bootstrapDeployRoleName(MATRIX_TARGET, options.bootstrapQualifier)),
+                'Environment',
+              ),
               assumeRoleProfile(VERIFY_PROFILE, gateRole(verifyRoleNameOf(config)), 'Environment'),
             ].join('\n'),
           },

@@ -68,6 +68,8 @@ describe('deployOidcRole end to end: the workflow gates run as the roles the OID
     );
     expect(profiles).toContain('role_arn = arn:aws:iam::${{ matrix.account }}:role/TaegisMigrateVerify');
     // Without the opt-in the workflow is the one of before: the gates run with the OIDC role's own credentials.
+    const other = githubWorkflow(withOidcRole(true), { configFile: 'taegis.config.json', bootstrapQualifier: 'acme1' });
+    expect(other).toContain('role/cdk-acme1-deploy-role-${{ matrix.account }}-${{ matrix.region }}');
     const plain = githubWorkflow(withOidcRole(false), { configFile: 'taegis.config.json' });
     expect(plain).not.toContain('--profile');
     expect(plain).not.toContain('AWS profiles for the gates');
