@@ -7,7 +7,11 @@ import { checkConfigAgainstTemplates } from './config/template-checks.js';
 import { invalidInput } from './errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
 import { AccessStack } from './stacks/access-stack.js';
-import { accessStackId, idScope } from './stacks/names.js';
+import { GitHubOidcStack } from './stacks/github-oidc-stack.js';
+import { accessStackId, githubOidcStackId, idScope } from './stacks/names.js';
+import { githubEnvironmentName } from './ci/github.js';
+import { partitionOf } from './pipeline/commands.js';
+import { DEFAULT_GITHUB_ROLE_NAME, resolveWaves, verifyRoleNameOf } from './config/pipeline.js';
 import { lifecycleOf, runtimeStage, utcDay, type LambdaRuntime } from './vendor/runtimes.js';
 import { addPipelineStack, type PipelineStack } from './pipeline/pipeline-stack.js';
 import { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
@@ -74,6 +78,8 @@ export interface TaegisApp {
   readonly regions: readonly RegionStacks[];
   /** The opt-in least-privilege verify role stacks (`accessRole` in config): one per selected account. */
   readonly access: readonly AccessStack[];
+  /** The opt-in GitHub OIDC provider and role stacks (`pipeline.github.deployOidcRole`): one per selected account. */
+  readonly githubOidc: readonly GitHubOidcStack[];
   /** The `TaegisPipeline` stack, when the config has a `pipeline` section. */
   readonly pipeline?: PipelineStack;
   /** cdk-nag results; undefined when `nag` is false. */
@@ -136,12 +142,19 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
       : undefined;
 
   const access = accessStacks(app, config, selected);
+  const githubOidc = githubOidcStacks(app, config, selected);
+  // IAM refuses a trust policy naming a role that does not exist yet: the GitHub role comes first.
+  for (const a of access) {
+    const oidc = githubOidc.find((g) => g.account === a.account);
+    if (oidc !== undefined && a.sameAccountRoleNames.length > 0) a.addDependency(oidc);
+  }
   const nag =
     options.nag === false
       ? undefined
       : runAwsSolutionsChecks([
           ...regions.flatMap((r) => [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])]),
           ...access,
+          ...githubOidc,
           ...(pipeline ? [pipeline] : []),
         ]);
   return {
@@ -150,6 +163,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     artifacts,
     regions,
     access,
+    githubOidc,
     ...(pipeline ? { pipeline } : {}),
     ...(nag ? { nag } : {}),
   };
@@ -176,6 +190,58 @@ function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): A
       roleName: spec.roleName,
       ...(externalId !== undefined ? { externalId } : {}),
       targets,
+      // The app's GitHub OIDC role of this account runs the workflow's verify gate through this role.
+      ...(config.pipeline?.github?.deployOidcRole === true && verifyRoleNameOf(config) === spec.roleName
+        ? { sameAccountRoleNames: [config.pipeline.github.roleName ?? DEFAULT_GITHUB_ROLE_NAME] }
+        : {}),
+    });
+  });
+}
+
+/**
+ * One `TaegisGitHubOidc-<account>` stack per selected account when the config asks for it
+ * (`pipeline.github.deployOidcRole`), in the account's first configured region (IAM is global). Its role trusts the
+ * configured repository's branch and the GitHub Environments of its approval waves, as lib/ci/github.ts names them.
+ */
+function githubOidcStacks(app: App, config: TaegisConfig, selected: TaegisConfig): GitHubOidcStack[] {
+  const pc = config.pipeline;
+  const gh = pc?.github;
+  if (pc === undefined || gh?.deployOidcRole !== true) return [];
+  const environments = resolveWaves(config.regions, pc.waves)
+    .waves.filter((w) => w.approval)
+    .map(githubEnvironmentName);
+  const roleName = gh.roleName ?? DEFAULT_GITHUB_ROLE_NAME;
+  const qualifier: unknown = app.node.tryGetContext('@aws-cdk/core:bootstrapQualifier');
+  const accounts = [...new Set(selected.regions.map((r) => r.account))];
+  return accounts.map((account) => {
+    const region = config.regions.find((r) => r.account === account)!.region;
+    return new GitHubOidcStack(app, githubOidcStackId(account), {
+      env: { account, region },
+      stackName: githubOidcStackId(account),
+      description: `taegis-migrate: GitHub Actions OIDC role ${roleName} for ${pc.source.repository} in account ${account}`,
+      repository: pc.source.repository,
+      branch: pc.source.branch,
+      environments,
+      roleName,
+      verifyRoleName: verifyRoleNameOf(config),
+      ...(typeof qualifier === 'string' ? { bootstrapQualifier: qualifier } : {}),
+      ...(config.monitoring !== undefined
+        ? { monitoredTargets: config.regions.filter((r) => r.account === account) }
+        : {}),
+      ...(pc.artifactsSource !== undefined
+        ? {
+            artifactObjectArns: Object.keys(pc.artifactsSource.sha256)
+              .sort()
+              .map(
+                (f) =>
+                  `arn:${partitionOf(region)}:s3:::${pc.artifactsSource!.bucket}/${pc.artifactsSource!.prefix}${f}`,
+              ),
+          }
+        : {}),
+      // A provider's ARN is its account and URL: the same provider in each target account.
+      ...(gh.oidcProviderArn !== undefined
+        ? { oidcProviderArn: gh.oidcProviderArn.replace(/:iam::\d{12}:/, `:iam::${account}:`) }
+        : {}),
     });
   });
 }

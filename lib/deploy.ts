@@ -165,6 +165,7 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
                 [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])].map((s) => s.node.id),
               ),
               ...built.access.map((s) => s.node.id),
+              ...built.githubOidc.map((s) => s.node.id),
             ],
       expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
     };

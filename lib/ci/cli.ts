@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { cdkJsonContext } from '../cdk-context.js';
 import { parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { loadConfig } from '../taegis-config.js';
@@ -47,7 +48,12 @@ export function ciMain(argv: readonly string[], deps: CiCliDeps = {}): ExitCode 
     });
   }
   const config = loadConfig(path.resolve(cwd, values.config));
-  const text = githubWorkflow(config, { configFile: configFileInRepo(config.configPath, cwd) });
+  // The qualifier the app's own stacks are synthesized with (cdk.json), so plan's deploy role name matches them.
+  const qualifier = cdkJsonContext()['@aws-cdk/core:bootstrapQualifier'];
+  const text = githubWorkflow(config, {
+    configFile: configFileInRepo(config.configPath, cwd),
+    ...(typeof qualifier === 'string' ? { bootstrapQualifier: qualifier } : {}),
+  });
   if (values.check !== undefined) {
     const file = path.resolve(cwd, values.check);
     const same = existsSync(file) && readFileSync(file, 'utf8') === text;

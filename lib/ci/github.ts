@@ -4,6 +4,8 @@ import type { TaegisConfig } from '../config/load.js';
 import { TaegisError } from '../errors.js';
 import {
   artifactsDirInRepo,
+  assumeRoleProfile,
+  bootstrapDeployRoleName,
   fetchArtifactsCommands,
   partitionOf,
   planCommand,
@@ -11,7 +13,13 @@ import {
   synthCommand,
   verifyCommand,
 } from '../pipeline/commands.js';
-import { DEFAULT_GITHUB_ROLE_NAME, resolveWaves, targetName, type ResolvedWave } from '../pipeline/config.js';
+import {
+  DEFAULT_GITHUB_ROLE_NAME,
+  resolveWaves,
+  targetName,
+  verifyRoleNameOf,
+  type ResolvedWave,
+} from '../pipeline/config.js';
 import { credentialsSecretFor } from '../secret/secret.js';
 
 /** Where `npm run ci -- github --write` puts the workflow unless told otherwise. */
@@ -26,8 +34,18 @@ export const ACTIONS = {
   upload: 'actions/upload-artifact@v4',
 } as const;
 
+/** AWS profiles the gates run with when the app deploys the OIDC role (it may only assume other roles). */
+export const PLAN_PROFILE = 'taegis-plan';
+export const VERIFY_PROFILE = 'taegis-verify';
+
 /** The matrix a wave's jobs run over: one entry per target. */
 const MATRIX_TARGET = { account: '${{ matrix.account }}', region: '${{ matrix.region }}' };
+
+/**
+ * The GitHub Environment an approval wave's deploy job is bound to (its reviewers approve the deploy). The OIDC role's
+ * trust policy (lib/stacks/github-oidc-stack.ts) admits exactly these names.
+ */
+export const githubEnvironmentName = (wave: Pick<ResolvedWave, 'name'>): string => `taegis-${wave.name.toLowerCase()}`;
 
 /** A job id from a wave name: GitHub job ids are letters, digits, `-` and `_`, starting with a letter or `_`. */
 const jobId = (wave: ResolvedWave, suffix = ''): string => `wave-${wave.name.toLowerCase()}${suffix}`;
@@ -39,7 +57,17 @@ const jobId = (wave: ResolvedWave, suffix = ''): string => `wave-${wave.name.toL
  * job bound to a GitHub Environment named `taegis-<wave>` (add required reviewers there), so the approver sees the
  * plan first. AWS access is GitHub OIDC only; the file holds no secret. The same config always gives the same bytes.
  */
-export function githubWorkflow(config: TaegisConfig, options: { readonly configFile: string }): string {
+export function githubWorkflow(
+  config: TaegisConfig,
+  options: {
+    readonly configFile: string;
+    /**
+     * CDK bootstrap qualifier of the target accounts, for the deploy role plan runs as (with `deployOidcRole`).
+     * @default "hnb659fds"
+     */
+    readonly bootstrapQualifier?: string;
+  },
+): string {
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {
@@ -65,6 +93,8 @@ export function githubWorkflow(config: TaegisConfig, options: { readonly configF
   }
   const partition = partitions[0] ?? 'aws';
 
+  const gates = pc.github?.deployOidcRole === true;
+  const gateRole = (name: string): string => `arn:${partition}:iam::\${{ matrix.account }}:role/${name}`;
   const setup = (): Record<string, unknown>[] => [
     { name: 'Check out', uses: ACTIONS.checkout },
     { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': 20, cache: 'npm' } },
@@ -77,6 +107,23 @@ export function githubWorkflow(config: TaegisConfig, options: { readonly configF
         'role-session-name': 'taegis-migrate-${{ github.run_id }}',
       },
     },
+    // With the app's own OIDC role (`deployOidcRole`), that role may only assume others: plan runs as the target's
+    // CDK deploy role (as in CodePipeline), verify as the verify role.
+    ...(gates
+      ? [
+          {
+            name: 'AWS profiles for the gates',
+            run: [
+              assumeRoleProfile(
+                PLAN_PROFILE,
+                gateRole(bootstrapDeployRoleName(MATRIX_TARGET, options.bootstrapQualifier)),
+                'Environment',
+              ),
+              assumeRoleProfile(VERIFY_PROFILE, gateRole(verifyRoleNameOf(config)), 'Environment'),
+            ].join('\n'),
+          },
+        ]
+      : []),
     { name: 'Install', run: 'npm ci' },
     ...(pc.artifactsSource
       ? [{ name: 'Vendor files (SHA-256 checked)', run: fetchArtifactsCommands(pc, artifactsDir).join('\n') }]
@@ -109,12 +156,21 @@ export function githubWorkflow(config: TaegisConfig, options: { readonly configF
       },
     },
   ];
-  const planStep = { name: 'Plan (gate)', run: `mkdir -p ${REPORTS_DIR}\n${planCommand(configFile, MATRIX_TARGET)}` };
+  const planStep = {
+    name: 'Plan (gate)',
+    run: `mkdir -p ${REPORTS_DIR}\n${planCommand(configFile, MATRIX_TARGET, gates ? [`--profile ${PLAN_PROFILE}`] : [])}`,
+  };
   const deployStep = {
     name: 'Deploy',
     run: `npm run deploy -- --config ${configFile} --account \${{ matrix.account }} --region \${{ matrix.region }}`,
   };
-  const verifyStep = { name: 'Verify (gate)', run: verifyCommand(configFile, MATRIX_TARGET, ['--log-timeout 600']) };
+  const verifyStep = {
+    name: 'Verify (gate)',
+    run: verifyCommand(configFile, MATRIX_TARGET, [
+      '--log-timeout 600',
+      ...(gates ? [`--profile ${VERIFY_PROFILE}`] : []),
+    ]),
+  };
 
   const jobs: Record<string, unknown> = {};
   let previous: string | undefined;
@@ -138,7 +194,7 @@ export function githubWorkflow(config: TaegisConfig, options: { readonly configF
       const deployJob = jobId(wave);
       jobs[deployJob] = {
         ...base(`${wave.name}: deploy and verify \${{ matrix.target }}`, planJob),
-        environment: `taegis-${wave.name.toLowerCase()}`,
+        environment: githubEnvironmentName(wave),
         steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
       };
       previous = deployJob;

@@ -21,6 +21,11 @@ const SHA256 = /^[a-f0-9]{64}$/;
 const BUCKET_NAME = /^(?!xn--)(?!sthree-)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const WAVE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** The GitHub Actions OIDC issuer, without its scheme, as IAM names the provider and the trust conditions. */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+const OIDC_PROVIDER_ARN = new RegExp(
+  `^arn:${PARTITION}:iam::\\d{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$`,
+);
 
 /**
  * Where the shared stacks' `SecretValue` comes from: an AWS Secrets Manager secret holding the content of
@@ -162,6 +167,29 @@ export const PipelineConfigSchema = z.strictObject({
         .optional(),
       /** @default "ubuntu-latest" */
       runsOn: z.string().min(1).optional(),
+      /**
+       * Let the app deploy the GitHub OIDC provider and the `roleName` role, one `TaegisGitHubOidc-<account>` stack
+       * per target account (in its first configured region; IAM is global). The role may only assume the account's
+       * CDK bootstrap roles and the verify role; the generated workflow's plan and verify then run as those roles.
+       * @default false
+       */
+      deployOidcRole: z.boolean().default(false),
+      /**
+       * ARN of the account's existing GitHub OIDC provider (`token.actions.githubusercontent.com`) to trust instead
+       * of creating one: an account holds one provider per URL. Its account part is replaced by each target
+       * account's, so one value serves every account.
+       * @default - the stack creates the provider
+       */
+      oidcProviderArn: z
+        .string()
+        .regex(
+          OIDC_PROVIDER_ARN,
+          m(
+            'is not the ARN of a GitHub OIDC provider',
+            'use arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com (IAM > Identity providers)',
+          ),
+        )
+        .optional(),
     })
     .optional(),
   /**
@@ -174,6 +202,17 @@ export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 
 export const DEFAULT_VERIFY_ROLE_NAME = 'taegis-migrate-verify';
 export const DEFAULT_GITHUB_ROLE_NAME = 'taegis-migrate-github';
+
+/**
+ * The role the verify gate assumes in each target account: `pipeline.verifyRoleName`, else the app's own
+ * least-privilege verify role (`accessRole.roleName`) when the config deploys one, else "taegis-migrate-verify".
+ */
+export function verifyRoleNameOf(config: {
+  readonly pipeline?: Pick<PipelineConfig, 'verifyRoleName'>;
+  readonly accessRole?: { readonly roleName: string };
+}): string {
+  return config.pipeline?.verifyRoleName ?? config.accessRole?.roleName ?? DEFAULT_VERIFY_ROLE_NAME;
+}
 
 /** One (account, region) pair the app deploys to. */
 export interface Target {

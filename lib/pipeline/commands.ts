@@ -64,11 +64,16 @@ export const keepExitCode = (command: string): string =>
   `rc=0; ${command} || rc=$?; echo "gate exit code: $rc"; exit $rc`;
 
 /**
- * Shell lines that make an AWS profile `name` assuming `role` with the CodeBuild container's own credentials, so the
- * SDK's default chain (`--profile name`) does the AssumeRole and refreshes it; no key ever appears in the build log.
+ * Shell lines that make an AWS profile `name` assuming `role` with the build's own credentials (CodeBuild's container
+ * credentials, or the environment variables GitHub's configure-aws-credentials exports), so the SDK's default chain
+ * (`--profile name`) does the AssumeRole and refreshes it; no key ever appears in the build log.
  */
-export function assumeRoleProfile(name: string, role: string): string {
-  return `mkdir -p ~/.aws && printf '[profile ${name}]\\nrole_arn = ${role}\\ncredential_source = EcsContainer\\nrole_session_name = taegis-migrate-${name}\\n' >> ~/.aws/config`;
+export function assumeRoleProfile(
+  name: string,
+  role: string,
+  credentialSource: 'EcsContainer' | 'Environment' = 'EcsContainer',
+): string {
+  return `mkdir -p ~/.aws && printf '[profile ${name}]\\nrole_arn = ${role}\\ncredential_source = ${credentialSource}\\nrole_session_name = taegis-migrate-${name}\\n' >> ~/.aws/config`;
 }
 
 /** The vendor folder as a path in the repository, for the synth step's download commands. */

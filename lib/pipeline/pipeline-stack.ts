@@ -28,7 +28,7 @@ import {
   targetSlug,
   verifyCommand,
 } from './commands.js';
-import { DEFAULT_VERIFY_ROLE_NAME, resolveWaves, targetName, type PipelineConfig, type Target } from './config.js';
+import { resolveWaves, verifyRoleNameOf, targetName, type PipelineConfig, type Target } from './config.js';
 
 /** Construct id and default CloudFormation name of the pipeline stack. */
 export const PIPELINE_STACK_ID = 'TaegisPipeline';
@@ -115,7 +115,7 @@ export class PipelineStack extends Stack {
     });
 
     // The least-privilege verify role the app deploys per account (`accessRole`), when the pipeline names none.
-    const verifyRoleName = pc.verifyRoleName ?? config.accessRole?.roleName ?? DEFAULT_VERIFY_ROLE_NAME;
+    const verifyRoleName = verifyRoleNameOf(config);
     const regionsByTarget = new Map(config.regions.map((r) => [targetName(r), r]));
     const synthOutput: FileSet = synth.primaryOutput!;
     const stages: TargetStage[] = [];

@@ -15,10 +15,15 @@ export interface AccessStackProps extends StackProps {
   readonly externalId?: string;
   /** This account's configured targets: the role reaches only their stacks, functions, log groups and buckets. */
   readonly targets: readonly Pick<RegionConfig, 'region' | 'account' | 'lambdaStacks'>[];
+  /**
+   * Roles of this same account that may also assume the role (the GitHub Actions OIDC role runs verify through it).
+   * @default - none
+   */
+  readonly sameAccountRoleNames?: readonly string[];
 }
 
 /** Infix of every Taegis function name (`<stackName>-scwx-tdr-lambda-<integration>`), from the vendor template. */
-const FUNCTION_INFIX = '-scwx-tdr-lambda-';
+export const FUNCTION_INFIX = '-scwx-tdr-lambda-';
 
 /**
  * Opt-in least-privilege role for `verify` in one account (IAM is global: exactly one such stack per account, in one
@@ -27,6 +32,8 @@ const FUNCTION_INFIX = '-scwx-tdr-lambda-';
  */
 export class AccessStack extends Stack {
   public readonly role: iam.Role;
+  /** Roles of this account the trust policy also names (`sameAccountRoleNames`). */
+  public readonly sameAccountRoleNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: AccessStackProps) {
     super(scope, id, props);
@@ -84,6 +91,16 @@ export class AccessStack extends Stack {
         }),
       },
     });
+
+    this.sameAccountRoleNames = [...(props.sameAccountRoleNames ?? [])];
+    for (const name of this.sameAccountRoleNames) {
+      this.role.assumeRolePolicy?.addStatements(
+        new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          principals: [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::${account}:role/${name}`)],
+        }),
+      );
+    }
 
     // Each wildcard is acknowledged by its exact resource, so a wider one added later still fails synth.
     const p = '<AWS::Partition>';

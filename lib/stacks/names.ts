@@ -35,5 +35,8 @@ export const monitoringStackName = (region: string): string => `TaegisMonitoring
 /** Construct id (and CloudFormation name) of an account's least-privilege verify role stack: one per account. */
 export const accessStackId = (account: string): string => `TaegisAccess-${account}`;
 
+/** Construct id (and CloudFormation name) of an account's GitHub OIDC provider and role stack: one per account. */
+export const githubOidcStackId = (account: string): string => `TaegisGitHubOidc-${account}`;
+
 /** The staging bucket's name (defined with the config, whose template checks need it too). */
 export { stagingBucketName } from '../config/derived.js';
