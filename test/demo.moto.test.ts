@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { NotificationConfiguration as Notifs } from '@aws-sdk/client-s3';
 import { listFiles } from './support/files.js';
 import { run } from './support/run.js';
 
@@ -48,11 +49,30 @@ describe('npm run demo: the whole migration on an emulator, in one command', () 
 
     // verify's own report: every stack passed, stale entries removed, the foreign queue kept.
     const report = readFileSync(path.join(dir, 'verify.json'), 'utf8');
-    const parsed = JSON.parse(report) as { exitCode: number; dryRun: boolean; summary: { fail: number; pass: number } };
+    const parsed = JSON.parse(report) as {
+      exitCode: number;
+      dryRun: boolean;
+      summary: { fail: number; pass: number };
+      regions: {
+        buckets: { bucket: string; outcome: string; before?: Notifs; after?: Notifs; backupFile?: string }[];
+      }[];
+    };
     expect(parsed).toMatchObject({ exitCode: 0, dryRun: false, summary: { fail: 0 } });
     expect(parsed.summary.pass).toBeGreaterThanOrEqual(9);
-    expect(report).toContain('siem-queue');
-    expect(report).toContain('console-trigger');
+    // Every log bucket: the foreign queue entry is the same object after as before, the stale Taegis entry is gone,
+    // exactly one trigger now points at the migrated function (unqualified), and a backup was written.
+    const buckets = parsed.regions.flatMap((r) => r.buckets);
+    expect(buckets.map((b) => b.bucket).sort()).toEqual(['demo-alb-logs', 'demo-cloudtrail-logs', 'demo-waf-logs']);
+    for (const b of buckets) {
+      expect(b.after?.QueueConfigurations).toEqual(b.before?.QueueConfigurations);
+      expect(b.after?.QueueConfigurations?.[0]?.Id).toBe('siem-queue');
+      const staleIds = (b.before?.LambdaFunctionConfigurations ?? []).map((e) => e.Id);
+      expect(staleIds.some((id) => id === 'console-trigger' || id === 'old-taegis-function')).toBe(true);
+      const after = b.after?.LambdaFunctionConfigurations ?? [];
+      expect(after).toHaveLength(1);
+      expect(after[0]?.LambdaFunctionArn).toMatch(/:function:lab-[a-z]+-lambda-scwx-tdr-lambda-aws[a-z]+$/);
+      expect(b.backupFile && readFileSync(b.backupFile, 'utf8')).toContain('siem-queue');
+    }
     expect(readFileSync(path.join(dir, 'verify.xml'), 'utf8')).toContain('<testsuite');
 
     // The emulator was stopped by its PID.

@@ -3,13 +3,14 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateBucketCommand, PutObjectCommand, type BucketLocationConstraint } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { AwsClientFactory } from '../aws/clients.js';
 import { onInterrupt } from '../cli/run.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, motoEnv, spawnMotoServer, type MotoServer } from '../emulator/moto.js';
 import { functionLogGroup, SUCCESS_LINE, vendorFunctionName } from '../vendor/facts.js';
-import { DEMO_REGIONS, seedDemoAccount } from './seed.js';
+import { createBucket, DEMO_REGIONS, seedDemoAccount } from './seed.js';
+import { stagingBucketName } from '../config/derived.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const EXAMPLE = path.join(ROOT, 'assets', 'example');
@@ -168,16 +169,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ])) &&
       (await inProcess('Stage the vendor package in each staging bucket', async () => {
         for (const r of regions) {
-          const bucket = `taegis-staging-${MOTO_ACCOUNT}-${r}`;
+          const bucket = stagingBucketName({ region: r, account: MOTO_ACCOUNT });
           const s3 = clients.s3(r);
-          await s3.send(
-            new CreateBucketCommand({
-              Bucket: bucket,
-              ...(r === 'us-east-1'
-                ? {}
-                : { CreateBucketConfiguration: { LocationConstraint: r as BucketLocationConstraint } }),
-            }),
-          );
+          await createBucket(s3, r, bucket);
           for (const f of VENDOR_FILES) {
             await s3.send(new PutObjectCommand({ Bucket: bucket, Key: f, Body: readFileSync(path.join(EXAMPLE, f)) }));
           }

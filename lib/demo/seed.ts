@@ -42,7 +42,8 @@ const FOREIGN_QUEUE_TEMPLATE = JSON.stringify({
   Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'demo-siem-queue' } } },
 });
 
-async function createBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
+/** Creates a bucket in `region` (us-east-1 takes no location constraint). */
+export async function createBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
