@@ -10,6 +10,7 @@ import { buildApp, runtimeDeprecationMessage, type TaegisApp } from '../lib/app.
 import { templateParseCount } from '../lib/artifacts/cfn-yaml.js';
 import { contextList } from '../lib/cli/context.js';
 import { lambdaParameterValues } from '../lib/stacks/lambda-stack.js';
+import { FUNCTION_ARN_OUTPUT } from '../lib/stacks/marker.js';
 import { EXAMPLE_DIR, exampleConfig } from './support/example.js';
 
 const outdirs: string[] = [];
@@ -216,6 +217,15 @@ describe('the CDK app built from the example config', () => {
       withoutCdkMetadata(Template.fromStack(bare).toJSON().Resources as object),
     );
     expect(JSON.stringify(t.Resources)).not.toContain('Tags');
+  });
+
+  it("GIVEN a Lambda stack THEN it outputs its vendor function's ARN for verify, next to the vendor template's own outputs", () => {
+    const network = useast.lambdas.find((l) => l.stackName === 'lab-network-lambda')!;
+    const t = Template.fromStack(network);
+    t.hasOutput(FUNCTION_ARN_OUTPUT, {
+      Value: { 'Fn::GetAtt': [built.artifacts.lambda.functionLogicalId, 'Arn'] },
+    });
+    expect(Object.keys(t.findOutputs('*')).sort()).toEqual([FUNCTION_ARN_OUTPUT, 'LambdaFunctionArn'].sort());
   });
 
   it("GIVEN cdk-nag AwsSolutions THEN our own stacks have no unacknowledged finding and the vendor templates' findings are reported", () => {

@@ -1,10 +1,10 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { Construct } from 'constructs';
 import type { LambdaVendorTemplate } from '../artifacts/vendor.js';
 import { LAMBDA_PARAMETERS } from '../vendor/facts.js';
 import type { LambdaRuntime, LambdaStackConfig } from '../config/schema.js';
-import { MIGRATION_MARKER_KEY, migrationMarker } from './marker.js';
+import { FUNCTION_ARN_OUTPUT, MIGRATION_MARKER_KEY, migrationMarker } from './marker.js';
 import { VENDOR_TEMPLATE_ID } from './shared-stack.js';
 
 export interface LambdaStackProps extends StackProps {
@@ -41,10 +41,14 @@ export class LambdaStack extends Stack {
       ...this.templateOptions.metadata,
       [MIGRATION_MARKER_KEY]: migrationMarker(props.lambdaStack),
     };
-    if (props.runtime === 'provided.al2023') {
-      const fn = this.include.getResource(props.template.functionLogicalId);
-      fn.addPropertyOverride('Runtime', 'provided.al2023');
-    }
+    const fn = this.include.getResource(props.template.functionLogicalId);
+    if (props.runtime === 'provided.al2023') fn.addPropertyOverride('Runtime', 'provided.al2023');
+    // verify reads the function from DescribeStacks, which it calls anyway, instead of a DescribeStackResources per
+    // stack. An output changes no resource and no logical ID, whatever the vendor template exports itself.
+    new CfnOutput(this, FUNCTION_ARN_OUTPUT, {
+      value: fn.getAtt('Arn').toString(),
+      description: 'The Taegis function this stack runs (read by taegis-migrate verify)',
+    });
   }
 }
 

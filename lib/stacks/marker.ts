@@ -10,6 +10,8 @@ import type { LambdaStackConfig } from '../config/schema.js';
  * Never put a secret here: the template is readable by anyone with cloudformation:GetTemplate.
  */
 export const MIGRATION_MARKER_KEY = 'TaegisMigrate';
+/** The output in which a migrated Lambda stack names its function's ARN (lib/stacks/lambda-stack.ts). */
+export const FUNCTION_ARN_OUTPUT = 'TaegisMigrateFunctionArn';
 /** What `deployedBy` says; anything else is not our marker. */
 export const MIGRATION_MARKER_TOOL = 'taegis-migrate';
 

@@ -11,6 +11,7 @@
  * full count, because it takes about a second per call; pass 100 for the whole run), --concurrency N (default 16).
  * A benchmark, not a test: it prints numbers and exits 1 only when a target is missed or verify itself fails.
  */
+import type { Stack } from '@aws-sdk/client-cloudformation';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { clientsIn } from '../support/accounts.js';
 import { parseFlags } from '../../lib/cli/run.js';
 import { parseConfig } from '../../lib/taegis-config.js';
 import { ExitCode } from '../../lib/errors.js';
+import { functionFromOutputs } from '../../lib/verify/checks/stack.js';
 import { limiter } from '../../lib/verify/limit.js';
 import {
   notificationsFromResponse,
@@ -66,7 +68,10 @@ async function seed(clients: AwsClientFactory, stacks: readonly BenchStack[], ac
       const { region, bucket } = group[0]!;
       await limit(() => createBucket(clients, region, bucket));
       const fns = await Promise.all(
-        group.map((s) => limit(() => createLambdaStack(clients, region, s.stackName, bucket))),
+        group.map((s) =>
+          // As verify finds them after `deploy`: each stack names its function in the app's output.
+          limit(() => createLambdaStack(clients, region, s.stackName, bucket, { migrated: true })),
+        ),
       );
       await Promise.all(fns.map((fn) => limit(() => putLogLines(clients, region, fn, ['Uploading data to s3 done']))));
       await limit(() =>
@@ -186,14 +191,22 @@ function sequentialBaseline(moto: Moto, stacks: readonly BenchStack[]): number {
     const { region, bucket } = group[0]!;
     const targets: { stackName: string; functionArn: string }[] = [];
     for (const s of group) {
-      aws(region, 'cloudformation', 'describe-stacks', '--stack-name', s.stackName);
-      const res = aws(region, 'cloudformation', 'describe-stack-resources', '--stack-name', s.stackName) as {
-        StackResources?: { ResourceType: string; PhysicalResourceId: string }[];
-        error?: string;
+      // The same steps as verify: the function from the stack's output when it names one, else from its resources.
+      const described = aws(region, 'cloudformation', 'describe-stacks', '--stack-name', s.stackName) as {
+        Stacks?: Stack[];
       };
-      if (!res.StackResources)
-        throw new Error(`baseline: aws cloudformation describe-stack-resources failed: ${res.error}`);
-      const fn = res.StackResources.find((r) => r.ResourceType === 'AWS::Lambda::Function')!.PhysicalResourceId;
+      let fn = described.Stacks?.[0]
+        ? functionFromOutputs(described.Stacks[0], { ...s, account: MOTO_ACCOUNT })
+        : undefined;
+      if (fn === undefined) {
+        const res = aws(region, 'cloudformation', 'describe-stack-resources', '--stack-name', s.stackName) as {
+          StackResources?: { ResourceType: string; PhysicalResourceId: string }[];
+          error?: string;
+        };
+        if (!res.StackResources)
+          throw new Error(`baseline: aws cloudformation describe-stack-resources failed: ${res.error}`);
+        fn = res.StackResources.find((r) => r.ResourceType === 'AWS::Lambda::Function')!.PhysicalResourceId;
+      }
       const fc = aws(region, 'lambda', 'get-function-configuration', '--function-name', fn) as { FunctionArn: string };
       targets.push({ stackName: s.stackName, functionArn: fc.FunctionArn });
     }

@@ -10,6 +10,7 @@ import {
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
+import { FUNCTION_ARN_OUTPUT } from '../../lib/stacks/marker.js';
 import { defaultLambdaRuntime } from '../../lib/vendor/runtimes.js';
 import type { BucketNotifications } from '../../lib/verify/notifications.js';
 import { MOTO_ACCOUNT } from './moto.js';
@@ -49,6 +50,15 @@ export const LAMBDA_TEMPLATE = JSON.stringify({
       },
     },
   },
+});
+
+/**
+ * LAMBDA_TEMPLATE as `taegis-migrate deploy` leaves it: the same resources plus the output in which the app names the
+ * function (lib/stacks/lambda-stack.ts), which verify reads instead of listing the stack's resources.
+ */
+export const MIGRATED_LAMBDA_TEMPLATE = JSON.stringify({
+  ...(JSON.parse(LAMBDA_TEMPLATE) as object),
+  Outputs: { [FUNCTION_ARN_OUTPUT]: { Value: { 'Fn::GetAtt': ['TaegisFunction', 'Arn'] } } },
 });
 
 /** Foreign destinations: a queue, a topic and someone else's function, as a bucket's other notification targets. */
@@ -100,7 +110,12 @@ export async function createLambdaStack(
   region: string,
   stackName: string,
   bucket: string,
-  options: { integration?: string; runtime?: string } = {},
+  options: {
+    integration?: string;
+    runtime?: string;
+    /** Seed the stack as the app's deploy leaves it (MIGRATED_LAMBDA_TEMPLATE). @default false (console-made) */
+    migrated?: boolean;
+  } = {},
 ): Promise<string> {
   const cfn = clients.cloudFormation(region);
   const integration = options.integration ?? 'awscloudtrail';
@@ -109,7 +124,7 @@ export async function createLambdaStack(
     .send(
       new CreateStackCommand({
         StackName: stackName,
-        TemplateBody: LAMBDA_TEMPLATE,
+        TemplateBody: options.migrated ? MIGRATED_LAMBDA_TEMPLATE : LAMBDA_TEMPLATE,
         Capabilities: ['CAPABILITY_IAM'],
         Parameters: [
           { ParameterKey: 'IntegrationType', ParameterValue: integration },

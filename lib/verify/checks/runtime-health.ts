@@ -24,7 +24,7 @@ export async function checkRuntimeAndHealth(
   } catch (err) {
     const detail =
       awsErrorName(err) === 'ResourceNotFoundException'
-        ? `function ${w.functionName} (from the stack's resources) does not exist`
+        ? `function ${w.functionName} (named by the stack) does not exist`
         : describeError(err);
     record(w, 'runtime', start, now, 'fail', detail);
     record(w, 'health', start, now, 'skip', 'function not readable');

@@ -1,7 +1,8 @@
-import { DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStackResourcesCommand, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { accountOfArn } from '../../aws/accounts.js';
 import type { AwsClientFactory } from '../../aws/clients.js';
-import { LAMBDA_PARAMETERS, looksLikeVendorFunction } from '../../vendor/facts.js';
+import { isVendorFunctionOf, LAMBDA_PARAMETERS, looksLikeVendorFunction } from '../../vendor/facts.js';
+import { parseLambdaArn } from '../notifications.js';
 import { describeError, record, type StackWork } from '../work.js';
 
 const OK_STACK_STATUSES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
@@ -48,24 +49,30 @@ export async function checkStack(clients: AwsClientFactory, w: StackWork, now: (
       );
       return false;
     }
-    const resources = await cfn.send(new DescribeStackResourcesCommand({ StackName: w.stackName }));
-    const fns = (resources.StackResources ?? []).filter(
-      (r) => r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId,
-    );
-    const fn = fns.find((r) => looksLikeVendorFunction(r.PhysicalResourceId!)) ?? fns[0];
-    if (!fn) {
-      record(
-        w,
-        'stack',
-        start,
-        now,
-        'fail',
-        `${status}, but the stack has no AWS::Lambda::Function resource`,
-        warnings,
+    // The stack's own output names its function when the vendor template exports it: no second request then.
+    const fromOutput = functionFromOutputs(stack, w);
+    if (fromOutput) {
+      w.functionName = fromOutput;
+    } else {
+      const resources = await cfn.send(new DescribeStackResourcesCommand({ StackName: w.stackName }));
+      const fns = (resources.StackResources ?? []).filter(
+        (r) => r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId,
       );
-      return false;
+      const fn = fns.find((r) => looksLikeVendorFunction(r.PhysicalResourceId!)) ?? fns[0];
+      if (!fn) {
+        record(
+          w,
+          'stack',
+          start,
+          now,
+          'fail',
+          `${status}, but the stack has no AWS::Lambda::Function resource`,
+          warnings,
+        );
+        return false;
+      }
+      w.functionName = fn.PhysicalResourceId!;
     }
-    w.functionName = fn.PhysicalResourceId!;
     const updated = stack.LastUpdatedTime ?? stack.CreationTime;
     record(
       w,
@@ -84,4 +91,23 @@ export async function checkStack(clients: AwsClientFactory, w: StackWork, now: (
     record(w, 'stack', start, now, 'fail', detail);
     return false;
   }
+}
+
+/**
+ * The function a settled stack names in its Outputs (the vendor template exports `LambdaFunctionArn`), trusted only
+ * when it is unambiguous and provably the stack's own: a function ARN in the stack's account and region whose name is
+ * the vendor's `<stack>-scwx-tdr-lambda-<integration>` for this very stack. Anything else (no such output, two of them,
+ * another stack's or account's function) returns undefined and the caller asks DescribeStackResources, as before.
+ */
+export function functionFromOutputs(
+  stack: Stack,
+  w: Pick<StackWork, 'stackName' | 'region' | 'account'>,
+): string | undefined {
+  const names = new Set<string>();
+  for (const o of stack.Outputs ?? []) {
+    const arn = parseLambdaArn(o.OutputValue ?? '');
+    if (!arn || arn.region !== w.region || arn.account !== w.account) continue;
+    if (isVendorFunctionOf(arn.name, w.stackName)) names.add(arn.name);
+  }
+  return names.size === 1 ? [...names][0] : undefined;
 }
