@@ -7,6 +7,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromIni } from '@aws-sdk/credential-providers';
+import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -37,6 +38,13 @@ export interface ClientFactoryOptions {
    * @default 8
    */
   readonly maxAttempts?: number;
+  /**
+   * The lowest send rate, in requests per second per client, that the adaptive retry mode slows down to after
+   * throttling. Tests raise it so that a throttling scenario retries as in production but does not crawl at the
+   * SDK's floor of one request every two seconds.
+   * @default - the SDK's own (DefaultRateLimiter: 0.5)
+   */
+  readonly adaptiveMinRate?: number;
   /**
    * Called once per HTTP request sent (retries included), to count requests in benchmarks and tests.
    * @default - nothing is counted
@@ -135,11 +143,20 @@ export class AwsClientFactory {
   }
 
   private baseConfig(region: string): BaseConfig {
-    const { endpoint, profile, credentials, maxAttempts } = this.options;
+    const { endpoint, profile, credentials, maxAttempts = 8, adaptiveMinRate } = this.options;
     return {
       region,
-      maxAttempts: maxAttempts ?? 8,
+      maxAttempts,
       retryMode: 'adaptive',
+      // The same adaptive strategy the SDK builds for retryMode "adaptive", with a raised floor; one per client.
+      ...(adaptiveMinRate !== undefined
+        ? {
+            retryStrategy: new AdaptiveRetryStrategy(maxAttempts, {
+              maxAttempts,
+              rateLimiter: new DefaultRateLimiter({ minFillRate: adaptiveMinRate, minCapacity: adaptiveMinRate }),
+            }),
+          }
+        : {}),
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : profile ? { credentials: fromIni({ profile }) } : {}),
     };
@@ -162,6 +179,7 @@ interface BaseConfig {
   region: string;
   maxAttempts: number;
   retryMode: string;
+  retryStrategy?: AdaptiveRetryStrategy;
   endpoint?: string;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }

@@ -67,6 +67,8 @@ describe('verify through a proxy in front of moto (throttling, concurrent change
     const clients = new AwsClientFactory({
       endpoint: proxy.endpoint,
       credentials: MOTO_CREDENTIALS,
+      // Throttling still slows each client down and every throttled request is retried, only not to 0.5 requests/s.
+      adaptiveMinRate: 20,
       onRequest: (i) => ops.push(i.operation),
     });
     const out: string[] = [];
