@@ -4,7 +4,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { programMain } from '../../lib/cli/program.js';
+import { reportError } from '../../lib/errors.js';
 import { EXAMPLE_CONFIG, ROOT } from '../support/example.js';
 import { freePort } from '../support/moto.js';
 import { run, type RunResult } from '../support/run.js';
@@ -34,6 +36,31 @@ function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Runs the real program the way package.json's bin does. */
 function program(args: readonly string[], env = baseEnv(), cwd = ROOT, timeoutMs = 120_000): Promise<RunResult> {
   return run(process.execPath, [BIN, ...args], { cwd, env, timeoutMs });
+}
+
+/**
+ * Runs the program's dispatch (what the bin calls) in this process, with its output captured and the error mapped to
+ * the exit code as the CLI's single catch does. `cwd` is where relative paths (./backups) land.
+ */
+async function inProcess(args: readonly string[], cwd?: string): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true)),
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true)),
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`)),
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`)),
+    vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`)),
+  ];
+  const home = process.cwd();
+  if (cwd) process.chdir(cwd);
+  try {
+    const code = await programMain(args).catch((err: unknown) => reportError(err));
+    return { code, stdout, stderr };
+  } finally {
+    if (cwd) process.chdir(home);
+    for (const spy of spies) spy.mockRestore();
+  }
 }
 
 /** An HTTP endpoint that answers every request with a 500 and counts them: bad input must send none. */
@@ -86,7 +113,17 @@ describe('the taegis-migrate program (spawned as users run it)', () => {
       ['logpush', 'status', '-h'],
       ['verify', 'restore', '-h'],
     ];
+    // Every case through the program's own dispatch in this process; two of them also as spawned processes, which
+    // load the command module through the bin as users run it (one spawn per case would cost a second each).
     for (const args of cases) {
+      const r = await inProcess(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain(`usage: taegis-migrate ${args[0]}`);
+    }
+    for (const args of [
+      ['deploy', '-h'],
+      ['verify', 'restore', '-h'],
+    ]) {
       const r = await program(args, baseEnv({ AWS_ENDPOINT_URL: endpoint.url }));
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(r.stdout, args.join(' ')).toContain(`usage: taegis-migrate ${args[0]}`);
@@ -178,9 +215,8 @@ describe('the taegis-migrate program (spawned as users run it)', () => {
   }, 300_000);
 
   it('GIVEN an impossible or unusable output path WHEN any command runs THEN exit 2 quickly, before any AWS call, and nothing is created', async () => {
-    const env = baseEnv({ AWS_ENDPOINT_URL: endpoint.url });
     const before = endpoint.count();
-    for (const args of [
+    const cases: string[][] = [
       ['verify', '--config', EXAMPLE_CONFIG, '--json', '/proc/x/y.json'],
       ['verify', '--config', EXAMPLE_CONFIG, '--junit', '/sys/taegis/r.xml'],
       ['plan', '--config', EXAMPLE_CONFIG, '--json', '/proc/x/y.json'],
@@ -188,12 +224,22 @@ describe('the taegis-migrate program (spawned as users run it)', () => {
       ['deploy', '--config', EXAMPLE_CONFIG, '--output', '/proc/x/out'],
       ['logpush', 'status', '--json', '/proc/x/y.json'],
       ['synth', '--config', EXAMPLE_CONFIG, '--output', '/proc/x/out'],
-    ]) {
-      const started = Date.now();
-      const r = await program(args, env, work, 60_000);
+    ];
+    const check = (args: readonly string[], r: RunResult, started: number) => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/cannot be (created|written|used)|under \/(proc|sys)/);
       expect(Date.now() - started, args.join(' ')).toBeLessThan(45_000);
+    };
+    // Every case in this process (the counting endpoint by flag: it must see no request); two as spawned processes.
+    for (const args of cases) {
+      const started = Date.now();
+      const endpointFlag = args[0] === 'logpush' || args[0] === 'synth' ? [] : ['--endpoint-url', endpoint.url];
+      check(args, await inProcess([...args, ...endpointFlag], work), started);
+    }
+    const env = baseEnv({ AWS_ENDPOINT_URL: endpoint.url });
+    for (const args of [cases[0]!, cases[4]!]) {
+      const started = Date.now();
+      check(args, await program(args, env, work, 60_000), started);
     }
     expect(endpoint.count()).toBe(before);
     // verify validated its input before making its backup folder: none in the working folder.

@@ -24,13 +24,12 @@ const OTHER = '111122223333';
 
 describe('the function named by a stack output (functionFromOutputs)', () => {
   const w = { stackName: 'ct', region: E, account: MOTO_ACCOUNT };
-  const stack = (...values: string[]): Stack =>
-    ({
-      StackName: 'ct',
-      CreationTime: new Date(0),
-      StackStatus: 'UPDATE_COMPLETE',
-      Outputs: values.map((v, i) => ({ OutputKey: `O${i}`, OutputValue: v })),
-    }) as Stack;
+  const stack = (...values: string[]): Stack => ({
+    StackName: 'ct',
+    CreationTime: new Date(0),
+    StackStatus: 'UPDATE_COMPLETE',
+    Outputs: values.map((v, i) => ({ OutputKey: `O${i}`, OutputValue: v })),
+  });
   const own = functionArn(E, functionName('ct'));
 
   it("GIVEN the stack's own vendor function ARN (also twice, also qualified) THEN that function's name", () => {
