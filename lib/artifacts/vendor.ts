@@ -1,10 +1,24 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ArtifactPaths, TaegisConfig } from '../config/load.js';
 import { TaegisError, type Problem } from '../errors.js';
 import { parseCfnYaml } from './cfn-yaml.js';
 import { checkLambdaZip } from './zip.js';
 import { DEFAULT_CODE_KEY, LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
+
+/** Absolute paths of the four vendor downloads. */
+export interface ArtifactPaths {
+  readonly lambdaZip: string;
+  readonly sharedTemplate: string;
+  readonly lambdaTemplate: string;
+  readonly credentials: string;
+}
+
+/** Where the vendor files are: the parsed config's `artifactsDir` and `artifactPaths` (lib/config fills them in). */
+export interface ArtifactsLocation {
+  /** Absolute path of the folder the files must sit in. */
+  readonly artifactsDir: string;
+  readonly artifactPaths: ArtifactPaths;
+}
 
 /** A template parameter as CloudFormation declares it (only what we check). */
 export interface TemplateParameter {
@@ -55,7 +69,7 @@ export interface InspectedArtifacts {
  * the same round. `credentials.txt` is only checked when `requireCredentials` is set; its content is never read here.
  */
 export async function inspectVendorArtifacts(
-  config: Pick<TaegisConfig, 'artifactsDir' | 'artifactPaths'>,
+  config: ArtifactsLocation,
   options: { readonly requireCredentials?: boolean } = {},
 ): Promise<InspectedArtifacts> {
   const paths = config.artifactPaths;

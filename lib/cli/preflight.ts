@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { TaegisError } from '../errors.js';
-import { requireCredentials } from '../verify/credentials.js';
+import { requireCredentials } from '../aws/credentials.js';
 
 /** How long the endpoint may take to accept a connection before the command gives up on it. */
 const CONNECT_TIMEOUT_MS = 3000;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
+import type { ArtifactPaths } from '../artifacts/vendor.js';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
 import { resolveLambdaRuntime, type ResolvedRuntime } from './runtime.js';
 import { deriveTaegisRegion, FIX_SEPARATOR, type LambdaRuntime, type MigrationConfigInput } from './schema.js';
@@ -8,13 +9,8 @@ import { deriveTaegisRegion, FIX_SEPARATOR, type LambdaRuntime, type MigrationCo
 /** Default config file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'taegis.config.json';
 
-/** Absolute paths of the four vendor downloads. */
-export interface ArtifactPaths {
-  readonly lambdaZip: string;
-  readonly sharedTemplate: string;
-  readonly lambdaTemplate: string;
-  readonly credentials: string;
-}
+// The vendor files' paths are the artifacts folder's type; config fills them in (lib/config sits above lib/artifacts).
+export type { ArtifactPaths };
 
 /**
  * A config parsed by `schema` (the migration fields, plus whatever sections the caller's schema adds) with everything

@@ -1,4 +1,3 @@
-export { monitoringStackName } from '../stacks/names.js';
 export { functionLogGroup } from '../vendor/facts.js';
 
 /** Every alarm of one function starts with this, so `verify` finds them with one DescribeAlarms call. */

@@ -4,7 +4,7 @@ import { clientsFromFlags, parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE, selectRegions } from '../config/load.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError } from '../errors.js';
-import { DEFAULT_SECRET_NAME } from '../pipeline/config.js';
+import { DEFAULT_SECRET_NAME } from '../config/pipeline.js';
 import { putCredentialsSecrets, secretPlacements } from './secret.js';
 
 export const SECRET_USAGE = `usage: npm run secret -- put [--config PATH] [--region R]... [--kms-key-id KEY]

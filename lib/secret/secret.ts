@@ -9,7 +9,7 @@ import { readCredentials } from '../artifacts/vendor.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import type { TaegisConfig } from '../config/load.js';
 import type { RegionConfig } from '../config/schema.js';
-import type { CredentialsSecretConfig } from '../pipeline/config.js';
+import type { CredentialsSecretConfig } from '../config/pipeline.js';
 
 /** The secret a target's shared stack reads `SecretValue` from: the region's own, else the top-level one. */
 export function credentialsSecretFor(

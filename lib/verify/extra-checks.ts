@@ -2,7 +2,8 @@ import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwa
 import type { AwsClientFactory } from '../aws/clients.js';
 import { reasonOf } from '../aws/errors.js';
 import type { TaegisConfig } from '../config/load.js';
-import { alarmPrefix, monitoringStackName } from '../monitoring/names.js';
+import { alarmPrefix } from '../monitoring/names.js';
+import { monitoringStackName } from '../stacks/names.js';
 import type { DataSourcesApi } from '../taegis/datasources.js';
 import { waitForTaegisData, type SourceTarget } from '../taegis/source-check.js';
 import type { CheckName, CheckResult } from './report.js';

@@ -4,7 +4,7 @@ import type { AccessConfig } from '../config/schema.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { readBackup } from './backup.js';
 import { readNotifications, replaceNotifications } from './bucket-write.js';
-import { requireCredentials } from './credentials.js';
+import { requireCredentials } from '../aws/credentials.js';
 import { sameNotifications } from './notifications.js';
 
 export interface RestoreOptions {

@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { buildApp } from '../app.js';
 import { loadAppConfig } from '../taegis-config.js';
 import { ExitCode, invalidInput } from '../errors.js';
-import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from './flags.js';
-import { outputDirProblem } from './output-path.js';
-import { parseFlags } from './run.js';
+import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from '../cli/flags.js';
+import { outputDirProblem } from '../cli/output-path.js';
+import { parseFlags } from '../cli/run.js';
 
 export const SYNTH_USAGE = `usage: taegis-migrate synth [flags]
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, TaegisError } from '../errors.js';
-import { COMMON_HELP } from './flags.js';
-import { runCli } from './run.js';
+import { COMMON_HELP } from '../cli/flags.js';
+import { runCli } from '../cli/run.js';
 
 /** The package's version, read from package.json next to lib/. */
 export function programVersion(): string {

@@ -2,11 +2,16 @@ import * as path from 'node:path';
 import { loadAppConfig } from '../taegis-config.js';
 import { deployApp } from '../deploy.js';
 import { ExitCode, invalidInput, type Problem } from '../errors.js';
-import { askOnTerminal, defaultRequireApproval, REQUIRE_APPROVAL_VALUES, type RequireApproval } from './approval.js';
-import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from './flags.js';
-import { outputDirProblem } from './output-path.js';
-import { preflight } from './preflight.js';
-import { clientsFromFlags, endpointFrom, parseFlags } from './run.js';
+import {
+  askOnTerminal,
+  defaultRequireApproval,
+  REQUIRE_APPROVAL_VALUES,
+  type RequireApproval,
+} from '../cli/approval.js';
+import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from '../cli/flags.js';
+import { outputDirProblem } from '../cli/output-path.js';
+import { preflight } from '../cli/preflight.js';
+import { clientsFromFlags, endpointFrom, parseFlags } from '../cli/run.js';
 
 export const DEPLOY_USAGE = `usage: taegis-migrate deploy [flags]          (npm run deploy -- [flags] is the same)
 

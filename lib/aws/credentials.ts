@@ -1,4 +1,4 @@
-import type { AwsClientFactory } from '../aws/clients.js';
+import type { AwsClientFactory } from './clients.js';
 import { TaegisError } from '../errors.js';
 
 /** Resolving credentials makes no AWS request; a missing chain is bad input (exit 2) before anything is read or written. */
