@@ -48,27 +48,19 @@ export async function plan(
   const planned = await mapLimit(targets, options.concurrency ?? 4, async (t): Promise<StackPlan> => {
     const unreachable = options.unreachable?.get(t.account);
     if (unreachable !== undefined) {
-      return {
-        ...t,
-        state: 'error',
-        changeSetDeleted: true,
-        changes: [],
-        findings: [],
-        error: `account ${t.account}: ${unreachable}`,
-        fix: 'let the caller assume the configured role in that account (README "Organizations"), then plan again',
-      };
+      return notPlanned(
+        t,
+        `account ${t.account}: ${unreachable}`,
+        'let the caller assume the configured role in that account (README "Organizations"), then plan again',
+      );
     }
     const synthesized = findStack(assembly, t.region, t.stackName, t.account);
     if (!synthesized) {
-      return {
-        ...t,
-        state: 'error',
-        changeSetDeleted: true,
-        changes: [],
-        findings: [],
-        error: `no synthesized stack deploys to ${t.stackName} in ${t.region}`,
-        fix: 'synthesize the app with this config (the assembly may be stale or made from another config)',
-      };
+      return notPlanned(
+        t,
+        `no synthesized stack deploys to ${t.stackName} in ${t.region}`,
+        'synthesize the app with this config (the assembly may be stale or made from another config)',
+      );
     }
     const plan = await planStack(
       (options.clientsFor?.(t.account) ?? clients).cloudFormation(t.region),
@@ -82,6 +74,15 @@ export async function plan(
 }
 
 /** The human report: per stack the change set's rows (Action, LogicalResourceId, ResourceType, Replacement) and findings. */
+/** A target that was not planned (no request was made for it): an error row with its fix. */
+function notPlanned(
+  t: { readonly region: string; readonly account: string; readonly stackName: string },
+  error: string,
+  fix: string,
+): StackPlan {
+  return { ...t, state: 'error', changeSetDeleted: true, changes: [], findings: [], error, fix };
+}
+
 export function formatPlanReport(report: PlanReport): string {
   const out: string[] = [];
   for (const s of report.stacks) {

@@ -1,5 +1,6 @@
 import { TaegisError } from '../errors.js';
 import { lastSeenDate, type DataSourcesApi, type LastSeenAsset } from './datasources.js';
+import { pollRounds } from '../util/poll.js';
 
 /** One thing whose data should reach Taegis: a Lambda stack's log bucket, or a Logpush dataset. */
 export interface SourceTarget {
@@ -80,28 +81,30 @@ export async function waitForTaegisData(
     }
   }
 
-  const deadline = now().getTime() + opts.timeoutSeconds * 1000;
-  let interval = opts.pollIntervalMs ?? 10_000;
-  for (;;) {
-    for (const w of watches.filter((x) => !x.done)) {
-      try {
-        await lookUp(api, w);
-      } catch (err) {
-        return failAll(watches, err, now, results);
+  let failure: unknown;
+  const ended = await pollRounds({
+    total: watches.length,
+    timeoutSeconds: opts.timeoutSeconds,
+    intervalMs: opts.pollIntervalMs ?? 10_000,
+    growth: 1.5,
+    maxIntervalMs: MAX_INTERVAL_MS,
+    now,
+    sleep,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    round: async () => {
+      for (const w of watches.filter((x) => !x.done)) {
+        try {
+          await lookUp(api, w);
+        } catch (err) {
+          failure = err;
+          return 'stop';
+        }
+        if (w.asset && isGood(w.asset, w.t.since)) w.done = outcome(w, 'pass', now);
       }
-      if (w.asset && isGood(w.asset, w.t.since)) w.done = outcome(w, 'pass', now);
-    }
-    const left = watches.filter((x) => !x.done).length;
-    const msLeft = deadline - now().getTime();
-    opts.onProgress?.({
-      done: watches.length - left,
-      total: watches.length,
-      secondsLeft: Math.max(0, Math.ceil(msLeft / 1000)),
-    });
-    if (left === 0 || msLeft <= 0) break;
-    await sleep(Math.min(interval, msLeft));
-    interval = Math.min(MAX_INTERVAL_MS, Math.round(interval * 1.5));
-  }
+      return watches.filter((x) => !x.done).length;
+    },
+  });
+  if (ended === 'stopped') return failAll(watches, failure, now, results);
   for (const w of watches) {
     if (!w.done) w.done = outcome(w, w.mapping === 'unknown' ? 'warn' : 'fail', now, opts.timeoutSeconds, present);
     results.set(w.t.key, w.done);

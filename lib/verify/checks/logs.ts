@@ -2,6 +2,7 @@ import { paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import type { AwsClientFactory } from '../../aws/clients.js';
 import { awsErrorName } from '../../aws/errors.js';
 import { Masker } from '../../util/masking.js';
+import { pollRounds } from '../../util/poll.js';
 import { ERROR_LINE, functionLogGroup, LOG_FILTER_PATTERN, SUCCESS_LINE } from '../../vendor/facts.js';
 import { describeError, failed, record, type Clock, type StackWork } from '../work.js';
 
@@ -63,21 +64,19 @@ export async function waitForLogs(
     const since = opts.since ?? w.stack?.LastUpdatedTime ?? w.stack?.CreationTime ?? new Date(0);
     watches.push({ w, since, start: now(), errors: new Map(), groupSeen: false, scanFrom: since.getTime() });
   }
-  const deadline = now().getTime() + opts.logTimeoutSeconds * 1000;
-  const interval = opts.pollIntervalMs ?? 10_000;
-  for (;;) {
-    const pending = watches.filter((x) => !x.found && !x.failure);
-    await Promise.all(pending.map((x) => limit(() => pollOnce(clientsOf(x.w.account), x, now))));
-    const left = watches.filter((x) => !x.found && !x.failure).length;
-    const msLeft = deadline - now().getTime();
-    opts.onProgress?.({
-      done: watches.length - left,
-      total: watches.length,
-      secondsLeft: Math.max(0, Math.ceil(msLeft / 1000)),
-    });
-    if (left === 0 || msLeft <= 0) break;
-    await clock.sleep(Math.min(interval, msLeft));
-  }
+  const open = (): LogWatch[] => watches.filter((x) => !x.found && !x.failure);
+  await pollRounds({
+    total: watches.length,
+    timeoutSeconds: opts.logTimeoutSeconds,
+    intervalMs: opts.pollIntervalMs ?? 10_000,
+    now,
+    sleep: clock.sleep,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    round: async () => {
+      await Promise.all(open().map((x) => limit(() => pollOnce(clientsOf(x.w.account), x, now))));
+      return open().length;
+    },
+  });
   for (const x of watches) {
     const errs = [...x.errors.values()];
     const errWarn =
