@@ -227,6 +227,26 @@ describe('GIVEN Taegis stacks in three accounts and two regions on moto', () => 
     expect(stsParam(assume, 'ExternalId')).toBe('ext-123');
   });
 
+  it('WHEN --role-name is given THEN it is the role assumed in every member account, over the config (ExternalId kept) or where the config gives none', async () => {
+    const file = writeConfig({ access: { roleName: ROLE, externalId: 'ext-9' } }, [TARGETS[0], TARGETS[1]]);
+    expect((await run(file, ['--dry-run', '--role-name', 'Operator'])).code).toBe(0);
+    let assume = requestsTo('sts').filter((r) => stsParam(r, 'Action') === 'AssumeRole');
+    expect(assume.map((r) => [stsParam(r, 'RoleArn'), stsParam(r, 'ExternalId')])).toEqual([
+      [`arn:aws:iam::${MEMBER_A}:role/Operator`, 'ext-9'],
+    ]);
+    proxy.seen.length = 0;
+    const { code, report } = await run(writeConfig({}, [TARGETS[0], TARGETS[1]]), [
+      '--dry-run',
+      '--role-name',
+      'Operator',
+    ]);
+    expect(code, JSON.stringify(report.summary)).toBe(0);
+    assume = requestsTo('sts').filter((r) => stsParam(r, 'Action') === 'AssumeRole');
+    expect(assume.map((r) => [stsParam(r, 'RoleArn'), stsParam(r, 'ExternalId')])).toEqual([
+      [`arn:aws:iam::${MEMBER_A}:role/Operator`, undefined],
+    ]);
+  });
+
   it("WHEN the config's account is not the caller's and no access is given THEN exit 2 before anything but GetCallerIdentity", async () => {
     const file = writeConfig({}, [TARGETS[1]]);
     await expect(run(file)).rejects.toMatchObject({ code: 'INPUT_INVALID', exitCode: 2 });
@@ -294,6 +314,13 @@ describe('GIVEN bad account input', () => {
       /is not an IAM role name/,
     ],
     ['two accounts without access', [entry(MEMBER_A), entry(MEMBER_B)], {}, [], /have no "access"/],
+    [
+      'an invalid --role-name',
+      [entry(MEMBER_A)],
+      {},
+      ['--role-name', 'a/b'],
+      /--role-name "a\/b" is not an IAM role name/,
+    ],
     [
       'one region twice in one account',
       [entry(MEMBER_A), entry(MEMBER_A)],

@@ -181,4 +181,50 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
     const towardsDenied = proxy.seen.filter((r) => (stsParam(r, 'RoleArn') ?? r.url).includes(DENIED));
     expect(towardsDenied.map((r) => stsParam(r, 'Action'))).toEqual(['AssumeRole']);
   });
+
+  it('WHEN the config gives no access and plan runs with --role-name THEN that role is assumed in each member account and every stack is planned', async () => {
+    const artifacts = vendorArtifacts(
+      path.join(dir, 'artifacts3'),
+      currentLambdaTemplate({ runtime: 'provided.al2023' }),
+    );
+    const cfg = {
+      taegisRegion: 'ctpx',
+      artifactsDir: artifacts,
+      regions: TARGETS.map((t) => ({
+        region: t.region,
+        account: t.account,
+        lambdaStacks: [{ stackName: t.stackName, integrationType: 'awscloudtrail', notificationBucket: bucketOf(t) }],
+      })),
+    };
+    const configFile = path.join(dir, 'no-access.json');
+    writeFileSync(configFile, JSON.stringify(cfg));
+    const asm = await synthApp(parseConfig(cfg, configFile), path.join(dir, 'no-access.out'));
+    const planWith = async (args: string[]) => {
+      const accounts = new AccountClients({ command: 'plan', endpoint: proxy.endpoint, credentials: MOTO_CREDENTIALS });
+      proxy.seen.length = 0;
+      try {
+        return await planMain(['--config', configFile, '--assembly', asm, ...args], {
+          accounts,
+          out: () => undefined,
+          planOptions: { pollMs: 100 },
+        });
+      } finally {
+        accounts.destroy();
+      }
+    };
+    // Without the flag, two members without access are bad input before any request ...
+    await expect(planWith([])).rejects.toThrow(/have no "access"/);
+    expect(proxy.seen).toEqual([]);
+    // ... a bad role name is bad input before any request ...
+    await expect(planWith(['--role-name', 'arn:aws:iam::1:role/x'])).rejects.toMatchObject({ exitCode: 2 });
+    await expect(planWith([])).rejects.toMatchObject({ exitCode: 2 });
+    expect(proxy.seen).toEqual([]);
+    // ... and with it, each member is entered through that role.
+    expect(await planWith(['--role-name', 'PlanReadOnly'])).toBe(0);
+    const assumed = proxy.seen.filter((r) => stsParam(r, 'Action') === 'AssumeRole').map((r) => stsParam(r, 'RoleArn'));
+    expect(assumed.sort()).toEqual([
+      `arn:aws:iam::${MEMBER_A}:role/PlanReadOnly`,
+      `arn:aws:iam::${MEMBER_B}:role/PlanReadOnly`,
+    ]);
+  });
 });

@@ -280,6 +280,15 @@ export function targetsOf(config: {
   });
 }
 
+/**
+ * The targets with `--role-name` in force: the role assumed in every account that is not the caller's is `roleName`,
+ * whatever the config says (an `externalId` the config gives is still sent). Without a flag, the targets as they are.
+ */
+export function withRoleName(targets: readonly Target[], roleName: string | undefined): Target[] {
+  if (roleName === undefined) return [...targets];
+  return targets.map((t) => ({ ...t, access: { ...t.access, roleName } }));
+}
+
 /** What a command needs to reach every account of its targets. */
 export interface AccountRouting {
   readonly clientsFor: (account: string) => AwsClientFactory;

@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { IAM_ROLE_NAME } from '../config/schema.js';
 import { TaegisError } from '../errors.js';
 
 /**
@@ -77,4 +78,14 @@ export function withOptionalValue(argv: readonly string[], flag: string): string
 /** True when a `--json` value means stdout. */
 export function isStdout(value: string | undefined): boolean {
   return value === '-';
+}
+
+/** `--role-name NAME`, checked as an IAM role name (exit 2 before any call): the name only, no path, no ARN. */
+export function roleNameFlag(value: string | undefined): string | undefined {
+  if (value !== undefined && !IAM_ROLE_NAME.test(value)) {
+    throw new TaegisError('INPUT_INVALID', `--role-name "${value}" is not an IAM role name`, {
+      fix: 'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN)',
+    });
+  }
+  return value;
 }

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { routeAccounts, targetsOf, type AccountClients } from '../aws/accounts.js';
-import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
+import { routeAccounts, targetsOf, withRoleName, type AccountClients } from '../aws/accounts.js';
+import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
@@ -25,6 +25,8 @@ The target regions must be CDK-bootstrapped (the templates check BootstrapVersio
 ${COMMON_HELP.config}
 ${COMMON_HELP.region}
   --account A               only this account (repeatable, or a comma list)
+  --role-name NAME          the role to assume in every configured account that is not the caller's, instead of
+                            the config's "access" roleName (a read-only role is enough for plan)
   --assembly DIR            plan an existing cloud assembly (cdk.out) instead of synthesizing
   --no-previous-parameters  plan a deploy run with --no-previous-parameters
 ${COMMON_HELP.json}
@@ -51,6 +53,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     config: COMMON_FLAGS.config,
     region: COMMON_FLAGS.region,
     account: { type: 'string', multiple: true },
+    'role-name': { type: 'string' },
     assembly: { type: 'string' },
     json: COMMON_FLAGS.json,
     profile: COMMON_FLAGS.profile,
@@ -66,6 +69,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   const jsonToFile = values.json !== undefined && !isStdout(values.json);
   const jsonProblem = jsonToFile ? outputFileProblem('--json', values.json!) : undefined;
   if (jsonProblem) throw invalidInput('INPUT_INVALID', 'flags', [jsonProblem]);
+  const roleName = roleNameFlag(values['role-name']);
   const configPath = path.resolve(configPathFrom(values.config));
   const config = selectRegions(selectAccounts(loadAppConfig(configPath), values.account ?? []), values.region ?? []);
 
@@ -89,7 +93,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     const assembly = readAssembly(dir);
     if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
     // Every account reachable (or bad input, exit 2) before the first change set; only STS is asked here.
-    const routing = accounts ? await routeAccounts(accounts, targetsOf(config)) : undefined;
+    const routing = accounts ? await routeAccounts(accounts, withRoleName(targetsOf(config), roleName)) : undefined;
     const report = await plan(clients, config, assembly, {
       ...deps.planOptions,
       ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),

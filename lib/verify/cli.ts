@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { AccountClients, routeAccounts, targetsOf, type AccountRouting } from '../aws/accounts.js';
-import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
+import { AccountClients, routeAccounts, targetsOf, withRoleName, type AccountRouting } from '../aws/accounts.js';
+import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
 import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from '../config/load.js';
-import { IAM_ROLE_NAME, type AccessConfig } from '../config/schema.js';
+import type { AccessConfig } from '../config/schema.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
 import { formatJUnit, formatTable } from './report.js';
@@ -38,7 +38,8 @@ ${COMMON_HELP.json}
   --concurrency N           stacks checked at once (default 16)
   --taegis                  also check that Taegis itself saw each stack's data since the migration
   --backup FILE             (restore only) the backup file to put back
-  --role-name NAME          (restore only) the role to assume in the backup's account, when it is not the caller's
+  --role-name NAME          the role to assume in every configured account that is not the caller's, instead of
+                            the config's "access" roleName (restore: in the backup's account)
 ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
 ${COMMON_HELP.help}
@@ -145,14 +146,7 @@ function checkBackupDir(backupDir: string): void {
  * given (restore needs no config otherwise).
  */
 function restoreAccess(roleName: string | undefined, configPath: string | undefined): AccessConfig | undefined {
-  if (roleName !== undefined) {
-    if (!IAM_ROLE_NAME.test(roleName)) {
-      throw new TaegisError('INPUT_INVALID', `--role-name "${roleName}" is not an IAM role name`, {
-        fix: 'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN)',
-      });
-    }
-    return { roleName };
-  }
+  if (roleName !== undefined) return { roleName };
   return configPath !== undefined ? loadConfig(configPath).access : undefined;
 }
 
@@ -174,6 +168,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   }
   const backupDir = path.resolve(f['backup-dir'] ?? 'backups');
+  const roleName = roleNameFlag(f['role-name']);
 
   if (command === 'restore') {
     const stray = (
@@ -205,7 +200,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     const clients = deps.clients ?? accounts!.base;
     // restoreBackup checks the credentials itself; an endpoint that does not answer is named here, before that.
     if (deps.clients === undefined && clients.endpoint !== undefined) await requireReachableEndpoint(clients.endpoint);
-    const access = restoreAccess(f['role-name'], f.config);
+    const access = restoreAccess(roleName, f.config);
     return restoreBackup(clients, {
       ...(accounts ? { accounts } : {}),
       ...(access ? { access } : {}),
@@ -214,11 +209,6 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       now,
       stdout,
       checkCredentials: deps.clients === undefined,
-    });
-  }
-  if (f['role-name'] !== undefined) {
-    throw new TaegisError('INPUT_INVALID', '--role-name is only for "restore"', {
-      fix: 'set "access": { "roleName": ... } in the config for verify',
     });
   }
   if (f.backup !== undefined) {
@@ -308,7 +298,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   // be assumed are reported and the others go on.
   let routing: AccountRouting | undefined;
   try {
-    routing = accounts ? await routeAccounts(accounts, targetsOf(config)) : undefined;
+    routing = accounts ? await routeAccounts(accounts, withRoleName(targetsOf(config), roleName)) : undefined;
   } catch (err) {
     accounts?.destroy();
     throw err;
