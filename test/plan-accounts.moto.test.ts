@@ -214,10 +214,10 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
     };
     // Without the flag, two members without access are bad input before any request ...
     await expect(planWith([])).rejects.toThrow(/have no "access"/);
+    await expect(planWith([])).rejects.toMatchObject({ exitCode: 2 });
     expect(proxy.seen).toEqual([]);
     // ... a bad role name is bad input before any request ...
     await expect(planWith(['--role-name', 'arn:aws:iam::1:role/x'])).rejects.toMatchObject({ exitCode: 2 });
-    await expect(planWith([])).rejects.toMatchObject({ exitCode: 2 });
     expect(proxy.seen).toEqual([]);
     // ... and with it, each member is entered through that role.
     expect(await planWith(['--role-name', 'PlanReadOnly'])).toBe(0);
