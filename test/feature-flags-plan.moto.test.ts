@@ -6,7 +6,8 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planMain } from '../lib/plan/cli.js';
 import { parseConfig } from '../lib/taegis-config.js';
-import { MOTO_ACCOUNT, startMoto, type Moto } from './support/moto.js';
+import { MOTO_ACCOUNT, MOTO_CDK_DEPLOY_FLAGS, type Moto } from './support/moto.js';
+import { useMoto } from './support/use-moto.js';
 import { synthApp, vendorArtifacts } from './support/real-app.js';
 import { run } from './support/run.js';
 import { createCodeBucket, createStack, currentLambdaTemplate } from './support/taegis-fixtures.js';
@@ -21,12 +22,13 @@ const STACK = 'lab-network-lambda';
  * cdk.json's flags: CloudFormation (moto) finds nothing to change.
  */
 describe("cdk.json's feature flags, planned on moto", () => {
+  const motoServer = useMoto();
   let moto: Moto;
   let dir: string;
   let configFile: string;
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = motoServer();
     dir = mkdtempSync(path.join(tmpdir(), 'taegis-flags-plan-'));
     const c = moto.clients();
     await createCodeBucket(c.s3(REGION), REGION, 'old-code');
@@ -58,8 +60,7 @@ describe("cdk.json's feature flags, planned on moto", () => {
     configFile = path.join(dir, 'taegis.config.json');
     writeFileSync(configFile, JSON.stringify(cfg));
   });
-  afterAll(async () => {
-    await moto?.stop();
+  afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -77,11 +78,7 @@ describe("cdk.json's feature flags, planned on moto", () => {
       `TaegisLambda-${REGION}-${STACK}`,
       '--app',
       withoutFlags,
-      '--exclusively',
-      '--require-approval',
-      'never',
-      '--method=direct',
-      '--no-previous-parameters',
+      ...MOTO_CDK_DEPLOY_FLAGS,
     );
     expect(deployed.code, deployed.stderr).toBe(0);
     const stack = await moto

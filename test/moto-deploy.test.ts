@@ -11,7 +11,7 @@ import {
 import { GetFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, type QueueConfiguration } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMoto, MOTO_ACCOUNT, type Moto } from './support/moto.js';
+import { startMoto, MOTO_ACCOUNT, MOTO_CDK_DEPLOY_FLAGS, type Moto } from './support/moto.js';
 import { run } from './support/run.js';
 import { listFiles } from './support/files.js';
 import { makeZip } from './support/zip.js';
@@ -141,15 +141,7 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     // Each deployed stack is named with its region (the shared stacks of all regions may share one name).
     expect(shared.stdout).toContain(`deployed taegis-shared-resources in ${REGION} (account ${MOTO_ACCOUNT})`);
     // ... and the Lambda stack by the real CDK CLI, with the flags moto needs (moto-notes.md).
-    const deployed = await cdk(
-      'deploy',
-      `TaegisLambda-${REGION}-${STACK}`,
-      '--exclusively',
-      '--require-approval',
-      'never',
-      '--method=direct',
-      '--no-previous-parameters',
-    );
+    const deployed = await cdk('deploy', `TaegisLambda-${REGION}-${STACK}`, ...MOTO_CDK_DEPLOY_FLAGS);
     expect(deployed.code, deployed.stderr).toBe(0);
 
     // THEN the stack was updated in place ...

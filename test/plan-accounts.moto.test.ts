@@ -13,12 +13,17 @@ import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from './support/
 import { synthApp, vendorArtifacts } from './support/real-app.js';
 import { createCodeBucket, createStack, currentLambdaTemplate } from './support/taegis-fixtures.js';
 
-const TARGETS = [
+interface Target {
+  readonly account: string;
+  readonly region: string;
+  readonly stackName: string;
+}
+const TARGETS: readonly Target[] = [
   { account: MOTO_ACCOUNT, region: 'us-east-1', stackName: 'trail-lambda' },
   { account: MEMBER_A, region: 'us-east-1', stackName: 'trail-lambda' },
   { account: MEMBER_A, region: 'eu-west-1', stackName: 'eu-lambda' },
   { account: MEMBER_B, region: 'eu-west-1', stackName: 'eu-lambda' },
-] as const;
+];
 const bucketOf = (t: { account: string; region: string }): string => `logs-${t.account}-${t.region}`;
 /** A member whose role the proxy refuses (moto never denies AssumeRole). */
 const DENIED = '444444444444';
@@ -71,24 +76,30 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('WHEN planning one multi-account config THEN every account is planned through its own credentials, grouped by account, and nothing is executed', async () => {
-    const artifacts = vendorArtifacts(
-      path.join(dir, 'artifacts'),
+  /** Vendor files, a config over `targets` (plus `extra` top-level fields) and its synthesized assembly. */
+  async function orgSetup(name: string, targets: readonly Target[], extra: Record<string, unknown> = {}) {
+    const artifactsDir = vendorArtifacts(
+      path.join(dir, `${name}-artifacts`),
       currentLambdaTemplate({ runtime: 'provided.al2023' }),
     );
     const cfg = {
       taegisRegion: 'ctpx',
-      artifactsDir: artifacts,
-      access: { roleName: 'TaegisMigrateVerify' },
-      regions: TARGETS.map((t) => ({
+      artifactsDir,
+      ...extra,
+      regions: targets.map((t) => ({
         region: t.region,
         account: t.account,
         lambdaStacks: [{ stackName: t.stackName, integrationType: 'awscloudtrail', notificationBucket: bucketOf(t) }],
       })),
     };
-    const configFile = path.join(dir, 'org.json');
+    const configFile = path.join(dir, `${name}.json`);
     writeFileSync(configFile, JSON.stringify(cfg));
-    const asm = await synthApp(parseConfig(cfg, configFile), path.join(dir, 'org.out'));
+    const asm = await synthApp(parseConfig(cfg, configFile), path.join(dir, `${name}.out`));
+    return { configFile, asm };
+  }
+
+  it('WHEN planning one multi-account config THEN every account is planned through its own credentials, grouped by account, and nothing is executed', async () => {
+    const { configFile, asm } = await orgSetup('org', TARGETS, { access: { roleName: 'TaegisMigrateVerify' } });
     const accounts = new AccountClients({
       command: 'plan',
       endpoint: proxy.endpoint,
@@ -137,24 +148,8 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
   });
 
   it('WHEN one account refuses AssumeRole THEN its stack is reported with the reason, nothing is sent into it, the others are planned (exit 1)', async () => {
-    const artifacts = vendorArtifacts(
-      path.join(dir, 'artifacts2'),
-      currentLambdaTemplate({ runtime: 'provided.al2023' }),
-    );
     const targets = [...TARGETS, { account: DENIED, region: 'us-east-1', stackName: 'trail-lambda' }];
-    const cfg = {
-      taegisRegion: 'ctpx',
-      artifactsDir: artifacts,
-      access: { roleName: 'TaegisMigrateVerify' },
-      regions: targets.map((t) => ({
-        region: t.region,
-        account: t.account,
-        lambdaStacks: [{ stackName: t.stackName, integrationType: 'awscloudtrail', notificationBucket: bucketOf(t) }],
-      })),
-    };
-    const configFile = path.join(dir, 'denied.json');
-    writeFileSync(configFile, JSON.stringify(cfg));
-    const asm = await synthApp(parseConfig(cfg, configFile), path.join(dir, 'denied.out'));
+    const { configFile, asm } = await orgSetup('denied', targets, { access: { roleName: 'TaegisMigrateVerify' } });
     const accounts = new AccountClients({ command: 'plan', endpoint: proxy.endpoint, credentials: MOTO_CREDENTIALS });
     const jsonFile = path.join(dir, 'denied-plan.json');
     proxy.seen.length = 0;
@@ -183,22 +178,7 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
   });
 
   it('WHEN the config gives no access and plan runs with --role-name THEN that role is assumed in each member account and every stack is planned', async () => {
-    const artifacts = vendorArtifacts(
-      path.join(dir, 'artifacts3'),
-      currentLambdaTemplate({ runtime: 'provided.al2023' }),
-    );
-    const cfg = {
-      taegisRegion: 'ctpx',
-      artifactsDir: artifacts,
-      regions: TARGETS.map((t) => ({
-        region: t.region,
-        account: t.account,
-        lambdaStacks: [{ stackName: t.stackName, integrationType: 'awscloudtrail', notificationBucket: bucketOf(t) }],
-      })),
-    };
-    const configFile = path.join(dir, 'no-access.json');
-    writeFileSync(configFile, JSON.stringify(cfg));
-    const asm = await synthApp(parseConfig(cfg, configFile), path.join(dir, 'no-access.out'));
+    const { configFile, asm } = await orgSetup('no-access', TARGETS);
     const planWith = async (args: string[]) => {
       const accounts = new AccountClients({ command: 'plan', endpoint: proxy.endpoint, credentials: MOTO_CREDENTIALS });
       proxy.seen.length = 0;

@@ -16,7 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLogGroups } from '../../lib/monitoring/log-groups.js';
 import { alarmsCheck } from '../../lib/verify/extra-checks.js';
-import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
+import { MOTO_ACCOUNT, MOTO_CDK_DEPLOY_FLAGS, startMoto, type Moto } from '../support/moto.js';
 import { run } from '../support/run.js';
 import { putLogLines } from '../support/verify-seed.js';
 
@@ -83,15 +83,7 @@ describe('the monitoring stack deployed with the real CDK CLI against moto, and 
       run('npx', ['cdk', ...args, '-c', `config=${configFile}`, '--output', cdkOut], { cwd: ROOT, env: moto.env });
     const boot = await cdk('bootstrap', `aws://${MOTO_ACCOUNT}/${REGION}`);
     expect(boot.code, boot.stderr).toBe(0);
-    const deployed = await cdk(
-      'deploy',
-      `TaegisMonitoring-${REGION}`,
-      '--exclusively',
-      '--require-approval',
-      'never',
-      '--method=direct',
-      '--no-previous-parameters',
-    );
+    const deployed = await cdk('deploy', `TaegisMonitoring-${REGION}`, ...MOTO_CDK_DEPLOY_FLAGS);
     expect(deployed.code, deployed.stderr).toBe(0);
     const stack = (
       await clients.cloudFormation(REGION).send(new DescribeStacksCommand({ StackName: `TaegisMonitoring-${REGION}` }))

@@ -1,9 +1,15 @@
 import { createServer } from 'node:net';
 import { AwsClientFactory, type ClientFactoryOptions } from '../../lib/aws/clients.js';
-import { MOTO_ACCOUNT, MOTO_CREDENTIALS, motoEnv, spawnMotoServer } from '../../lib/emulator/moto.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_CDK_DEPLOY_FLAGS,
+  MOTO_CREDENTIALS,
+  motoEnv,
+  spawnMotoServer,
+} from '../../lib/emulator/moto.js';
 
 // The server process and its environment live in lib/emulator (npm run demo starts it too).
-export { MOTO_ACCOUNT, MOTO_CREDENTIALS, spawnMotoServer };
+export { MOTO_ACCOUNT, MOTO_CDK_DEPLOY_FLAGS, MOTO_CREDENTIALS, spawnMotoServer };
 
 /** A moto server for this test file: the vitest worker's shared one (wiped between files) or one of its own. */
 export interface Moto {

@@ -2,14 +2,15 @@ import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { FUNCTION_ARN_OUTPUT } from '../../lib/stacks/marker.js';
 import { parseConfig } from '../../lib/taegis-config.js';
 import { functionFromOutputs } from '../../lib/verify/checks/stack.js';
 import { runVerify } from '../../lib/verify/verify.js';
 import { defaultLambdaRuntime } from '../../lib/vendor/runtimes.js';
-import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
+import { MOTO_ACCOUNT, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/use-moto.js';
 import {
   LAMBDA_TEMPLATE,
   createBucket,
@@ -51,15 +52,11 @@ describe('the function named by a stack output (functionFromOutputs)', () => {
 });
 
 describe('verify reads the function from the stack output (moto)', () => {
+  const motoServer = useMoto();
   let moto: Moto;
   let dir: string;
-  beforeAll(async () => {
-    moto = await startMoto();
-  });
-  afterAll(async () => {
-    await moto.stop();
-  });
   beforeEach(async () => {
+    moto = motoServer();
     await moto.reset();
     dir = mkdtempSync(path.join(tmpdir(), 'verify-output-'));
     return () => rmSync(dir, { recursive: true, force: true });
