@@ -11,7 +11,7 @@ import {
   ToolkitError,
   type IIoHost,
 } from '@aws-cdk/toolkit-lib';
-import { buildApp, type RegionStacks } from './app.js';
+import { buildApp, type RegionStacks, type TaegisApp } from './app.js';
 import { cdkJsonContext } from './cdk-context.js';
 import { readCredentials } from './artifacts/vendor.js';
 import { SHARED_PARAMETERS } from './vendor/facts.js';
@@ -40,6 +40,13 @@ export interface DeployAppOptions {
    * @default - every stack of the selected regions
    */
   readonly stacks?: readonly string[];
+  /**
+   * Whether the default selection (no `stacks`) includes the per-account stacks (`TaegisAccess-<account>`,
+   * `TaegisGitHubOidc-<account>`). A pipeline job per region skips them in all but one job per account, so two jobs
+   * never update the same stack at once.
+   * @default "include"
+   */
+  readonly accountStacks?: AccountStacksChoice;
   /**
    * Deploy only the matched stacks, not the stacks they depend on (like `cdk deploy --exclusively`).
    * @default false
@@ -97,6 +104,28 @@ export interface DeployAppOptions {
    * @default - each in its own account: the caller's credentials, or the config's `access` role for another account
    */
   readonly ensureLogGroups?: (groups: readonly NeededLogGroup[]) => Promise<unknown>;
+}
+
+/** Whether a deploy's default selection includes the per-account stacks. */
+export type AccountStacksChoice = 'include' | 'skip';
+export const ACCOUNT_STACKS_CHOICES: readonly AccountStacksChoice[] = ['include', 'skip'];
+
+/**
+ * The construct ids a deploy selects when no `--stack` is given: every stack of the selected targets, and the
+ * per-account stacks of their accounts unless `accountStacks` is "skip".
+ */
+export function defaultStackPatterns(
+  built: Pick<TaegisApp, 'regions' | 'access' | 'githubOidc'>,
+  accountStacks: AccountStacksChoice = 'include',
+): string[] {
+  return [
+    ...built.regions.flatMap((r) =>
+      [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])].map((s) => s.node.id),
+    ),
+    ...(accountStacks === 'include'
+      ? [...built.access.map((s) => s.node.id), ...built.githubOidc.map((s) => s.node.id)]
+      : []),
+  ];
 }
 
 /** One stack the deploy brought up to date. */
@@ -160,13 +189,7 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       patterns:
         options.stacks && options.stacks.length > 0
           ? [...options.stacks]
-          : [
-              ...built.regions.flatMap((r) =>
-                [r.staging, r.shared, ...r.lambdas, ...(r.monitoring ? [r.monitoring] : [])].map((s) => s.node.id),
-              ),
-              ...built.access.map((s) => s.node.id),
-              ...built.githubOidc.map((s) => s.node.id),
-            ],
+          : defaultStackPatterns(built, options.accountStacks),
       expand: options.exclusively ? ExpandStackSelection.NONE : ExpandStackSelection.UPSTREAM,
     };
     // Ask the toolkit which stacks this selection deploys (its own glob and dependency rules), so every shared

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app.js';
+import { defaultStackPatterns } from '../lib/deploy.js';
+import { deployMain } from '../lib/program/deploy.js';
 import { exampleConfig } from './support/example.js';
 
 const outdirs: string[] = [];
@@ -110,5 +112,31 @@ describe('a config that spans several accounts', () => {
     expect(policy).not.toMatch(/"Resource":"\*"/);
     expect(policy).toContain(':222222222222:');
     expect(policy).not.toContain(':123456789012:stack');
+  });
+});
+
+describe('deploy --account-stacks: the per-account stacks in the default selection', () => {
+  it('GIVEN accessRole and a selection of one region WHEN include or skip THEN the regional stacks either way, TaegisAccess only with include', async () => {
+    const cfg = exampleConfig((raw) => {
+      raw.accessRole = { trustedPrincipalArn: 'arn:aws:iam::123456789012:role/ci-deployer' };
+    });
+    const built = await buildApp(cfg, { appProps: { outdir: outdir() }, nag: false, regions: ['eu-west-1'] });
+    const regional = ['TaegisStaging-eu-west-1', 'TaegisShared-eu-west-1', 'TaegisLambda-eu-west-1-lab-vpc-lambda'];
+    expect(defaultStackPatterns(built)).toEqual([...regional, 'TaegisAccess-123456789012']);
+    expect(defaultStackPatterns(built, 'include')).toEqual(defaultStackPatterns(built));
+    expect(defaultStackPatterns(built, 'skip')).toEqual(regional);
+  });
+
+  it.each([
+    [['--account-stacks', 'sometimes'], /"sometimes" is not one of include, skip/],
+    [['--account-stacks', 'skip', '--stack', 'TaegisShared-*'], /--stack replaces that selection/],
+  ])('GIVEN deploy %j THEN exit 2 before the config is even read', async (args, message) => {
+    const err = await deployMain(['--config', '/nonexistent/taegis.config.json', ...args], {
+      out: () => undefined,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 2 });
+    expect(((err as { problems?: { message: string }[] }).problems ?? []).map((p) => p.message).join('\n')).toMatch(
+      message,
+    );
   });
 });

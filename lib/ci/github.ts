@@ -162,7 +162,9 @@ export function githubWorkflow(
   };
   const deployStep = {
     name: 'Deploy',
-    run: `npm run deploy -- --config ${configFile} --account \${{ matrix.account }} --region \${{ matrix.region }}`,
+    // The matrix says which one job of each account in the wave deploys its per-account stacks: jobs run at once,
+    // and two updating TaegisAccess-<account> together would fail one of them.
+    run: `npm run deploy -- --config ${configFile} --account \${{ matrix.account }} --region \${{ matrix.region }} --account-stacks \${{ matrix.accountStacks }}`,
   };
   const verifyStep = {
     name: 'Verify (gate)',
@@ -177,7 +179,15 @@ export function githubWorkflow(
   for (const wave of waves) {
     const matrix = {
       'fail-fast': false,
-      matrix: { include: wave.targets.map((t) => ({ target: targetName(t), account: t.account, region: t.region })) },
+      matrix: {
+        include: wave.targets.map((t, i) => ({
+          target: targetName(t),
+          account: t.account,
+          region: t.region,
+          // The account's first target in this wave deploys its per-account stacks; the others skip them.
+          accountStacks: wave.targets.findIndex((o) => o.account === t.account) === i ? 'include' : 'skip',
+        })),
+      },
     };
     const base = (name: string, needs: string | undefined) => ({
       name,

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadAppConfig } from '../taegis-config.js';
-import { deployApp } from '../deploy.js';
+import { ACCOUNT_STACKS_CHOICES, deployApp, type AccountStacksChoice } from '../deploy.js';
 import { ExitCode, invalidInput, type Problem } from '../errors.js';
 import {
   askOnTerminal,
@@ -25,6 +25,10 @@ ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
   --stack PATTERN           only stacks whose construct id matches (repeatable; glob), e.g. "TaegisShared-*"
   --exclusively             do not also deploy the stacks the selected ones depend on
+  --account-stacks include|skip
+                            whether the default selection also deploys the per-account stacks (TaegisAccess-<account>,
+                            TaegisGitHubOidc-<account>); the generated workflow skips them in all but one job per
+                            account of a wave (default include; not with --stack)
   --method change-set|direct  how CloudFormation applies changes (default change-set)
   --no-previous-parameters  do not keep deployed values of parameters this deploy does not set
   --output DIR              keep the synthesized cloud assembly in DIR (default: a temporary folder, removed)
@@ -56,6 +60,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
     help: COMMON_FLAGS.help,
     stack: { type: 'string', multiple: true },
     exclusively: { type: 'boolean', default: false },
+    'account-stacks': { type: 'string' },
     method: { type: 'string', default: 'change-set' },
     'no-previous-parameters': { type: 'boolean', default: false },
     output: { type: 'string' },
@@ -81,6 +86,20 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
       fix: 'use never (CI), any-change or broadening',
     });
   }
+  const accountStacks = values['account-stacks'];
+  if (accountStacks !== undefined && !(ACCOUNT_STACKS_CHOICES as readonly string[]).includes(accountStacks)) {
+    problems.push({
+      path: '--account-stacks',
+      message: `"${accountStacks}" is not one of ${ACCOUNT_STACKS_CHOICES.join(', ')}`,
+      fix: 'use include (the default) or skip',
+    });
+  } else if (accountStacks !== undefined && (values.stack ?? []).length > 0) {
+    problems.push({
+      path: '--account-stacks',
+      message: 'chooses within the default selection, and --stack replaces that selection',
+      fix: 'give either --stack patterns or --account-stacks',
+    });
+  }
   const outputProblem = values.output === undefined ? undefined : outputDirProblem('--output', values.output);
   if (outputProblem) problems.push(outputProblem);
   if (problems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', problems);
@@ -98,6 +117,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
       accounts: listFlag(values.account),
       stacks: values.stack ?? [],
       exclusively: values.exclusively,
+      ...(accountStacks !== undefined ? { accountStacks: accountStacks as AccountStacksChoice } : {}),
       method: values.method as 'change-set' | 'direct',
       previousParameters: !values['no-previous-parameters'],
       requireApproval,

