@@ -1,4 +1,4 @@
-import { Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
+import { BOOTSTRAP_QUALIFIER_CONTEXT, Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { PipelineType } from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -149,7 +149,9 @@ export class PipelineStack extends Stack {
   }
 
   private planStep(t: Target, configFile: string, cdkOut: FileSet, source: CodePipelineSource): CodeBuildStep {
-    const role = roleArn(t, bootstrapDeployRoleName(t));
+    // The qualifier the target stacks are synthesized with (cdk.json's context, as DefaultStackSynthesizer reads it).
+    const qualifier: unknown = this.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT);
+    const role = roleArn(t, bootstrapDeployRoleName(t, typeof qualifier === 'string' ? qualifier : undefined));
     return new CodeBuildStep(`Plan-${targetSlug(t)}`, {
       input: source,
       additionalInputs: { 'cdk.out': cdkOut },

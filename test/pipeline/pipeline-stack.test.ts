@@ -224,4 +224,22 @@ describe('TaegisPipeline: two waves over three targets in two accounts', () => {
     expect(off.pipeline).toBeUndefined();
     expect(off.regions).toHaveLength(3);
   });
+
+  it("GIVEN a bootstrap qualifier in the app's context (cdk.json) THEN the plan step assumes that qualifier's deploy role", async () => {
+    const q = await buildApp(loadConfig(example.config), {
+      nag: false,
+      appProps: {
+        outdir: path.join(outdir, 'qualifier'),
+        builtinCloudFormationValidation: false,
+        context: { '@aws-cdk/core:bootstrapQualifier': 'taegis01' },
+      },
+      pipelineConfigFile: 'deploy/taegis.config.json',
+    });
+    const specs = Object.values(Template.fromStack(q.pipeline!).findResources('AWS::CodeBuild::Project')).map((p) =>
+      JSON.stringify(p),
+    );
+    const plan = specs.find((p) => p.includes('Plan-222222222222-us-west-2'))!;
+    expect(plan).toContain('role/cdk-taegis01-deploy-role-222222222222-us-west-2');
+    expect(plan).not.toContain('hnb659fds');
+  });
 });
