@@ -1,22 +1,32 @@
 import * as path from 'node:path';
+import { readCredentials } from '../artifacts/vendor.js';
+import { routeAccounts, targetsOf, withRoleName, type AccountClients } from '../aws/accounts.js';
 import type { AwsClientFactory } from '../aws/clients.js';
-import { clientsFromFlags, parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, selectRegions } from '../config/load.js';
+import { listFlag, roleNameFlag } from '../cli/flags.js';
+import { preflight } from '../cli/preflight.js';
+import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { DEFAULT_CONFIG_FILE, selectAccounts, selectRegions } from '../config/load.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { DEFAULT_SECRET_NAME } from '../config/pipeline.js';
 import { putCredentialsSecrets, secretPlacements } from './secret.js';
 
-export const SECRET_USAGE = `usage: npm run secret -- put [--config PATH] [--region R]... [--kms-key-id KEY]
-                           [--profile NAME] [--endpoint-url URL]
+export const SECRET_USAGE = `usage: npm run secret -- put [--config PATH] [--region R]... [--account A]... [--role-name NAME]
+                           [--kms-key-id KEY] [--profile NAME] [--endpoint-url URL]
 
 Reads credentials.txt (artifactsDir of the config) and creates or updates the Secrets Manager secret named by
 "credentialsSecret" for every configured target (one per target for a "name", one in total for an "arn").
+Each secret is written in its own account: the caller's with the caller's credentials, another through the config's
+"access" role (or --role-name), as verify enters it.
 The value is read from the file only: never pass it on a command line. An unchanged value writes nothing.
-Exit 0: done; 1: AWS refused; 2: bad input (config, flags, credentials.txt), nothing was written.`;
+Exit 0: done; 1: AWS refused or an account could not be entered (the others are still written);
+2: bad input (config, flags, credentials.txt), nothing was written.`;
 
 export interface SecretCliDeps {
+  /** One set of clients for every account (single-account tests). */
   readonly clients?: AwsClientFactory;
+  /** Clients per account (tests aim these at moto); ignored when `clients` is given. */
+  readonly accounts?: AccountClients;
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -29,6 +39,8 @@ export async function secretMain(argv: readonly string[], deps: SecretCliDeps = 
     {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       region: { type: 'string', multiple: true },
+      account: { type: 'string', multiple: true },
+      'role-name': { type: 'string' },
       'kms-key-id': { type: 'string' },
       profile: { type: 'string' },
       'endpoint-url': { type: 'string' },
@@ -45,21 +57,47 @@ export async function secretMain(argv: readonly string[], deps: SecretCliDeps = 
       fix: 'run "npm run secret -- put --config PATH"',
     });
   }
-  const config = selectRegions(loadConfig(path.resolve(values.config)), values.region ?? []);
+  const roleName = roleNameFlag(values['role-name']);
+  const config = selectRegions(
+    selectAccounts(loadConfig(path.resolve(values.config)), listFlag(values.account)),
+    listFlag(values.region),
+  );
   if (secretPlacements(config).length === 0) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} names no credentials secret`, {
       fix: `add "credentialsSecret": { "name": "${DEFAULT_SECRET_NAME}" } at the top level of the config`,
     });
   }
-  const clients = deps.clients ?? clientsFromFlags(values, deps.env ?? process.env);
+  // credentials.txt is read (and a problem reported, exit 2) before any AWS call.
+  readCredentials(config.artifactPaths.credentials);
+  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(values, 'secret', deps.env));
+  const clients = deps.clients ?? accounts!.base;
   try {
+    // No credentials or an endpoint that does not answer: exit 2, before any request.
+    if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
+    // A secret by ARN may live in an account that is no target (a central one): it is entered like the targets'.
+    const targets = withRoleName(
+      [
+        ...targetsOf(config),
+        ...secretPlacements(config).map((p) => ({
+          account: p.account,
+          region: p.region,
+          ...(config.access ? { access: config.access } : {}),
+        })),
+      ],
+      roleName,
+    );
+    const routing = accounts ? await routeAccounts(accounts, targets) : undefined;
     const results = await putCredentialsSecrets(clients, config, {
       ...(values['kms-key-id'] !== undefined ? { kmsKeyId: values['kms-key-id'] } : {}),
+      ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
     });
-    for (const r of results)
-      out(`${r.outcome.padEnd(9)} ${r.id} in ${r.account}/${r.region} (for ${r.targets.join(', ')})`);
-    return ExitCode.Ok;
+    for (const r of results) {
+      out(
+        `${r.outcome.padEnd(9)} ${r.id} in ${r.account}/${r.region} (for ${r.targets.join(', ')})${r.reason ? `: ${r.reason}` : ''}`,
+      );
+    }
+    return results.some((r) => r.outcome === 'failed') ? ExitCode.CheckFailed : ExitCode.Ok;
   } finally {
-    if (!deps.clients) clients.destroy();
+    if (accounts) accounts.destroy();
   }
 }

@@ -57,10 +57,24 @@ export function secretPlacements(config: TaegisConfig): SecretPlacement[] {
   return [...byKey.values()];
 }
 
-export type PutOutcome = 'created' | 'updated' | 'unchanged';
+export type PutOutcome = 'created' | 'updated' | 'unchanged' | 'failed';
 
 export interface PutResult extends SecretPlacement {
   readonly outcome: PutOutcome;
+  /** Why the secret could not be written (its account cannot be entered). */
+  readonly reason?: string;
+}
+
+export interface PutSecretsOptions {
+  /** Customer managed KMS key for a secret that is created. @default - Secrets Manager's own key */
+  readonly kmsKeyId?: string;
+  /**
+   * The clients of each account: a secret is only ever written with its own account's credentials.
+   * @default - the `clients` given, for every account
+   */
+  readonly clientsFor?: (account: string) => AwsClientFactory;
+  /** Accounts that cannot be entered, with the reason: their secrets are reported as failed, the others written. */
+  readonly unreachable?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -71,12 +85,17 @@ export interface PutResult extends SecretPlacement {
 export async function putCredentialsSecrets(
   clients: AwsClientFactory,
   config: TaegisConfig,
-  options: { readonly kmsKeyId?: string } = {},
+  options: PutSecretsOptions = {},
 ): Promise<PutResult[]> {
   const value = readCredentials(config.artifactPaths.credentials);
   const results: PutResult[] = [];
   for (const p of secretPlacements(config)) {
-    const sm = clients.secretsManager(p.region);
+    const unreachable = options.unreachable?.get(p.account);
+    if (unreachable !== undefined) {
+      results.push({ ...p, outcome: 'failed', reason: `account ${p.account}: ${unreachable}` });
+      continue;
+    }
+    const sm = (options.clientsFor?.(p.account) ?? clients).secretsManager(p.region);
     let exists = true;
     try {
       await sm.send(new DescribeSecretCommand({ SecretId: p.id }));
