@@ -71,7 +71,15 @@ describe("cdk.json's feature flags, planned on moto", () => {
       path.join(dir, 'old.out'),
     );
     const cdk = (...args: string[]) => run('npx', ['cdk', ...args], { cwd: ROOT, env: moto.env });
-    const boot = await cdk('bootstrap', `aws://${MOTO_ACCOUNT}/${REGION}`, '-c', `config=${configFile}`);
+    // Each CDK CLI run its own --output: two runs on one cdk.out (another test file's) refuse each other.
+    const boot = await cdk(
+      'bootstrap',
+      `aws://${MOTO_ACCOUNT}/${REGION}`,
+      '-c',
+      `config=${configFile}`,
+      '--output',
+      path.join(dir, 'boot.out'),
+    );
     expect(boot.code, boot.stderr).toBe(0);
     const deployed = await cdk(
       'deploy',

@@ -138,7 +138,16 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
     const lambda = readAssembly(synthOut).find((s) => s.artifactId === `TaegisLambda-${REGION}-${STACK}`);
     expect(lambda).toMatchObject({ stackName: STACK, account: MOTO_ACCOUNT, region: REGION });
 
-    const boot = await npx(['cdk', 'bootstrap', `aws://${MOTO_ACCOUNT}/${REGION}`, '-c', `config=${configFile}`]);
+    // Its own --output: another CDK CLI run on the project's cdk.out (another test file's) would refuse this one.
+    const boot = await npx([
+      'cdk',
+      'bootstrap',
+      `aws://${MOTO_ACCOUNT}/${REGION}`,
+      '-c',
+      `config=${configFile}`,
+      '--output',
+      path.join(work, 'boot.out'),
+    ]);
     expect(boot.code, boot.stderr).toBe(0);
 
     const before = await snapshotState(moto.clients(), [REGION]);

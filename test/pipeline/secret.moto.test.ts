@@ -100,6 +100,9 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
         `config=${example.config}`,
         '-c',
         `region=${REGION}`,
+        // Its own --output: another CDK CLI run on the project's cdk.out (another test file's) would refuse this one.
+        '--output',
+        path.join(example.dir, 'boot.out'),
       ],
       { cwd: ROOT, env: moto.env, timeoutMs: 240_000 },
     );
