@@ -7,7 +7,7 @@ import { AccountClients } from '../lib/aws/accounts.js';
 import type { AwsClientFactory } from '../lib/aws/clients.js';
 import { verifyMain } from '../lib/verify/cli.js';
 import type { VerifyReport } from '../lib/verify/report.js';
-import { accessKeyOf, clientsIn, MEMBER_A, MEMBER_B, stsAccessDenied, stsParam } from './support/accounts.js';
+import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A, MEMBER_B, stsParam } from './support/accounts.js';
 import { startProxy, type SeenRequest } from './support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from './support/moto.js';
 import { createBucket, createLambdaStack, putLogLines } from './support/verify-seed.js';
@@ -37,20 +37,7 @@ describe('GIVEN Taegis stacks in three accounts and two regions on moto', () => 
 
   beforeAll(async () => {
     moto = await startMoto();
-    proxy = await startProxy(moto.endpoint, {
-      before: (req) => {
-        const roleArn = stsParam(req, 'RoleArn');
-        if (roleArn?.includes(`::${DENIED}:`)) return stsAccessDenied(roleArn);
-        return undefined;
-      },
-      after: (req, _status, body) => {
-        const roleArn = stsParam(req, 'RoleArn');
-        const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(body.toString('utf8'))?.[1];
-        const account = roleArn?.split(':')[4];
-        if (key && account) keyAccount.set(key, account);
-        return undefined;
-      },
-    });
+    proxy = await accountsProxy(moto.endpoint, { denied: DENIED, keyAccount });
   });
   afterAll(async () => {
     await proxy.stop();

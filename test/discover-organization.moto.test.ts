@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../lib/aws/accounts.js';
 import { parseConfig } from '../lib/taegis-config.js';
 import { discoverMain } from '../lib/discover/cli.js';
-import { accessKeyOf, clientsIn, stsAccessDenied, stsParam } from './support/accounts.js';
+import { accessKeyOf, accountsProxy, clientsIn } from './support/accounts.js';
 import { startProxy } from './support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from './support/moto.js';
 import { vendorArtifacts } from './support/real-app.js';
@@ -56,18 +56,7 @@ describe('GIVEN an AWS Organization on moto with Taegis stacks in the management
 
   beforeAll(async () => {
     moto = await startMoto();
-    proxy = await startProxy(moto.endpoint, {
-      before: (req) => {
-        const roleArn = stsParam(req, 'RoleArn');
-        return roleArn?.includes(`::${denied}:`) ? stsAccessDenied(roleArn) : undefined;
-      },
-      after: (req, _s, body) => {
-        const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(body.toString('utf8'))?.[1];
-        const account = stsParam(req, 'RoleArn')?.split(':')[4];
-        if (key && account) keyAccount.set(key, account);
-        return undefined;
-      },
-    });
+    proxy = await accountsProxy(moto.endpoint, { denied: () => denied, keyAccount });
     dir = mkdtempSync(path.join(tmpdir(), 'taegis-org-'));
     const org = new OrganizationsClient({ region: E, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../lib/aws/accounts.js';
 import { parseConfig } from '../lib/taegis-config.js';
 import { planMain } from '../lib/plan/cli.js';
-import { accessKeyOf, clientsIn, MEMBER_A, MEMBER_B, stsAccessDenied, stsParam } from './support/accounts.js';
+import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A, MEMBER_B, stsParam } from './support/accounts.js';
 import { startProxy } from './support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from './support/moto.js';
 import { synthApp, vendorArtifacts } from './support/real-app.js';
@@ -36,18 +36,7 @@ describe('GIVEN console-made Taegis stacks in three accounts and two regions', (
 
   beforeAll(async () => {
     moto = await startMoto();
-    proxy = await startProxy(moto.endpoint, {
-      before: (req) => {
-        const roleArn = stsParam(req, 'RoleArn');
-        return roleArn?.includes(`::${DENIED}:`) ? stsAccessDenied(roleArn) : undefined;
-      },
-      after: (req, _s, body) => {
-        const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(body.toString('utf8'))?.[1];
-        const account = stsParam(req, 'RoleArn')?.split(':')[4];
-        if (key && account) keyAccount.set(key, account);
-        return undefined;
-      },
-    });
+    proxy = await accountsProxy(moto.endpoint, { denied: DENIED, keyAccount });
     dir = mkdtempSync(path.join(tmpdir(), 'taegis-plan-accounts-'));
     for (const t of TARGETS) {
       const c = await clientsIn(moto.endpoint, t.account);

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secre
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountClients } from '../../lib/aws/accounts.js';
 import { secretMain } from '../../lib/secret/cli.js';
-import { accessKeyOf, clientsIn, MEMBER_A, MEMBER_B, stsAccessDenied, stsParam } from '../support/accounts.js';
+import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A, MEMBER_B, stsParam } from '../support/accounts.js';
 import { startProxy } from '../support/aws-proxy.js';
 import { copyExample, writeJson } from '../support/example.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
@@ -23,18 +23,7 @@ describe('npm run secret -- put across accounts (moto): each secret in its own a
 
   beforeAll(async () => {
     moto = await startMoto();
-    proxy = await startProxy(moto.endpoint, {
-      before: (req) => {
-        const roleArn = stsParam(req, 'RoleArn');
-        return roleArn?.includes(`::${DENIED}:`) ? stsAccessDenied(roleArn) : undefined;
-      },
-      after: (req, _status, body) => {
-        const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(body.toString('utf8'))?.[1];
-        const account = stsParam(req, 'RoleArn')?.split(':')[4];
-        if (key && account) keyAccount.set(key, account);
-        return undefined;
-      },
-    });
+    proxy = await accountsProxy(moto.endpoint, { denied: DENIED, keyAccount });
     writeFileSync(`${example.dir}/credentials.txt`, `client_id=abc\nclient_secret=${marker}\n`);
   });
   beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AwsClientFactory, type ClientFactoryOptions } from '../../lib/aws/clients.js';
-import type { SeenRequest } from './aws-proxy.js';
+import { startProxy, type SeenRequest } from './aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS } from './moto.js';
 
 /** Member accounts the multi-account tests use (moto acts in any account a role ARN names). */
@@ -50,4 +50,32 @@ export function stsAccessDenied(roleArn: string): { status: number; headers: Rec
 export function stsParam(req: SeenRequest, name: string): string | undefined {
   if (req.service !== 'sts') return undefined;
   return new URLSearchParams(req.body.toString('utf8')).get(name) ?? undefined;
+}
+
+/**
+ * A proxy in front of moto for the multi-account tests: it refuses AssumeRole into `denied` (moto never refuses) and
+ * records in `keyAccount` which account each access key acts in, from the AssumeRole answers it forwards.
+ */
+export function accountsProxy(
+  motoEndpoint: string,
+  options: {
+    /** The account to refuse; a function when it is known only later (an organization made in a hook). */
+    readonly denied?: string | (() => string | undefined);
+    readonly keyAccount: Map<string, string>;
+  },
+): ReturnType<typeof startProxy> {
+  options.keyAccount.set(MOTO_CREDENTIALS.accessKeyId, MOTO_ACCOUNT);
+  return startProxy(motoEndpoint, {
+    before: (req) => {
+      const roleArn = stsParam(req, 'RoleArn');
+      const denied = typeof options.denied === 'function' ? options.denied() : options.denied;
+      return denied !== undefined && roleArn?.includes(`::${denied}:`) ? stsAccessDenied(roleArn) : undefined;
+    },
+    after: (req, _status, body) => {
+      const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(body.toString('utf8'))?.[1];
+      const account = stsParam(req, 'RoleArn')?.split(':')[4];
+      if (key && account) options.keyAccount.set(key, account);
+      return undefined;
+    },
+  });
 }
