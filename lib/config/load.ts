@@ -9,9 +9,6 @@ import { deriveTaegisRegion, FIX_SEPARATOR, type LambdaRuntime, type MigrationCo
 /** Default config file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'taegis.config.json';
 
-// The vendor files' paths are the artifacts folder's type; config fills them in (lib/config sits above lib/artifacts).
-export type { ArtifactPaths };
-
 /**
  * A config parsed by `schema` (the migration fields, plus whatever sections the caller's schema adds) with everything
  * relative resolved. Passed down typed; nothing re-reads the file.

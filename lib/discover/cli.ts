@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import type { AccountClients } from '../aws/accounts.js';
-import { COMMON_FLAGS, COMMON_HELP, isStdout, listFlag, withOptionalValue } from '../cli/flags.js';
+import { COMMON_FLAGS, COMMON_HELP, isStdout, listFlag, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
-import { deriveTaegisRegion, IAM_ROLE_NAME } from '../config/schema.js';
+import { deriveTaegisRegion } from '../config/schema.js';
 import { ExitCode, invalidInput, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
 import { discover, enabledRegions, type DiscoverReport } from './discover.js';
@@ -106,12 +106,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
       fix: 'pass account ids such as 111111111111,222222222222',
     });
   }
-  const roleName = values['role-name'] ?? 'OrganizationAccountAccessRole';
-  if (!IAM_ROLE_NAME.test(roleName)) {
-    throw new TaegisError('INPUT_INVALID', `--role-name "${roleName}" is not an IAM role name`, {
-      fix: 'use the role name only: 1-64 letters, digits and + = , . @ _ - (no path, no ARN)',
-    });
-  }
+  const roleName = roleNameFlag(values['role-name']) ?? 'OrganizationAccountAccessRole';
   if (values.organization && values['all-regions']) {
     throw new TaegisError('INPUT_INVALID', '--organization needs --regions (regions enabled differ per account)', {
       fix: 'pass --regions us-east-1,eu-west-1',

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 export const MOTO_ACCOUNT = '123456789012';
 /** Dummy credentials moto accepts. */
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
-/** The launcher that corrects the moto behaviours an in-place stack update meets (see the file). */
 /**
  * What `cdk deploy` of one stack needs against moto (shared/moto-notes.md): only the named stack (its dependencies,
  * e.g. the staging stack's BucketDeployment, are staged another way), no approval prompt, no change set, and every
@@ -19,6 +18,7 @@ export const MOTO_CDK_DEPLOY_FLAGS = [
   '--no-previous-parameters',
 ] as const;
 
+/** The launcher that corrects the moto behaviours an in-place stack update meets (see the file). */
 export const MOTO_LAUNCHER = path.join(import.meta.dirname, 'moto_launcher.py');
 
 /** A moto_server process: the port it bound itself, and how to stop it by its PID. */

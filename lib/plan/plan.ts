@@ -73,7 +73,6 @@ export async function plan(
   return { result: stacks.some(stackFails) ? 'fail' : 'pass', stacks };
 }
 
-/** The human report: per stack the change set's rows (Action, LogicalResourceId, ResourceType, Replacement) and findings. */
 /** A target that was not planned (no request was made for it): an error row with its fix. */
 function notPlanned(
   t: { readonly region: string; readonly account: string; readonly stackName: string },
@@ -83,6 +82,7 @@ function notPlanned(
   return { ...t, state: 'error', changeSetDeleted: true, changes: [], findings: [], error, fix };
 }
 
+/** The human report: per stack the change set's rows (Action, LogicalResourceId, ResourceType, Replacement) and findings. */
 export function formatPlanReport(report: PlanReport): string {
   const out: string[] = [];
   for (const s of report.stacks) {

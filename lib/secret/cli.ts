@@ -74,18 +74,13 @@ export async function secretMain(argv: readonly string[], deps: SecretCliDeps = 
   try {
     // No credentials or an endpoint that does not answer: exit 2, before any request.
     if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
-    // A secret by ARN may live in an account that is no target (a central one): it is entered like the targets'.
-    const targets = withRoleName(
-      [
-        ...targetsOf(config),
-        ...secretPlacements(config).map((p) => ({
-          account: p.account,
-          region: p.region,
-          ...(config.access ? { access: config.access } : {}),
-        })),
-      ],
-      roleName,
-    );
+    // A secret by ARN may live in an account that is no target (a central one): it is entered with the top-level
+    // access. The targets' own accounts keep their entries' access.
+    const configured = targetsOf(config);
+    const central = secretPlacements(config)
+      .filter((p) => !configured.some((t) => t.account === p.account))
+      .map((p) => ({ account: p.account, region: p.region, ...(config.access ? { access: config.access } : {}) }));
+    const targets = withRoleName([...configured, ...central], roleName);
     const routing = accounts ? await routeAccounts(accounts, targets) : undefined;
     const results = await putCredentialsSecrets(clients, config, {
       ...(values['kms-key-id'] !== undefined ? { kmsKeyId: values['kms-key-id'] } : {}),

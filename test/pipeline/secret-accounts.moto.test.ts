@@ -102,6 +102,19 @@ describe('npm run secret -- put across accounts (moto): each secret in its own a
     expect(proxy.seen.filter((r) => (stsParam(r, 'RoleArn') ?? '').includes(DENIED))).toHaveLength(1);
   });
 
+  it("GIVEN a member entry with its own access WHEN put runs THEN that entry's role enters the member (no clash with the top level)", async () => {
+    const file = config([MOTO_ACCOUNT, MEMBER_A]);
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as { regions: Record<string, unknown>[] };
+    raw.regions[1]!.access = { roleName: 'EntryRole' };
+    writeJson(file, raw);
+    const { code, out } = await put(file);
+    expect(code, out).toBe(0);
+    expect(await secretIn(MEMBER_A)).toBe(`client_id=abc\nclient_secret=${marker}`);
+    expect(proxy.seen.filter((r) => stsParam(r, 'Action') === 'AssumeRole').map((r) => stsParam(r, 'RoleArn'))).toEqual(
+      [`arn:aws:iam::${MEMBER_A}:role/EntryRole`],
+    );
+  });
+
   it('GIVEN --account and --role-name WHEN put runs THEN only that account, entered through that role', async () => {
     const { code, out } = await put(config([MOTO_ACCOUNT, MEMBER_A]), ['--account', MEMBER_A, '--role-name', 'Ops']);
     expect(code, out).toBe(0);

@@ -49,7 +49,7 @@ export async function checkStack(clients: AwsClientFactory, w: StackWork, now: (
       );
       return false;
     }
-    // The stack's own output names its function when the vendor template exports it: no second request then.
+    // A stack the app deployed names its function in an output (TaegisMigrateFunctionArn): no second request then.
     const fromOutput = functionFromOutputs(stack, w);
     if (fromOutput) {
       w.functionName = fromOutput;
@@ -94,7 +94,7 @@ export async function checkStack(clients: AwsClientFactory, w: StackWork, now: (
 }
 
 /**
- * The function a settled stack names in its Outputs (the vendor template exports `LambdaFunctionArn`), trusted only
+ * The function a settled stack names in its Outputs (the app adds `TaegisMigrateFunctionArn`), trusted only
  * when it is unambiguous and provably the stack's own: a function ARN in the stack's account and region whose name is
  * the vendor's `<stack>-scwx-tdr-lambda-<integration>` for this very stack. Anything else (no such output, two of them,
  * another stack's or account's function) returns undefined and the caller asks DescribeStackResources, as before.
