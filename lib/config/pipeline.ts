@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILURE_TOLERANCE_FORM, parseFailureTolerance } from '../util/tolerance.js';
 
 /**
  * The config's `pipeline` and `credentialsSecret` sections (issue 12). Kept here, next to the code that reads them;
@@ -94,6 +95,29 @@ export const WaveConfigSchema = z.strictObject({
    * @default false
    */
   approval: z.boolean().default(false),
+  /**
+   * How many of the wave's targets may fail (a count, or a percentage of them rounded down) before the wave fails and
+   * the next wave does not start. Every target of the wave is attempted either way.
+   * @default 0
+   */
+  failureTolerance: z
+    .union([z.number(), z.string()])
+    .refine(
+      (v) => parseFailureTolerance(v) !== undefined,
+      m('is not a failure tolerance', `use ${FAILURE_TOLERANCE_FORM}`),
+    )
+    .default(0),
+  /**
+   * At most this many of the wave's targets are worked on at once (CI jobs or shards in flight, targets in flight in
+   * a run by hand).
+   * @default - the route's own default (see docs)
+   */
+  maxConcurrency: z
+    .number()
+    .int(m('is not a whole number', 'use a whole number from 1 to 256'))
+    .min(1, m('is below 1', 'use a whole number from 1 to 256'))
+    .max(256, m('is above 256', 'use a whole number from 1 to 256'))
+    .optional(),
 });
 export type WaveConfig = z.infer<typeof WaveConfigSchema>;
 
