@@ -15,10 +15,15 @@ export type ErrorCode =
   | 'CHECK_FAILED'
   | 'CONFLICT'
   | 'CLOUDFLARE_ERROR'
-  | 'TAEGIS_API_ERROR';
+  | 'TAEGIS_API_ERROR'
+  | 'AWS_UNEXPECTED_ANSWER';
 
-/** Exit codes shared by every command: 0 pass, 1 a check failed, 2 bad input. */
-export const ExitCode = { Ok: 0, CheckFailed: 1, BadInput: 2 } as const;
+/**
+ * Exit codes shared by every command: 0 pass, 1 a check failed, 2 bad input, 3 unexpected (a bug in this tool, or an
+ * answer from AWS or an endpoint that it does not know). 3 is apart from 1 so that a CI gate can tell a bug from a red
+ * migration.
+ */
+export const ExitCode = { Ok: 0, CheckFailed: 1, BadInput: 2, Unexpected: 3 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** One problem found in the input, with where it is and how to fix it. */
@@ -39,6 +44,9 @@ const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set([
   'CREDENTIALS_MISSING',
   'ENDPOINT_UNREACHABLE',
 ]);
+
+/** Answers nobody planned for: exit 3, never taken for a failed check. */
+const UNEXPECTED_CODES: ReadonlySet<ErrorCode> = new Set(['AWS_UNEXPECTED_ANSWER']);
 
 /**
  * The project's one error type. Thrown anywhere; caught once by each CLI entry point, which prints
@@ -67,7 +75,8 @@ export class TaegisError extends Error {
   }
 
   get exitCode(): ExitCode {
-    return this.isBadInput ? ExitCode.BadInput : ExitCode.CheckFailed;
+    if (this.isBadInput) return ExitCode.BadInput;
+    return UNEXPECTED_CODES.has(this.code) ? ExitCode.Unexpected : ExitCode.CheckFailed;
   }
 
   /** The full human text: the cause, each problem on its own line with its path and fix, then the overall fix. */
@@ -109,5 +118,5 @@ export function reportError(
   write(`error UNEXPECTED: ${message}`);
   write('fix: this is a bug or an unexpected AWS answer; re-run with DEBUG=1 for the stack trace and report it');
   if (process.env.DEBUG && err instanceof Error && err.stack) write(err.stack);
-  return ExitCode.CheckFailed;
+  return ExitCode.Unexpected;
 }

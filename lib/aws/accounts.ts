@@ -84,8 +84,20 @@ export class AccountClients {
       try {
         const id = await this.sts.send(new GetCallerIdentityCommand({}));
         const arn = id.Arn ?? '';
-        return { account: id.Account ?? '', arn, partition: arn.split(':')[1] || 'aws' };
+        // STS always names a 12-digit account and an ARN; anything else (a proxy's HTML page parsed as an empty
+        // answer) would otherwise become an account "" that no config entry matches.
+        if (!/^\d{12}$/.test(id.Account ?? '') || !arn.startsWith('arn:')) {
+          throw new TaegisError(
+            'AWS_UNEXPECTED_ANSWER',
+            `STS GetCallerIdentity answered without an account id or ARN (account "${id.Account ?? ''}", ARN "${arn}"): the endpoint that answered is not STS`,
+            {
+              fix: 'check --endpoint-url / AWS_ENDPOINT_URL and any HTTPS proxy (HTTPS_PROXY) between this machine and AWS',
+            },
+          );
+        }
+        return { account: id.Account!, arn, partition: arn.split(':')[1] || 'aws' };
       } catch (err) {
+        if (err instanceof TaegisError) throw err;
         throw new TaegisError('CREDENTIALS_MISSING', `the AWS credentials cannot be used: ${reasonOf(err)}`, {
           fix: 'set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run "aws sso login"',
           cause: err,

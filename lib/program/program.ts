@@ -102,7 +102,8 @@ ${COMMON_HELP.json}
 ${COMMON_HELP.help}
   -V, --version             print the version
 
-exit codes: 0 pass, 1 a check failed, 2 bad input (nothing was called or changed), 130 interrupted (Ctrl-C).
+exit codes: 0 pass, 1 a check failed, 2 bad input (nothing was called or changed), 3 unexpected (a bug, or an
+answer from AWS or an endpoint that this tool does not know: report it), 130 interrupted (Ctrl-C).
 "npm run <command> -- [flags]" runs the same command.`;
 }
 
