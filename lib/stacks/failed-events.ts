@@ -88,7 +88,8 @@ export class FailedEventsDestination extends Construct {
 function executionRoleArn(include: CfnInclude, fn: lambda.CfnFunction): string {
   const resolved: unknown = Stack.of(include).resolve(fn.role);
   const getAtt = (resolved as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
-  const [id, attr] = typeof getAtt === 'string' ? getAtt.split('.') : Array.isArray(getAtt) ? getAtt : [];
+  const [id, attr] =
+    typeof getAtt === 'string' ? getAtt.split('.') : Array.isArray(getAtt) ? (getAtt as unknown[]) : [];
   if (typeof id === 'string' && attr === 'Arn') return include.getResource(id).getAtt('Arn').toString();
   return fn.role;
 }
