@@ -1,5 +1,10 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { reasonOf } from '../aws/errors.js';
 import { onFailureDestination, type FailedEventsQueue } from '../verify/checks/failed-events.js';
@@ -53,8 +58,8 @@ export interface ReplayOptions {
   /** Whether the config keeps failed events for the stack: then a missing destination is a failure, not a skip. */
   readonly keeps: (t: StackTarget) => boolean;
   /**
-   * Seconds a received record stays hidden from other readers while it is sent; one whose invocation fails is back
-   * after this.
+   * Seconds a received record stays hidden from other readers while the run goes on; records not deleted are made
+   * visible again at the end of the run (or come back after this, if the run is stopped).
    * @default 120
    */
   readonly visibilityTimeoutSeconds?: number;
@@ -111,6 +116,8 @@ export async function replayStack(
   const sqs = clients.sqs(queue.region);
   const events: ReplayedEvent[] = [];
   const seen = new Set<string>();
+  /** Received and not deleted (refused, or not this function's): visible again once the run is over. */
+  const held: string[] = [];
   let error: string | undefined;
   try {
     while (events.length < opts.max) {
@@ -130,11 +137,20 @@ export async function replayStack(
       for (const m of fresh) {
         if (events.length >= opts.max) break;
         seen.add(m.MessageId!);
-        events.push(await replayMessage(clients, t.region, functionName, queue, m, opts));
+        const e = await replayMessage(clients, t.region, functionName, queue, m, opts);
+        events.push(e);
+        if (!opts.dryRun && e.outcome !== 'sent' && m.ReceiptHandle) held.push(m.ReceiptHandle);
       }
     }
   } catch (err) {
     error = `reading ${queue.name}: ${reasonOf(err)}`;
+  }
+  // Hidden while the run went on (so it did not meet them twice); back now for the next run and other readers. One
+  // that cannot be shown again comes back by itself when its visibility timeout ends.
+  for (const handle of held) {
+    await sqs
+      .send(new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: handle, VisibilityTimeout: 0 }))
+      .catch(() => undefined);
   }
   const count = (o: ReplayOutcome): number => events.filter((e) => e.outcome === o).length;
   const bad = count('failed') + count('sent-not-deleted');
