@@ -75,8 +75,9 @@ describe('failedEvents settings', () => {
 describe('pacer', () => {
   it('GIVEN 4 per second WHEN five calls come at once THEN they are spaced 250 ms apart', async () => {
     const waits: number[] = [];
-    const pace = pacer(4, async (ms) => {
+    const pace = pacer(4, (ms) => {
       waits.push(ms);
+      return Promise.resolve();
     });
     for (let i = 0; i < 5; i++) await pace();
     expect(waits).toHaveLength(4);
