@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Checkpoint } from '../../lib/replay/checkpoint.js';
 import { failedEventsFor } from '../../lib/config/failed-events.js';
 import { TaegisError } from '../../lib/errors.js';
 import { encodeS3EventKey, s3PutEvent } from '../../lib/replay/s3-event.js';
@@ -83,5 +87,22 @@ describe('pacer', () => {
     expect(waits).toHaveLength(4);
     // Each wait is the gap to the call's slot, measured against a clock that barely moved.
     waits.forEach((w, i) => expect(w).toBeGreaterThan(250 * (i + 1) - 50));
+  });
+});
+
+describe('backfill checkpoint', () => {
+  it('GIVEN a file that is not a checkpoint WHEN loaded THEN bad input naming the file and line', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cp-')), 'cp.jsonl');
+    writeFileSync(file, '{"target":"a/b/c","bucket":"b","key":"k","eTag":"e","lastModified":"t"}\nnot json\n');
+    expect(() => Checkpoint.load(file)).toThrow(/line 2 is not a backfill checkpoint entry/);
+  });
+
+  it('GIVEN entries added WHEN loaded again THEN the same object is known, another ETag of the key is not', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cp-')), 'sub', 'cp.jsonl');
+    const e = { target: 'a/r/s', bucket: 'b', key: 'k', eTag: 'e1', lastModified: '2026-11-20T10:00:00.000Z' };
+    Checkpoint.load(file).add({ ...e, sentAt: '2026-11-21T00:00:00.000Z' });
+    const again = Checkpoint.load(file);
+    expect(again.has(e)).toBe(true);
+    expect(again.has({ ...e, eTag: 'e2' })).toBe(false);
   });
 });

@@ -246,14 +246,20 @@ describe('replay and backfill against moto', () => {
 
   it('GIVEN events waiting WHEN verify runs THEN its failed-events check fails with the count and the fix; after replay it passes', async () => {
     await queueRecords([s3Payload('k1'), s3Payload('k2')]);
+    let table = '';
+    let junit = '';
     const verify = async (): Promise<VerifyReport> => {
       const json = path.join(dir, `verify-${Math.random()}.json`);
-      await verifyMain(['--config', configPath, '--dry-run', '--log-timeout', '0', '--json', json], {
+      const xml = path.join(dir, `verify-${Math.random()}.xml`);
+      const out: string[] = [];
+      await verifyMain(['--config', configPath, '--dry-run', '--log-timeout', '0', '--json', json, '--junit', xml], {
         clients: moto().clients(),
-        stdout: () => {},
+        stdout: (t) => out.push(t),
         stderr: () => {},
         tty: false,
       });
+      table = out.join('\n');
+      junit = readFileSync(xml, 'utf8');
       return JSON.parse(readFileSync(json, 'utf8')) as VerifyReport;
     };
     const check = (r: VerifyReport) => r.regions[0]!.stacks[0]!.checks.find((c) => c.name === 'failed-events');
@@ -262,6 +268,10 @@ describe('replay and backfill against moto', () => {
     expect(check(before)!.detail).toContain(`2 failed events waiting in ${QUEUE}`);
     expect(check(before)!.detail).toContain('taegis-migrate replay --stack ct');
     expect(before.exitCode).toBe(1);
+    expect(table).toMatch(/ct\s+failed-events\s+FAIL\s+2 failed events waiting/);
+    expect(junit).toMatch(
+      /<testcase classname="us-east-1\.ct" name="failed-events"[^>]*>\s*<failure message="2 failed events waiting/,
+    );
 
     expect((await run(replayMain, [])).code).toBe(0);
     const after = await verify();
