@@ -20,7 +20,7 @@ const LAYERS = [
   ['demo', 'logpush', 'stacks'],
   ['nag.ts', 'taegis-config.ts'],
   ['discover', 'secret', 'verify'],
-  ['targets.ts'],
+  ['targets.ts', 'replay'],
   ['pipeline'],
   ['ci'],
   ['app.ts'],

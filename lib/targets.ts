@@ -4,6 +4,8 @@ import type { Construct } from 'constructs';
 import type { VendorArtifacts } from './artifacts/vendor.js';
 import type { TaegisConfig } from './config/load.js';
 import type { RegionConfig } from './config/schema.js';
+import { failedEventsFor } from './config/failed-events.js';
+import { failedEventsQueueName } from './monitoring/failed-events.js';
 import { resolveFunctionName } from './monitoring/function-name.js';
 import { credentialsSecretFor, dynamicReference } from './secret/secret.js';
 import { LambdaStack, lambdaParameterValues } from './stacks/lambda-stack.js';
@@ -83,6 +85,7 @@ export function addTargetStacks(scope: Construct, r: RegionConfig, wiring: Targe
       lambdaStack: s,
       stagingBucketName: bucketName,
       runtime: config.lambdaRuntime,
+      failedEvents: failedEventsFor(config, s),
     });
     stack.addStackDependency(staging, 'the function code is read from the staging bucket');
     stack.addStackDependency(shared, 'the function reads the credentials the shared stack holds');
@@ -122,7 +125,15 @@ function monitoringStack(
       defaults,
     });
     if (functionName === undefined) unresolved.push(s.stackName);
-    else functions.push({ stackName: s.stackName, functionName });
+    else
+      functions.push({
+        stackName: s.stackName,
+        functionName,
+        // The queue's name is known at synth time: no cross-stack reference to the Lambda stack.
+        ...(lambdas.find((l) => l.stackName === s.stackName)?.failedEvents
+          ? { failedEventsQueueName: failedEventsQueueName(s.stackName) }
+          : {}),
+      });
   }
   const stack = new MonitoringStack(app, monitoringStackId(r.region, scope), {
     env: { account: r.account, region: r.region },

@@ -6,6 +6,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type {
@@ -64,7 +65,8 @@ type AnyClient =
   | EC2Client
   | OrganizationsClient
   | CloudWatchClient
-  | SecretsManagerClient;
+  | SecretsManagerClient
+  | SQSClient;
 
 /**
  * The one place AWS SDK clients are made. Operations take clients from here (or a mock) and never
@@ -116,6 +118,10 @@ export class AwsClientFactory {
 
   secretsManager(region: string): SecretsManagerClient {
     return this.get('secretsmanager', region, (c) => new SecretsManagerClient(c));
+  }
+
+  sqs(region: string): SQSClient {
+    return this.get('sqs', region, (c) => new SQSClient(c));
   }
 
   /** Closes every client's sockets so a CLI exits promptly. */

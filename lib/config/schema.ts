@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
 import { MonitoringSchema, TaegisApiSchema, taegisSourceFields } from './extras-schema.js';
 import { CredentialsSecretSchema, PipelineConfigSchema, resolveWaves } from './pipeline.js';
+import { FailedEventsSchema } from './failed-events.js';
 
 /**
  * The config file's fields for the migration (everything but other features' sections, which lib/taegis-config.ts
@@ -187,6 +188,11 @@ export const LambdaStackConfigSchema = z.strictObject({
    * @default - the events and filter of the stale entry it replaces, else every new object (`s3:ObjectCreated:*`)
    */
   trigger: TriggerConfigSchema.optional(),
+  /**
+   * This stack's failed-event queue settings, field by field over the top-level `failedEvents`.
+   * @default - the top-level `failedEvents`
+   */
+  failedEvents: FailedEventsSchema.optional(),
   /** `taegisSensorType` / `taegisSourceId`: the Taegis data source, when `verify --taegis` cannot find it. */
   ...taegisSourceFields,
 });
@@ -308,6 +314,12 @@ export const MigrationConfigSchema = z
     taegis: TaegisApiSchema.optional(),
     /** Alarms and a dashboard per target (`TaegisMonitoring-<region>` stacks); see lib/config/extras-schema.ts. */
     monitoring: MonitoringSchema.optional(),
+    /**
+     * Keep the events each function failed on in an SQS queue (its on-failure destination) for `replay`; see
+     * lib/config/failed-events.ts. A stack's own `failedEvents` overrides it.
+     * @default - no queue, failed events are dropped after Lambda's retries
+     */
+    failedEvents: FailedEventsSchema.optional(),
     /**
      * Take the shared stacks' `SecretValue` from this Secrets Manager secret (a dynamic reference in the template)
      * instead of credentials.txt at deploy time. Required with `pipeline`.

@@ -59,6 +59,14 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return (await import('../verify/cli.js')).verifyMain(['restore', ...argv]);
     },
   },
+  replay: {
+    summary: 'send the events a function failed on again, from its on-failure queue (config failedEvents)',
+    run: async (argv) => (await import('../replay/cli.js')).replayMain(argv),
+  },
+  backfill: {
+    summary: 'send every object of a log bucket written in a time window to its function, once',
+    run: async (argv) => (await import('../replay/cli.js')).backfillMain(argv),
+  },
   logpush: {
     summary: 'Cloudflare Logpush jobs feeding Taegis: setup, status, health',
     run: async (argv) => (await import('../logpush/cli.js')).logpushMain(argv, { env: process.env }),

@@ -1,6 +1,7 @@
 import { Aws, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { failedEventsQueueName } from '../monitoring/failed-events.js';
 import type { RegionConfig } from '../config/schema.js';
 
 export interface AccessStackProps extends StackProps {
@@ -69,7 +70,13 @@ export class AccessStack extends Stack {
             }),
             new iam.PolicyStatement({
               sid: 'CheckAndTriggerConfiguredFunctions',
-              actions: ['lambda:GetFunctionConfiguration', 'lambda:GetPolicy', 'lambda:AddPermission'],
+              actions: [
+                'lambda:GetFunctionConfiguration',
+                'lambda:GetPolicy',
+                'lambda:AddPermission',
+                // The failed-events check reads the function's on-failure destination.
+                'lambda:GetFunctionEventInvokeConfig',
+              ],
               resources: functionArns,
             }),
             new iam.PolicyStatement({
@@ -81,6 +88,11 @@ export class AccessStack extends Stack {
               sid: 'MoveTriggersOfConfiguredBuckets',
               actions: ['s3:GetBucketNotification', 's3:PutBucketNotification'],
               resources: bucketArns,
+            }),
+            new iam.PolicyStatement({
+              sid: 'CountFailedEvents',
+              actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+              resources: stacks.map((s) => arn('sqs', s.region, failedEventsQueueName(s.stackName))),
             }),
             new iam.PolicyStatement({
               sid: 'ReadFunctionLogs',

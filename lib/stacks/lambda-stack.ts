@@ -4,6 +4,8 @@ import type { Construct } from 'constructs';
 import type { LambdaVendorTemplate } from '../artifacts/vendor.js';
 import { LAMBDA_PARAMETERS } from '../vendor/facts.js';
 import type { LambdaRuntime, LambdaStackConfig } from '../config/schema.js';
+import type { ResolvedFailedEvents } from '../config/failed-events.js';
+import { FailedEventsDestination } from './failed-events.js';
 import { FUNCTION_ARN_OUTPUT, MIGRATION_MARKER_KEY, migrationMarker } from './marker.js';
 import { VENDOR_TEMPLATE_ID } from './shared-stack.js';
 
@@ -19,6 +21,11 @@ export interface LambdaStackProps extends StackProps {
    * @default "provided.al2" (the template's own runtime is kept)
    */
   readonly runtime?: LambdaRuntime;
+  /**
+   * Keep the events the function failed on in a queue (its on-failure destination); see lib/stacks/failed-events.ts.
+   * @default - no destination
+   */
+  readonly failedEvents?: ResolvedFailedEvents;
 }
 
 /**
@@ -28,6 +35,8 @@ export interface LambdaStackProps extends StackProps {
  */
 export class LambdaStack extends Stack {
   public readonly include: CfnInclude;
+  /** The failed-event queue and the function's on-failure destination, when the config keeps failed events. */
+  public readonly failedEvents?: FailedEventsDestination;
 
   constructor(scope: Construct, id: string, props: LambdaStackProps) {
     super(scope, id, props);
@@ -43,6 +52,14 @@ export class LambdaStack extends Stack {
     };
     const fn = this.include.getResource(props.template.functionLogicalId);
     if (props.runtime === 'provided.al2023') fn.addPropertyOverride('Runtime', 'provided.al2023');
+    if (props.failedEvents !== undefined) {
+      this.failedEvents = new FailedEventsDestination(this, 'FailedEvents', {
+        fn,
+        include: this.include,
+        stackName: props.lambdaStack.stackName,
+        settings: props.failedEvents,
+      });
+    }
     // verify reads the function from DescribeStacks, which it calls anyway, instead of a DescribeStackResources per
     // stack. An output changes no resource and no logical ID, whatever the vendor template exports itself.
     new CfnOutput(this, FUNCTION_ARN_OUTPUT, {

@@ -15,6 +15,7 @@ import {
   METRIC_NAMESPACE,
   UPLOADS_METRIC,
 } from '../monitoring/names.js';
+import { FAILED_EVENTS_ALARM_SUFFIX } from '../monitoring/failed-events.js';
 
 /** The line every healthy Taegis function logs once it has shipped a batch (lib/verify/verify.ts SUCCESS_LINE). */
 const SUCCESS_LINE = 'Uploading data to s3';
@@ -25,6 +26,11 @@ export interface MonitoredFunction {
   readonly stackName: string;
   /** The function's physical name; its logs are in `/aws/lambda/<name>`. */
   readonly functionName: string;
+  /**
+   * The function's failed-event queue (config `failedEvents`): an alarm fires while it holds a message.
+   * @default - no queue, no alarm
+   */
+  readonly failedEventsQueueName?: string;
 }
 
 export interface MonitoringStackProps extends StackProps {
@@ -161,7 +167,27 @@ export class MonitoringStack extends Stack {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      for (const a of [silent, errors, throttles]) {
+      const waiting =
+        f.failedEventsQueueName === undefined
+          ? []
+          : [
+              new cloudwatch.Alarm(this, `FailedEventsAlarm${i}`, {
+                alarmName: `${prefix}${FAILED_EVENTS_ALARM_SUFFIX}`,
+                alarmDescription: `${f.stackName}: events ${f.functionName} failed on wait in ${f.failedEventsQueueName}; fix the cause, then run taegis-migrate replay --stack ${f.stackName}`,
+                metric: new cloudwatch.Metric({
+                  namespace: 'AWS/SQS',
+                  metricName: 'ApproximateNumberOfMessagesVisible',
+                  dimensionsMap: { QueueName: f.failedEventsQueueName },
+                  statistic: 'Maximum',
+                  period: Duration.minutes(5),
+                }),
+                threshold: 1,
+                comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                evaluationPeriods: 1,
+                treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+              }),
+            ];
+      for (const a of [silent, errors, throttles, ...waiting]) {
         a.addAlarmAction(notify);
         a.addOkAction(notify);
         this.alarms.push(a);

@@ -23,7 +23,8 @@ export const VERIFY_USAGE = `usage: taegis-migrate verify [flags]               
 Checks every configured Taegis Lambda stack (status, runtime, health), moves the S3 trigger of its log bucket to
 the updated function (backing up the bucket's notification configuration first) and waits for "Uploading data to s3"
 in its logs. --taegis also asks the Taegis API (config "taegis" section) whether Taegis saw each stack's data
-since the migration; with a "monitoring" section the alarms are checked too.
+since the migration; with a "monitoring" section the alarms are checked too, with "failedEvents" the events waiting
+in each function's failed-event queue (fix the cause, then "taegis-migrate replay").
 ${COMMON_HELP.config}
 ${COMMON_HELP.region}
   --account A               only this account (repeatable, or a comma list)

@@ -7,6 +7,9 @@ import { monitoringStackName } from '../stacks/names.js';
 import type { DataSourcesApi } from '../taegis/datasources.js';
 import { waitForTaegisData, type SourceTarget } from '../taegis/source-check.js';
 import type { CheckName, CheckResult } from './report.js';
+import { failedEventsFor } from '../config/failed-events.js';
+import { failedEventsQueueName } from '../monitoring/failed-events.js';
+import { failedEventsCheck } from './checks/failed-events.js';
 
 /** What verify knows about a stack when the optional checks start (after its trigger was moved). */
 export interface ExtraCheckTarget {
@@ -68,7 +71,13 @@ export function extraChecks(
   clientsFor: (account: string) => AwsClientFactory,
   opts: ExtraCheckOptions,
 ): ExtraChecks | undefined {
-  if (!opts.taegis && !opts.config.monitoring) return undefined;
+  const keepsFailed = (t: Pick<ExtraCheckTarget, 'account' | 'region' | 'stackName'>): boolean => {
+    const r = opts.config.regions.find((x) => x.account === t.account && x.region === t.region);
+    const s = r?.lambdaStacks.find((x) => x.stackName === t.stackName);
+    return s !== undefined && failedEventsFor(opts.config, s) !== undefined;
+  };
+  const anyKeeps = opts.config.regions.some((r) => r.lambdaStacks.some((s) => failedEventsFor(opts.config, s)));
+  if (!opts.taegis && !opts.config.monitoring && !anyKeeps) return undefined;
   return async (targets) => {
     const out = new Map<string, CheckResult[]>();
     const add = (t: ExtraCheckTarget, r: CheckResult): void => {
@@ -95,6 +104,14 @@ export function extraChecks(
       for (const t of targets) {
         jobs.push(alarmsCheck(clientsFor(t.account), t, opts.now).then((r) => add(t, r)));
       }
+    }
+    // Failed events are counted even when an earlier check failed: they are what was lost, whatever else is wrong.
+    for (const t of targets.filter(keepsFailed)) {
+      jobs.push(
+        failedEventsCheck(clientsFor(t.account), t, failedEventsQueueName(t.stackName), opts.now).then((r) =>
+          add(t, r),
+        ),
+      );
     }
     await Promise.all(jobs);
     return out;

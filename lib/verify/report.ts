@@ -2,10 +2,12 @@ import { formatTable as renderTable } from '../cli/table.js';
 import type { BucketNotifications } from './notifications.js';
 
 /** The checks run for every stack, in order; a failed check makes the later ones `skip`. */
-export type CheckName = 'stack' | 'runtime' | 'health' | 'trigger' | 'logs' | 'taegis' | 'alarms';
+export type CheckName = 'stack' | 'runtime' | 'health' | 'trigger' | 'logs' | 'taegis' | 'alarms' | 'failed-events';
 export const CHECK_NAMES: readonly CheckName[] = ['stack', 'runtime', 'health', 'trigger', 'logs'];
-/** Checks that run only when asked (`--taegis`) or configured (`monitoring`); they follow CHECK_NAMES. */
-export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['taegis', 'alarms'];
+/**
+ * Checks that run only when asked (`--taegis`) or configured (`monitoring`, `failedEvents`); they follow CHECK_NAMES.
+ */
+export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['taegis', 'alarms', 'failed-events'];
 
 /** `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';

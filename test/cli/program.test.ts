@@ -12,7 +12,18 @@ import { freePort } from '../support/moto.js';
 import { run, type RunResult } from '../support/run.js';
 
 const BIN = path.join(ROOT, 'bin', 'taegis-migrate.mjs');
-const COMMANDS = ['discover', 'synth', 'plan', 'deploy', 'verify', 'restore', 'logpush', 'bench'] as const;
+const COMMANDS = [
+  'discover',
+  'synth',
+  'plan',
+  'deploy',
+  'verify',
+  'restore',
+  'replay',
+  'backfill',
+  'logpush',
+  'bench',
+] as const;
 
 /** An environment with usable dummy credentials and nothing pointing at a real AWS account. */
 function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
