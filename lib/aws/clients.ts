@@ -6,6 +6,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type {
@@ -64,7 +65,8 @@ type AnyClient =
   | EC2Client
   | OrganizationsClient
   | CloudWatchClient
-  | SecretsManagerClient;
+  | SecretsManagerClient
+  | SNSClient;
 
 /**
  * The one place AWS SDK clients are made. Operations take clients from here (or a mock) and never
@@ -116,6 +118,10 @@ export class AwsClientFactory {
 
   secretsManager(region: string): SecretsManagerClient {
     return this.get('secretsmanager', region, (c) => new SecretsManagerClient(c));
+  }
+
+  sns(region: string): SNSClient {
+    return this.get('sns', region, (c) => new SNSClient(c));
   }
 
   /** Closes every client's sockets so a CLI exits promptly. */
