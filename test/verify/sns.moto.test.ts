@@ -140,11 +140,19 @@ describe('verify, a bucket that notifies an SNS topic (snsNotificationArn), agai
   }
 
   async function topicPolicy(): Promise<string | undefined> {
-    return (await moto.clients().sns(E).send(new GetTopicAttributesCommand({ TopicArn: TOPIC }))).Attributes?.Policy;
+    return (
+      await moto
+        .clients()
+        .sns(E)
+        .send(new GetTopicAttributesCommand({ TopicArn: TOPIC }))
+    ).Attributes?.Policy;
   }
 
   async function lambdaSubscriptions(): Promise<{ Endpoint?: string; SubscriptionArn?: string }[]> {
-    const res = await moto.clients().sns(E).send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }));
+    const res = await moto
+      .clients()
+      .sns(E)
+      .send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }));
     return (res.Subscriptions ?? []).filter((s) => s.Protocol === 'lambda');
   }
 
