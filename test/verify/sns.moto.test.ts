@@ -1,5 +1,6 @@
+import { CreateStackCommand, waitUntilStackCreateComplete } from '@aws-sdk/client-cloudformation';
 import { GetPolicyCommand } from '@aws-sdk/client-lambda';
-import type { NotificationConfiguration } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type NotificationConfiguration } from '@aws-sdk/client-s3';
 import {
   CreateTopicCommand,
   GetTopicAttributesCommand,
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyMain } from '../../lib/verify/cli.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
+import { EXAMPLE_DIR } from '../support/example.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
 import {
   createBucket,
@@ -322,6 +324,55 @@ describe('verify, a bucket that notifies an SNS topic (snsNotificationArn), agai
     expect(after.LambdaFunctionConfigurations ?? []).toEqual([]);
     expect(after.QueueConfigurations).toEqual(seeded.QueueConfigurations);
     expect(await lambdaSubscriptions()).toEqual([]);
+  });
+
+  it("GIVEN the stand-in vendor template deployed with SNSNotificationarn THEN verify takes the template's SNS permission as it is and adds only the subscription moto's CloudFormation did not make", async () => {
+    await moto.reset();
+    const c = moto.clients();
+    await createBucket(c, E, BUCKET);
+    await createBucket(c, E, 'taegis-staging');
+    await c.s3(E).send(
+      new PutObjectCommand({
+        Bucket: 'taegis-staging',
+        Key: 'taegis-lambda-amd64.zip',
+        Body: readFileSync(path.join(EXAMPLE_DIR, 'taegis-lambda-amd64.zip')),
+      }),
+    );
+    await c.sns(E).send(new CreateTopicCommand({ Name: 'alb-log-events' }));
+    await setTopicPolicy(BUCKET_MAY_PUBLISH);
+    await putNotifications(c, E, BUCKET, { TopicConfigurations: seeded.TopicConfigurations });
+    const cfn = c.cloudFormation(E);
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'alb',
+        TemplateBody: readFileSync(path.join(EXAMPLE_DIR, 'taegis-cloudformation-lambda-template.yaml'), 'utf8'),
+        Capabilities: ['CAPABILITY_IAM'],
+        Parameters: [
+          { ParameterKey: 'IntegrationType', ParameterValue: 'awsalb' },
+          { ParameterKey: 'NotificationBucket', ParameterValue: BUCKET },
+          { ParameterKey: 'SNSNotificationarn', ParameterValue: TOPIC },
+          { ParameterKey: 'TaegisLambdaS3BucketName', ParameterValue: 'taegis-staging' },
+        ],
+      }),
+    );
+    await waitUntilStackCreateComplete(
+      { client: cfn, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
+      { StackName: 'alb' },
+    );
+    await putLogLines(c, E, FN, ['Uploading data to s3 ok']);
+    // moto's CloudFormation makes the template's AWS::Lambda::Permission but skips AWS::SNS::Subscription
+    // ("not supported by moto's CloudFormation implementation"); on AWS the stack would subscribe the function too.
+    expect(await lambdaSubscriptions()).toEqual([]);
+    const templatePermission = await invokeStatements();
+    expect(templatePermission.map((x) => x.Principal.Service)).toEqual(['sns.amazonaws.com']);
+
+    const r = await run(['--expect-runtime', 'provided.al2']);
+    expect(r.code).toBe(0);
+    expect(r.checks.find((x) => x.name === 'sns')).toMatchObject({ status: 'pass', warnings: [] });
+    expect(r.checks.find((x) => x.name === 'sns')!.detail).toMatch(/^subscribed .*; read back ok; record /);
+    expect(r.ops.filter((o) => WRITES.has(o))).toEqual(['SubscribeCommand']);
+    expect(await invokeStatements()).toEqual(templatePermission);
+    expect((await lambdaSubscriptions()).map((x) => x.Endpoint)).toEqual([FN_ARN]);
   });
 
   it('GIVEN a topic that does not exist THEN the sns check fails naming it, and nothing is subscribed', async () => {
