@@ -147,7 +147,9 @@ describe('the CDK app built from the example config', () => {
       'ScwxTdrLambdaSnsInvokePermission',
       'ScwxTdrLambdaSnsSubscription',
     ]);
-    expect(t.toJSON().Conditions.HasSnsTopic).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    expect((t.toJSON().Conditions as Record<string, unknown>).HasSnsTopic).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': ['', ''] }],
+    });
     // Only the vendor-defaulted parameter (and CDK's own) remain: --previous-parameters has nothing of ours to keep.
     expect(Object.keys(t.toJSON().Parameters as object).sort()).toEqual(['BootstrapVersion', 'EnableObjectTagging']);
     t.hasResourceProperties('AWS::Lambda::Function', {
@@ -176,7 +178,7 @@ describe('the CDK app built from the example config', () => {
     });
     // snsNotificationArn set: the function is subscribed to the topic, and SNS may invoke it for that topic only.
     const albTopic = 'arn:aws:sns:us-east-1:123456789012:lab-alb-logs-events';
-    expect(alb.toJSON().Resources.ScwxTdrLambdaSnsSubscription).toEqual({
+    expect((alb.toJSON().Resources as Record<string, unknown>).ScwxTdrLambdaSnsSubscription).toEqual({
       Type: 'AWS::SNS::Subscription',
       Condition: 'HasSnsTopic',
       DependsOn: ['ScwxTdrLambdaSnsInvokePermission'],
@@ -190,7 +192,9 @@ describe('the CDK app built from the example config', () => {
       Condition: 'HasSnsTopic',
       Properties: Match.objectLike({ Principal: 'sns.amazonaws.com', SourceArn: albTopic }),
     });
-    expect(alb.toJSON().Conditions.HasSnsTopic).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [albTopic, ''] }] });
+    expect((alb.toJSON().Conditions as Record<string, unknown>).HasSnsTopic).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [albTopic, ''] }],
+    });
     const vpc = Template.fromStack(built.regions.find((r) => r.region === 'eu-west-1')!.lambdas[0]!);
     vpc.hasResourceProperties('AWS::Lambda::Function', {
       Code: { S3Bucket: 'lab-taegis-staging-eu-west-1', S3Key: 'taegis-lambda-amd64.zip' },
