@@ -4,10 +4,13 @@ import {
   GetTopicAttributesCommand,
   paginateListSubscriptionsByTopic,
   SubscribeCommand,
+  UnsubscribeCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
+import { RemovePermissionCommand } from '@aws-sdk/client-lambda';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { awsErrorName } from '../aws/errors.js';
+import { TaegisError } from '../errors.js';
 import { addInvokePermission, functionPolicy } from './lambda-permission.js';
 import type { BucketNotifications } from './notifications.js';
 import { policyAllowsService } from './permission.js';
@@ -260,4 +263,74 @@ function recordFile(dir: string, region: string, stackName: string, savedAt: str
 
 function writeRecord(file: string, rec: SnsRouteRecord, flag: 'wx' | 'w'): void {
   writeFileSync(file, `${JSON.stringify(rec, null, 2)}\n`, { flag });
+}
+
+/** Reads and checks an SNS route record; anything else is bad input (exit 2) and nothing is called. */
+export function readSnsRecord(file: string, raw: unknown): SnsRouteRecord {
+  const r = raw as Partial<SnsRouteRecord> | null;
+  const problems: string[] = [];
+  if (!r || typeof r !== 'object' || r.kind !== SNS_RECORD_KIND) problems.push(`"kind" is not "${SNS_RECORD_KIND}"`);
+  else {
+    if (r.version !== 1) problems.push('"version" is not 1');
+    if (typeof r.account !== 'string' || !/^\d{12}$/.test(r.account))
+      problems.push('"account" is not a 12-digit account id');
+    if (typeof r.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(r.region))
+      problems.push('"region" is missing or invalid');
+    if (typeof r.topicArn !== 'string' || !parseTopicArn(r.topicArn)) problems.push('"topicArn" is not a topic ARN');
+    if (typeof r.functionArn !== 'string') problems.push('"functionArn" is missing');
+    if (!r.added || typeof r.added !== 'object') problems.push('"added" is missing');
+  }
+  if (problems.length > 0) {
+    throw new TaegisError(
+      'INPUT_INVALID',
+      `record ${file} is not a taegis-migrate SNS route record: ${problems.join('; ')}`,
+      {
+        fix: 'pass a <region>_<stack>_sns_<time>.json file written by "npm run verify" into its --backup-dir, unedited',
+      },
+    );
+  }
+  return r as SnsRouteRecord;
+}
+
+/**
+ * Undoes what one verify run added to an SNS route (`verify restore --backup <record>`): unsubscribes the function and
+ * removes the statement, each with its own account's clients. What is already gone is fine. Returns what was done.
+ */
+export async function undoSnsRoute(
+  rec: SnsRouteRecord,
+  clientsOf: (account: string) => AwsClientFactory,
+): Promise<string[]> {
+  const topic = parseTopicArn(rec.topicArn)!;
+  const done: string[] = [];
+  const sub = rec.added.subscription;
+  if (sub) {
+    const sns = clientsOf(topic.account).sns(topic.region);
+    // A record whose run stopped before Subscribe answered has no ARN: find the function's subscription by endpoint.
+    const arn =
+      sub.subscriptionArn ??
+      (await listSubscriptions(sns, rec.topicArn)).find((s) => s.Protocol === 'lambda' && s.Endpoint === sub.endpoint)
+        ?.SubscriptionArn;
+    if (arn) {
+      try {
+        await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
+        done.push(`unsubscribed ${sub.endpoint} from ${rec.topicArn} (${arn})`);
+      } catch (err) {
+        if (awsErrorName(err) !== 'NotFoundException' && awsErrorName(err) !== 'NotFound') throw err;
+        done.push(`subscription ${arn} was already gone`);
+      }
+    } else done.push(`no subscription of ${sub.endpoint} on ${rec.topicArn}: nothing to unsubscribe`);
+  }
+  const perm = rec.added.permission;
+  if (perm) {
+    try {
+      await clientsOf(rec.account)
+        .lambda(rec.region)
+        .send(new RemovePermissionCommand({ FunctionName: rec.functionArn, StatementId: perm.statementId }));
+      done.push(`removed statement ${perm.statementId} from ${perm.functionName}`);
+    } catch (err) {
+      if (awsErrorName(err) !== 'ResourceNotFoundException') throw err;
+      done.push(`statement ${perm.statementId} of ${perm.functionName} was already gone`);
+    }
+  }
+  return done;
 }

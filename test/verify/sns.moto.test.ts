@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { reportError } from '../../lib/errors.js';
 import { verifyMain } from '../../lib/verify/cli.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { EXAMPLE_DIR } from '../support/example.js';
@@ -270,6 +271,47 @@ describe('verify, a bucket that notifies an SNS topic (snsNotificationArn), agai
     expect(files()).toEqual(written);
     expect(await getNotifications(moto.clients(), E, BUCKET)).toEqual(after);
     expect(await lambdaSubscriptions()).toHaveLength(1);
+  });
+
+  it('GIVEN a run that added the subscription and permission WHEN its SNS record is restored THEN both are taken out, nothing else changes, and the next run adds them again', async () => {
+    await run();
+    const bucketAfter = await getNotifications(moto.clients(), E, BUCKET);
+    const policyBefore = await topicPolicy();
+    const record = files().find((f) => f.includes('_alb_sns_'))!;
+    const out: string[] = [];
+    const code = await verifyMain(['restore', '--backup', path.join(dir, 'backups', record)], {
+      clients: moto.clients(),
+      stdout: (t) => out.push(t),
+    });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/^unsubscribed .* from .*\nremoved statement taegis-sns-alb-log-events from /);
+    expect(await lambdaSubscriptions()).toEqual([]);
+    expect(await invokeStatements()).toEqual([]);
+    expect(await getNotifications(moto.clients(), E, BUCKET)).toEqual(bucketAfter);
+    expect(await topicPolicy()).toBe(policyBefore);
+
+    const again = await run();
+    expect(again.code).toBe(0);
+    expect(again.checks.find((c) => c.name === 'sns')!.detail).toMatch(
+      /^added the SNS invoke permission .*; subscribed /,
+    );
+    expect(await lambdaSubscriptions()).toHaveLength(1);
+  });
+
+  it('GIVEN a record that is not one of ours WHEN restored THEN exit 2 naming the problem, nothing called', async () => {
+    const bad = path.join(dir, 'us-east-1_alb_sns_bad.json');
+    writeFileSync(bad, JSON.stringify({ kind: 'taegis-migrate/sns-route-record', version: 1, account: 'x' }));
+    const ops: string[] = [];
+    const errors: string[] = [];
+    const code = await verifyMain(['restore', '--backup', bad], {
+      clients: moto.clients({ onRequest: (i) => ops.push(i.operation) }),
+      stdout: () => {},
+    }).catch((err: unknown) => reportError(err, (l) => errors.push(l)));
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toContain(
+      `record ${bad} is not a taegis-migrate SNS route record: "account" is not a 12-digit account id`,
+    );
+    expect(ops).toEqual([]);
   });
 
   it('GIVEN --dry-run THEN it shows the subscription and permission it would add, writes nothing, and exits 0', async () => {
