@@ -116,7 +116,7 @@ export async function checkSnsRoute(
       return fail(`${plan.problems.join('; ')}${would}`, plan.warnings);
     }
     if (todo.length === 0) {
-      record(w, 'sns', start, now, 'pass', `${inPlace(topicArn, plan.subscription?.SubscriptionArn)}`, plan.warnings);
+      record(w, 'sns', start, now, 'pass', inPlace(topicArn, plan.subscription?.SubscriptionArn), plan.warnings);
       return;
     }
     if (opts.dryRun) {
@@ -203,7 +203,7 @@ export async function checkSnsRoute(
 }
 
 function inPlace(topicArn: string, subscriptionArn: string | undefined): string {
-  return `the bucket notifies ${topicArn}, which may be published to by the bucket and invokes the function (subscription ${subscriptionArn ?? '?'}, SNS invoke permission in place); nothing to change`;
+  return `the bucket notifies ${topicArn} and may publish to it; the function is subscribed (${subscriptionArn ?? '?'}) and SNS may invoke it; nothing to change`;
 }
 
 /** The topic's Policy attribute; null when the topic does not exist (an expected state, reported). */
