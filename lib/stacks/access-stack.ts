@@ -27,8 +27,9 @@ export const FUNCTION_INFIX = '-scwx-tdr-lambda-';
 
 /**
  * Opt-in least-privilege role for `verify` in one account (IAM is global: exactly one such stack per account, in one
- * region). It may read the configured stacks, read and add the S3 (or SNS) invoke permission of their functions, read and
- * write the notification configuration of their log buckets, and read their log groups; nothing else.
+ * region). It may read the configured stacks, read and add the S3 (or SNS) invoke permission of their functions, read
+ * and write the notification configuration of their log buckets, read and subscribe to their SNS topics (those of this
+ * account), and read their log groups; nothing else.
  */
 export class AccessStack extends Stack {
   public readonly role: iam.Role;
