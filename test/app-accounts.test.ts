@@ -112,6 +112,12 @@ describe('a config that spans several accounts', () => {
     expect(policy).not.toMatch(/"Resource":"\*"/);
     expect(policy).toContain(':222222222222:');
     expect(policy).not.toContain(':123456789012:stack');
+    // The SNS topic of lab-alb-lambda is in 123456789012: its own account's role reads it, not this one.
+    expect(policy).not.toContain(':sns:');
+    const own = JSON.stringify(Template.fromStack(built.access[0]!).toJSON());
+    expect(own).toContain(
+      '"Action":["sns:GetTopicAttributes","sns:ListSubscriptionsByTopic","sns:Subscribe"],"Effect":"Allow","Resource":"arn:aws:sns:us-east-1:123456789012:lab-alb-logs-events","Sid":"CheckAndSubscribeConfiguredTopics"',
+    );
   });
 });
 

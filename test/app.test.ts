@@ -140,7 +140,16 @@ describe('the CDK app built from the example config', () => {
   it('GIVEN a Lambda stack THEN it keeps the existing name and logical IDs and bakes every value from config, the staging bucket included', () => {
     const network = useast.lambdas.find((l) => l.stackName === 'lab-network-lambda')!;
     const t = Template.fromStack(network);
-    expect(resourceIds(t)).toEqual(['ScwxTdrLambdaFunction', 'ScwxTdrLambdaRole']);
+    // The vendor's logical IDs; the SNS pair exists only under HasSnsTopic (false here: no snsNotificationArn).
+    expect(resourceIds(t)).toEqual([
+      'ScwxTdrLambdaFunction',
+      'ScwxTdrLambdaRole',
+      'ScwxTdrLambdaSnsInvokePermission',
+      'ScwxTdrLambdaSnsSubscription',
+    ]);
+    expect((t.toJSON().Conditions as Record<string, unknown>).HasSnsTopic).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': ['', ''] }],
+    });
     // Only the vendor-defaulted parameter (and CDK's own) remain: --previous-parameters has nothing of ours to keep.
     expect(Object.keys(t.toJSON().Parameters as object).sort()).toEqual(['BootstrapVersion', 'EnableObjectTagging']);
     t.hasResourceProperties('AWS::Lambda::Function', {
@@ -166,6 +175,25 @@ describe('the CDK app built from the example config', () => {
           },
         }),
       },
+    });
+    // snsNotificationArn set: the function is subscribed to the topic, and SNS may invoke it for that topic only.
+    const albTopic = 'arn:aws:sns:us-east-1:123456789012:lab-alb-logs-events';
+    expect((alb.toJSON().Resources as Record<string, unknown>).ScwxTdrLambdaSnsSubscription).toEqual({
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'HasSnsTopic',
+      DependsOn: ['ScwxTdrLambdaSnsInvokePermission'],
+      Properties: {
+        TopicArn: albTopic,
+        Protocol: 'lambda',
+        Endpoint: { 'Fn::GetAtt': 'ScwxTdrLambdaFunction.Arn' },
+      },
+    });
+    alb.hasResource('AWS::Lambda::Permission', {
+      Condition: 'HasSnsTopic',
+      Properties: Match.objectLike({ Principal: 'sns.amazonaws.com', SourceArn: albTopic }),
+    });
+    expect((alb.toJSON().Conditions as Record<string, unknown>).HasSnsTopic).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [albTopic, ''] }],
     });
     const vpc = Template.fromStack(built.regions.find((r) => r.region === 'eu-west-1')!.lambdas[0]!);
     vpc.hasResourceProperties('AWS::Lambda::Function', {

@@ -103,6 +103,24 @@ describe('config', () => {
     for (const p of problems) expect(p.fix, `fix for ${p.path}`).toBeTruthy();
   });
 
+  it('GIVEN snsNotificationArn of a topic in another region than its stack WHEN parsed THEN the field is named with its fix (S3 notifies only its own region)', () => {
+    const raw = valid();
+    const stack = (raw.regions as { lambdaStacks: Record<string, unknown>[] }[])[0]!.lambdaStacks[0]!;
+    stack.snsNotificationArn = 'arn:aws:sns:us-east-1:123456789012:logs-events';
+    expect(parseConfig(raw, CONFIG_PATH).regions[0]!.lambdaStacks[0]!.snsNotificationArn).toBe(
+      'arn:aws:sns:us-east-1:123456789012:logs-events',
+    );
+    stack.snsNotificationArn = 'arn:aws:sns:eu-west-1:123456789012:logs-events';
+    expect(problemsOf(raw)).toEqual([
+      {
+        path: 'regions[0].lambdaStacks[0].snsNotificationArn',
+        message:
+          "is a topic in eu-west-1, but the stack and its bucket are in us-east-1 (S3 notifies only topics of the bucket's region)",
+        fix: 'use the ARN of the topic the bucket notifies (arn:aws:sns:us-east-1:<account>:<topic>), or remove the field',
+      },
+    ]);
+  });
+
   it('GIVEN a stack trigger WHEN parsed THEN its events and filter are kept; WHEN malformed THEN each field is named with its fix', () => {
     const ok = valid();
     const stack = (ok.regions as { lambdaStacks: Record<string, unknown>[] }[])[0]!.lambdaStacks[0]!;

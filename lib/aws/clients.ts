@@ -6,6 +6,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
@@ -66,6 +67,7 @@ type AnyClient =
   | OrganizationsClient
   | CloudWatchClient
   | SecretsManagerClient
+  | SNSClient
   | SQSClient;
 
 /**
@@ -118,6 +120,10 @@ export class AwsClientFactory {
 
   secretsManager(region: string): SecretsManagerClient {
     return this.get('secretsmanager', region, (c) => new SecretsManagerClient(c));
+  }
+
+  sns(region: string): SNSClient {
+    return this.get('sns', region, (c) => new SNSClient(c));
   }
 
   sqs(region: string): SQSClient {

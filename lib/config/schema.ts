@@ -430,6 +430,18 @@ export const MigrationConfigSchema = z
             ),
           });
         } else seenStacks.set(s.stackName, j);
+        // S3 notifies only topics of the bucket's own region: verify could never find this route.
+        const topicRegion = s.snsNotificationArn?.split(':')[3];
+        if (topicRegion !== undefined && topicRegion !== r.region) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['regions', i, 'lambdaStacks', j, 'snsNotificationArn'],
+            message: m(
+              `is a topic in ${topicRegion}, but the stack and its bucket are in ${r.region} (S3 notifies only topics of the bucket's region)`,
+              `use the ARN of the topic the bucket notifies (arn:aws:sns:${r.region}:<account>:<topic>), or remove the field`,
+            ),
+          });
+        }
         const shared = r.sharedStackName ?? cfg.sharedStackName;
         if (s.stackName === shared) {
           ctx.addIssue({

@@ -18,6 +18,7 @@ import {
   setupSummary,
   stepNotes,
   statusJson,
+  unconfiguredNotes,
   statusLines,
   type Output,
 } from './output.js';
@@ -26,7 +27,8 @@ import { resolveTaegisForLogpush, taegisDatasetHealth, taegisHealthJson, taegisH
 
 export const USAGE = `usage: taegis-migrate logpush <setup|status|health> [flags]     (npm run logpush -- ... is the same)
 
-  setup   create or update one Logpush job per configured dataset (idempotent)
+  setup   create or update one Logpush job per configured dataset (idempotent); jobs with our name that it
+          does not manage (a dataset not configured, another ingest URL, a duplicate) are reported, left alone
           --dry-run            show what would be created or updated; change nothing
   status  list the Logpush jobs of the configured accounts and zones with their last push and last error;
           exits 1 when a configured dataset has no job, or its job is disabled or failing
@@ -184,16 +186,17 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   });
 
   if (command === 'setup') {
-    const steps = await planSetup(client, config, keys);
+    const { steps, unconfigured } = await planSetup(client, config, keys);
     const dryRun = flags['dry-run'] === true;
     if (dryRun || steps.every((s) => s.action === 'unchanged')) {
-      for (const line of setupLines(steps, dryRun)) out.out(line);
+      for (const line of setupLines(steps, dryRun, unconfigured)) out.out(line);
       return ExitCode.Ok;
     }
     await applySetup(client, steps, (step, job) => {
       out.out(appliedLine(step, job));
       for (const note of stepNotes(step)) out.out(note);
     });
+    for (const note of unconfiguredNotes(unconfigured)) out.out(note);
     out.out(setupSummary(steps, 'applied'));
     return ExitCode.Ok;
   }

@@ -140,6 +140,19 @@ function differences(job: LogpushJob, body: JobBody): string[] {
   return changes;
 }
 
+/** A job with our name for a dataset the config does not list for its scope: setup leaves it alone, and says so. */
+export interface UnconfiguredJob {
+  readonly scope: Scope;
+  readonly job: LogpushJob;
+}
+
+/** What `setup` will do, and the jobs it found with our name that no configured dataset accounts for. */
+export interface SetupPlan {
+  readonly steps: SetupStep[];
+  /** The strays `status` reports as `dataset-not-configured` (the others are in each step's duplicates/strays). */
+  readonly unconfigured: readonly UnconfiguredJob[];
+}
+
 /**
  * Reads the fields of every dataset and the existing jobs, and works out what to create or update. Read-only:
  * every dataset is checked against Cloudflare before `applySetup` changes anything.
@@ -148,10 +161,13 @@ export async function planSetup(
   client: CloudflareClient,
   config: LogpushConfigInput,
   keys: ReadonlyMap<string, string>,
-): Promise<SetupStep[]> {
+): Promise<SetupPlan> {
   const steps: SetupStep[] = [];
+  const unconfigured: UnconfiguredJob[] = [];
   for (const scope of scopesOf(config)) {
     const jobs = await listJobs(client, scope.kind, scope.id);
+    for (const job of [...jobs].sort((a, b) => a.id - b.id))
+      if (strayReason(job, scope) === 'dataset-not-configured') unconfigured.push({ scope, job });
     for (const d of scope.datasets) {
       const key = keys.get(datasetKey(scope.kind, scope.id, d.dataset));
       if (key === undefined) throw new Error(`integration key for ${d.dataset} was not resolved`);
@@ -174,7 +190,7 @@ export async function planSetup(
       }
     }
   }
-  return steps;
+  return { steps, unconfigured };
 }
 
 /** Carries out a plan; `onDone` reports each step as it completes, so a failure midway leaves a clear trail. */
@@ -231,7 +247,7 @@ function stateOf(job: LogpushJob): JobState {
 }
 
 /** Why an unmanaged job is named like one `setup` makes; undefined when its name is not ours. */
-function strayReason(job: LogpushJob, scope: Scope): StrayReason | undefined {
+export function strayReason(job: LogpushJob, scope: Scope): StrayReason | undefined {
   if (!job.dataset || job.name !== jobName(job.dataset)) return undefined;
   const configured = scope.datasets.find((d) => d.dataset === job.dataset);
   if (configured === undefined) return 'dataset-not-configured';

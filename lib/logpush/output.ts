@@ -1,5 +1,12 @@
 import type { DateRange, JobHealth } from './health.js';
-import { scopeLabel, type LogpushJob, type SetupStep, type StatusRow, type StrayReason } from './jobs.js';
+import {
+  scopeLabel,
+  type LogpushJob,
+  type SetupStep,
+  type StatusRow,
+  type StrayReason,
+  type UnconfiguredJob,
+} from './jobs.js';
 import type { Masker } from '../util/masking.js';
 
 /** Where the commands write. Everything goes through the masker: no path to stdout/stderr skips it. */
@@ -35,7 +42,11 @@ function table(
   return [line(header), ...rows.map(line)];
 }
 
-export function setupLines(steps: readonly SetupStep[], dryRun: boolean): string[] {
+export function setupLines(
+  steps: readonly SetupStep[],
+  dryRun: boolean,
+  unconfigured: readonly UnconfiguredJob[] = [],
+): string[] {
   const lines: string[] = [];
   const verb = (a: SetupStep['action']) =>
     (dryRun
@@ -54,6 +65,7 @@ export function setupLines(steps: readonly SetupStep[], dryRun: boolean): string
     }
     lines.push(...stepNotes(s));
   }
+  lines.push(...unconfiguredNotes(unconfigured));
   lines.push(setupSummary(steps, dryRun ? 'dry-run' : 'plan'));
   return lines;
 }
@@ -72,6 +84,15 @@ export function stepNotes(s: SetupStep): string[] {
     );
   }
   return notes;
+}
+
+/** The same note `status` prints for a job with our name whose dataset the config does not list. */
+export function unconfiguredNotes(unconfigured: readonly UnconfiguredJob[]): string[] {
+  return unconfigured.map(({ scope, job }) => strayNote(job, 'dataset-not-configured', scope, job.dataset ?? ''));
+}
+
+function strayNote(job: LogpushJob, reason: StrayReason, scope: StatusRow['scope'], dataset: string): string {
+  return `note: job ${job.id} (${dash(job.name)}) ${STRAY_TEXT[reason]({ scope, dataset })}; left alone`;
 }
 
 export function setupSummary(steps: readonly SetupStep[], mode: 'dry-run' | 'plan' | 'applied'): string {
@@ -108,13 +129,12 @@ export function statusLines(rows: readonly StatusRow[]): string[] {
     body,
   );
   for (const r of rows) {
-    if (r.stray && r.job)
-      lines.push(`note: job ${r.job.id} (${dash(r.job.name)}) ${STRAY_TEXT[r.stray](r)}; left alone`);
+    if (r.stray && r.job) lines.push(strayNote(r.job, r.stray, r.scope, r.dataset));
   }
   return lines;
 }
 
-const STRAY_TEXT: Record<StrayReason, (r: StatusRow) => string> = {
+const STRAY_TEXT: Record<StrayReason, (r: Pick<StatusRow, 'scope' | 'dataset'>) => string> = {
   'dataset-not-configured': (r) =>
     `is a stray: it has our name, but dataset ${r.dataset} is not configured for ${scopeLabel(r.scope)} (delete the job, or add the dataset to the config)`,
   'other-destination': () =>

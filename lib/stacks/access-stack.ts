@@ -28,8 +28,9 @@ export const FUNCTION_INFIX = '-scwx-tdr-lambda-';
 
 /**
  * Opt-in least-privilege role for `verify` in one account (IAM is global: exactly one such stack per account, in one
- * region). It may read the configured stacks, read and add the S3 invoke permission of their functions, read and
- * write the notification configuration of their log buckets, and read their log groups; nothing else.
+ * region). It may read the configured stacks, read and add the S3 (or SNS) invoke permission of their functions, read
+ * and write the notification configuration of their log buckets, read and subscribe to their SNS topics (those of this
+ * account), and read their log groups; nothing else.
  */
 export class AccessStack extends Stack {
   public readonly role: iam.Role;
@@ -53,6 +54,10 @@ export class AccessStack extends Stack {
       arn('logs', s.region, `log-group:/aws/lambda/${s.stackName}${FUNCTION_INFIX}*:*`),
     );
     const bucketArns = buckets.map((b) => `arn:${Aws.PARTITION}:s3:::${b}`);
+    // verify's sns check reads these topics and subscribes the function; a topic of another account is that account's.
+    const topicArns = [...new Set(stacks.map((s) => s.snsNotificationArn))]
+      .filter((t): t is string => t !== undefined && t.split(':')[4] === props.targets[0]?.account)
+      .sort();
 
     this.role = new iam.Role(this, 'VerifyRole', {
       roleName: props.roleName,
@@ -99,6 +104,15 @@ export class AccessStack extends Stack {
               actions: ['logs:FilterLogEvents'],
               resources: logGroupArns,
             }),
+            ...(topicArns.length > 0
+              ? [
+                  new iam.PolicyStatement({
+                    sid: 'CheckAndSubscribeConfiguredTopics',
+                    actions: ['sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:Subscribe'],
+                    resources: topicArns,
+                  }),
+                ]
+              : []),
           ],
         }),
       },

@@ -38,7 +38,7 @@ ${COMMON_HELP.json}
   --backup-dir DIR          where bucket configurations are backed up before a write (default ./backups)
   --concurrency N           stacks checked at once (default 16)
   --taegis                  also check that Taegis itself saw each stack's data since the migration
-  --backup FILE             (restore only) the backup file to put back
+  --backup FILE             (restore only) the backup file to put back, or an SNS route record to undo
   --role-name NAME          the role to assume in every configured account that is not the caller's, instead of
                             the config's "access" roleName (restore: in the backup's account)
 ${COMMON_HELP.profile}

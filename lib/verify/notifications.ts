@@ -37,6 +37,12 @@ export interface TriggerTarget {
   readonly functionArn: string;
   /** The configured trigger; the new entry then takes these instead of inheriting. @default - inherit or default */
   readonly trigger?: TriggerSettings;
+  /**
+   * The SNS topic the bucket reaches this function through (the stack's `SNSNotificationarn`): no direct entry is
+   * added for it (the topic already delivers each object), its stale entries are still removed.
+   * @default - a direct trigger
+   */
+  readonly viaTopic?: string;
 }
 
 /** The events and filter of an entry written from configured settings (lowercase rule names: moto wants them). */
@@ -120,6 +126,19 @@ function sameScope(a: Scoped, b: Scoped): boolean {
   return events(a) === events(b) && fa.prefix === fb.prefix && fa.suffix === fb.suffix;
 }
 
+/**
+ * True when every object event `inner` matches, `outer` matches too: each of inner's events is covered by one of
+ * outer's, and outer's prefix and suffix are a prefix and suffix of inner's.
+ */
+export function scopeCovers(outer: Scoped, inner: Scoped): boolean {
+  const covered = (inner.Events ?? []).every((ei) =>
+    (outer.Events ?? []).some((eo) => eo === ei || (eo.endsWith('*') && ei.startsWith(eo.slice(0, -1)))),
+  );
+  const fo = keyFilterOf(outer);
+  const fi = keyFilterOf(inner);
+  return covered && fi.prefix.startsWith(fo.prefix) && fi.suffix.endsWith(fo.suffix);
+}
+
 /** True when two S3 event types can match the same event (`s3:ObjectCreated:*` covers `s3:ObjectCreated:Put`). */
 export function eventsOverlap(a: string, b: string): boolean {
   if (a === b) return true;
@@ -183,6 +202,17 @@ export interface StackTriggerPlan {
   readonly fromConfig?: boolean;
 }
 
+/** A stack whose bucket reaches its function through an SNS topic: no direct entry of ours. */
+export interface TopicRoutePlan {
+  readonly stackName: string;
+  readonly functionArn: string;
+  readonly topicArn: string;
+  /** Stale entries removed for this stack whose objects no kept entry for the topic covers: those objects go dark. */
+  readonly uncovered: readonly LambdaFunctionConfiguration[];
+  /** A direct entry of the function itself, kept as read (real S3 lets it coexist only on other objects). */
+  readonly directKept?: LambdaFunctionConfiguration;
+}
+
 export interface Overlap {
   readonly stackName: string;
   readonly desired: string;
@@ -196,6 +226,8 @@ export interface MergePlan {
   readonly changed: boolean;
   readonly removed: readonly RemovedEntry[];
   readonly stacks: readonly StackTriggerPlan[];
+  /** The targets reached through an SNS topic (`viaTopic`): they get no entry in `stacks`. */
+  readonly viaTopic: readonly TopicRoutePlan[];
   /** Kept entries that are not ours, for the report. */
   readonly kept: readonly { readonly kind: EntryKind; readonly entry: AnyEntry }[];
   /** Desired entries that would overlap a kept entry: real S3 rejects the put; nothing may be written. */
@@ -241,11 +273,25 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
   const unattributed: LambdaFunctionConfiguration[] = [];
   const removedSet = new Set<LambdaFunctionConfiguration>();
   const removedReason = new Map<LambdaFunctionConfiguration, StaleReason>();
+  const directKept = new Map<string, LambdaFunctionConfiguration>(); // via-topic stack -> its kept direct entry
 
   for (const e of lambdas) {
     const p = parseLambdaArn(e.LambdaFunctionArn ?? '');
     if (!p) continue;
     const target = byArn.get(p.unqualifiedArn);
+    if (target?.viaTopic !== undefined) {
+      const first = directKept.get(target.stackName);
+      if (p.qualifier === undefined && (first === undefined || !sameScope(first, e))) {
+        // The function's own direct trigger beside the topic: S3 allows the pair only on disjoint objects, so it
+        // delivers something the topic does not. Kept as read; the report asks whether it is wanted.
+        if (first === undefined) directKept.set(target.stackName, e);
+      } else {
+        removedSet.add(e);
+        removedReason.set(e, 'qualified-or-duplicate');
+        push(attributed, target.stackName, e);
+      }
+      continue;
+    }
     if (target) {
       const first = inPlace.get(target.stackName);
       if (p.qualifier === undefined && first === undefined) {
@@ -275,7 +321,8 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
   // A gone entry whose name names no configured stack is still stale; it feeds a stack that has nothing to inherit.
   for (const t of targets) {
     if (unattributed.length === 0) break;
-    if (!inPlace.has(t.stackName) && !attributed.has(t.stackName)) push(attributed, t.stackName, unattributed.shift()!);
+    if (t.viaTopic === undefined && !inPlace.has(t.stackName) && !attributed.has(t.stackName))
+      push(attributed, t.stackName, unattributed.shift()!);
   }
 
   const stacks: StackTriggerPlan[] = [];
@@ -294,7 +341,31 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
   };
   const replacement = new Map<LambdaFunctionConfiguration, LambdaFunctionConfiguration>(); // first stale -> new
   const appended: LambdaFunctionConfiguration[] = [];
+  const viaTopic: TopicRoutePlan[] = [];
   for (const t of targets) {
+    if (t.viaTopic !== undefined) {
+      const topicEntries = (current.TopicConfigurations ?? []).filter((e) => e.TopicArn === t.viaTopic);
+      const uncovered = (attributed.get(t.stackName) ?? []).filter(
+        (e) => !topicEntries.some((te) => scopeCovers(te, e)),
+      );
+      const direct = directKept.get(t.stackName);
+      viaTopic.push({
+        stackName: t.stackName,
+        functionArn: t.functionArn,
+        topicArn: t.viaTopic,
+        uncovered,
+        ...(direct ? { directKept: direct } : {}),
+      });
+      for (const e of uncovered)
+        warnings.push(
+          `${t.stackName}: removing ${describeEntry('lambda', e)}; no entry for topic ${t.viaTopic} covers those objects, so they reach no Taegis function (widen the topic entry if they should)`,
+        );
+      if (direct)
+        warnings.push(
+          `${t.stackName}: kept ${describeEntry('lambda', direct)}, a direct trigger beside topic ${t.viaTopic}; with SNSNotificationarn set the function gets its events through the topic: remove that entry if the topic covers those objects`,
+        );
+      continue;
+    }
     const existing = inPlace.get(t.stackName);
     const stale = attributed.get(t.stackName) ?? [];
     if (existing) {
@@ -386,7 +457,7 @@ export function planBucketNotifications(input: MergeInput): MergePlan {
       return { entry, reason: removedReason.get(entry)!, ...(owner ? { stackName: owner } : {}) };
     });
   const changed = removed.length > 0 || stacks.some((s) => s.status === 'added');
-  return { merged: changed ? merged : current, changed, removed, stacks, kept, overlaps, warnings };
+  return { merged: changed ? merged : current, changed, removed, stacks, viaTopic, kept, overlaps, warnings };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -43,6 +43,20 @@ type Json = Record<string, unknown>;
  * SourceArn condition that matches the bucket and (when present) a SourceAccount condition naming `account`.
  */
 export function policyAllowsS3(policyJson: string | undefined, bucketArn: string, account: string): boolean {
+  return policyAllowsService(policyJson, S3_PRINCIPAL, bucketArn, account);
+}
+
+/**
+ * True when a statement of the function's policy allows the service principal (`s3.amazonaws.com`,
+ * `sns.amazonaws.com`) to invoke it with a SourceArn condition matching `sourceArn` and, when the statement has a
+ * SourceAccount condition, naming `account`.
+ */
+export function policyAllowsService(
+  policyJson: string | undefined,
+  service: string,
+  sourceArn: string,
+  account: string,
+): boolean {
   if (!policyJson) return false;
   let policy: Json;
   try {
@@ -51,14 +65,14 @@ export function policyAllowsS3(policyJson: string | undefined, bucketArn: string
     return false;
   }
   const statements = asArray(policy.Statement) as Json[];
-  return statements.some((s) => statementAllows(s, bucketArn, account));
+  return statements.some((s) => statementAllows(s, service, sourceArn, account));
 }
 
-function statementAllows(s: Json, bucketArn: string, account: string): boolean {
+function statementAllows(s: Json, service: string, bucketArn: string, account: string): boolean {
   if (s.Effect !== 'Allow') return false;
   const principal = s.Principal as Json | string | undefined;
   const services = typeof principal === 'object' && principal !== null ? asArray(principal.Service) : [];
-  if (!services.includes(S3_PRINCIPAL)) return false;
+  if (!services.includes(service)) return false;
   const actions = asArray(s.Action).map(String);
   if (!actions.some((a) => a === 'lambda:InvokeFunction' || a === 'lambda:*' || a === '*')) return false;
   const conditions = (s.Condition ?? {}) as Record<string, Json>;
@@ -79,7 +93,7 @@ function statementAllows(s: Json, bucketArn: string, account: string): boolean {
   return true;
 }
 
-function asArray(v: unknown): unknown[] {
+export function asArray(v: unknown): unknown[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? v : [v];
 }

@@ -2,8 +2,14 @@ import { formatTable as renderTable } from '../cli/table.js';
 import type { BucketNotifications } from './notifications.js';
 
 /** The checks run for every stack, in order; a failed check makes the later ones `skip`. */
-export type CheckName = 'stack' | 'runtime' | 'health' | 'trigger' | 'logs' | 'taegis' | 'alarms' | 'failed-events';
+export type CheckName =
+  'stack' | 'runtime' | 'health' | 'trigger' | 'sns' | 'logs' | 'taegis' | 'alarms' | 'failed-events';
 export const CHECK_NAMES: readonly CheckName[] = ['stack', 'runtime', 'health', 'trigger', 'logs'];
+
+/** The checks of one stack in order: a stack whose bucket notifies an SNS topic has `sns` after `trigger`. */
+export function checkNamesOf(viaSns: boolean): readonly CheckName[] {
+  return viaSns ? CHECK_NAMES.flatMap((c): CheckName[] => (c === 'trigger' ? [c, 'sns'] : [c])) : CHECK_NAMES;
+}
 /**
  * Checks that run only when asked (`--taegis`) or configured (`monitoring`, `failedEvents`); they follow CHECK_NAMES.
  */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { routeAccounts, type AccountClients } from '../aws/accounts.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import type { AccessConfig } from '../config/schema.js';
@@ -6,6 +7,8 @@ import { readBackup } from './backup.js';
 import { readNotifications, replaceNotifications } from './bucket-write.js';
 import { requireCredentials } from '../aws/credentials.js';
 import { sameNotifications } from './notifications.js';
+import { readSnsRecord, SNS_RECORD_KIND, undoSnsRoute } from './sns.js';
+import { parseTopicArn } from './sns-route.js';
 
 export interface RestoreOptions {
   readonly file: string;
@@ -27,8 +30,13 @@ export interface RestoreOptions {
   readonly access?: AccessConfig;
 }
 
-/** `verify restore --backup FILE`: puts a saved notification configuration back, after saving the current one. */
+/**
+ * `verify restore --backup FILE`: puts a saved notification configuration back, after saving the current one; or,
+ * given the record of an SNS route (`<region>_<stack>_sns_<time>.json`), takes out what that run added.
+ */
 export async function restoreBackup(clients: AwsClientFactory, opts: RestoreOptions): Promise<ExitCode> {
+  const raw = peekJson(opts.file);
+  if ((raw as { kind?: unknown } | undefined)?.kind === SNS_RECORD_KIND) return undoSnsRecord(clients, opts, raw);
   const backup = readBackup(opts.file);
   if (opts.checkCredentials) {
     await requireCredentials(clients, backup.region);
@@ -67,5 +75,37 @@ export async function restoreBackup(clients: AwsClientFactory, opts: RestoreOpti
   opts.stdout(
     `restored bucket ${backup.bucket} (${backup.region}) from ${opts.file}; the configuration it replaced is saved in ${saved}`,
   );
+  return ExitCode.Ok;
+}
+
+/** The file's JSON, or undefined when it is not JSON (readBackup then names the problem). */
+function peekJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function undoSnsRecord(clients: AwsClientFactory, opts: RestoreOptions, raw: unknown): Promise<ExitCode> {
+  const rec = readSnsRecord(opts.file, raw);
+  const topic = parseTopicArn(rec.topicArn)!;
+  if (opts.checkCredentials) await requireCredentials(clients, rec.region);
+  let clientsOf = (_account: string): AwsClientFactory => clients;
+  if (opts.accounts) {
+    const access = opts.access ? { access: opts.access } : {};
+    const routing = await routeAccounts(opts.accounts, [
+      { account: rec.account, region: rec.region, ...access },
+      { account: topic.account, region: topic.region, ...access },
+    ]);
+    for (const account of new Set([rec.account, topic.account])) {
+      const why = routing.unreachable.get(account);
+      if (why !== undefined)
+        throw new TaegisError('CHECK_FAILED', `cannot enter account ${account} to undo ${opts.file}: ${why}`);
+    }
+    clientsOf = routing.clientsFor;
+  }
+  for (const line of await undoSnsRoute(rec, clientsOf)) opts.stdout(line);
+  opts.stdout(`undid the SNS route additions of ${opts.file} (${rec.stackName}, ${rec.topicArn})`);
   return ExitCode.Ok;
 }

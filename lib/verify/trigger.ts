@@ -27,6 +27,15 @@ function origin(s: StackTriggerPlan): string {
   return s.inheritedFrom ? ` (events and filter of ${s.inheritedFrom.Id})` : '';
 }
 
+/** The trigger check of a stack whose bucket notifies an SNS topic: the topic is the delivery path, not us. */
+function viaTopicNote(w: StackWork): string {
+  return `no direct trigger: the bucket reaches ${w.functionName ?? 'the function'} through topic ${w.snsTopicArn} (see the sns check)`;
+}
+
+function staleCount(n: number): string {
+  return `${n} stale entr${n === 1 ? 'y' : 'ies'}`;
+}
+
 /** Is a Taegis function gone? Cached: several buckets may point at the same old function. */
 export function isGone(clients: AwsClientFactory, arn: string, cache: Map<string, Promise<boolean>>): Promise<boolean> {
   let p = cache.get(arn);
@@ -91,6 +100,7 @@ export async function moveTriggers(
       stackName: w.stackName,
       functionArn: w.functionArn!,
       ...(w.trigger ? { trigger: w.trigger } : {}),
+      ...(w.snsTopicArn ? { viaTopic: w.snsTopicArn } : {}),
     }));
     const toCheck = taegisFunctionsToCheck(before, targets);
     const goneList = await Promise.all(
@@ -130,7 +140,8 @@ export async function moveTriggers(
     const partition = parseLambdaArn(ready[0]!.functionArn!)?.partition ?? 'aws';
     const bucketArn = `arn:${partition}:s3:::${bucket}`;
     const missing: { w: StackWork; perm: S3InvokePermission }[] = [];
-    for (const w of ready) {
+    // A stack reached through a topic is invoked by SNS, not S3: its permission is the sns check's.
+    for (const w of ready.filter((x) => x.snsTopicArn === undefined)) {
       if (!(await hasS3Permission(lambda, w.functionArn!, bucketArn, account))) {
         missing.push({ w, perm: desiredPermission(w.functionName!, bucketArn, account, bucket) });
       }
@@ -140,11 +151,21 @@ export async function moveTriggers(
 
     if (opts.dryRun) {
       if (!plan.changed && missing.length === 0) {
-        setAll('pass', () => 'trigger and permission already in place; nothing to change');
+        setAll('pass', (w) =>
+          w.snsTopicArn
+            ? `${viaTopicNote(w)}; nothing to change`
+            : 'trigger and permission already in place; nothing to change',
+        );
         return { ...planned, outcome: 'unchanged', detail: 'already right', after: before };
       }
       for (const w of ready) {
-        const s = plan.stacks.find((p) => p.stackName === w.stackName)!;
+        const s = plan.stacks.find((p) => p.stackName === w.stackName);
+        if (!s) {
+          const removing =
+            plan.removed.length > 0 ? `; would remove ${staleCount(plan.removed.length)} on the bucket` : '';
+          record(w, 'trigger', start, now, 'warn', `dry run: ${viaTopicNote(w)}${removing}`);
+          continue;
+        }
         const perm = missing.some((m) => m.w === w);
         const what = [
           s.status === 'added' ? `would add trigger ${s.desired.Id}${origin(s)}` : 'trigger in place',
@@ -162,9 +183,11 @@ export async function moveTriggers(
 
     if (!plan.changed) {
       setAll('pass', (w) =>
-        missing.some((m) => m.w === w)
-          ? 'trigger already in place; added the S3 invoke permission'
-          : 'trigger and permission already in place; nothing changed',
+        w.snsTopicArn
+          ? `${viaTopicNote(w)}; nothing changed`
+          : missing.some((m) => m.w === w)
+            ? 'trigger already in place; added the S3 invoke permission'
+            : 'trigger and permission already in place; nothing changed',
       );
       return {
         ...planned,
@@ -211,7 +234,12 @@ export async function moveTriggers(
       };
     }
     for (const w of ready) {
-      const s = plan.stacks.find((p) => p.stackName === w.stackName)!;
+      const s = plan.stacks.find((p) => p.stackName === w.stackName);
+      if (!s) {
+        const removed = plan.removed.length > 0 ? `; removed ${staleCount(plan.removed.length)}; read back ok` : '';
+        record(w, 'trigger', start, now, 'pass', `${viaTopicNote(w)}${removed}`, warnings);
+        continue;
+      }
       const parts = [
         s.status === 'added' ? `added trigger ${s.desired.Id}${origin(s)}` : 'trigger in place',
         missing.some((m) => m.w === w) ? 'added the S3 invoke permission' : '',

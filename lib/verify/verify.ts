@@ -6,7 +6,7 @@ import { checkRuntimeAndHealth } from './checks/runtime-health.js';
 import { checkStack } from './checks/stack.js';
 import { limiter } from './limit.js';
 import {
-  CHECK_NAMES,
+  checkNamesOf,
   OPTIONAL_CHECK_NAMES,
   exitCodeOf,
   summarize,
@@ -15,6 +15,7 @@ import {
   type StackResult,
   type VerifyReport,
 } from './report.js';
+import { checkSnsRoute } from './sns.js';
 import { moveTriggers } from './trigger.js';
 import { describeError, failed, record, SYSTEM_CLOCK, type Clock, type StackWork } from './work.js';
 import { targetKey, type ExtraChecks } from './extra-checks.js';
@@ -83,6 +84,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
         stackName: s.stackName,
         configBucket: s.notificationBucket,
         ...(s.trigger ? { trigger: s.trigger } : {}),
+        ...(s.snsNotificationArn ? { snsTopicArn: s.snsNotificationArn } : {}),
         checks: new Map(),
       })),
     buckets: [] as BucketChange[],
@@ -118,7 +120,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
         const p = limit(() =>
           checkStackAndFunction(clientsOf(r.account), w, opts.expectRuntime, now, goneCache).catch((err: unknown) => {
             // Whatever goes wrong stays with this stack; the others go on.
-            const name = CHECK_NAMES.find((c) => !w.checks.has(c)) ?? 'stack';
+            const name = checkNamesOf(w.snsTopicArn !== undefined).find((c) => !w.checks.has(c)) ?? 'stack';
             record(w, name, now(), now, 'fail', describeError(err));
             return w;
           }),
@@ -140,10 +142,15 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
           }
           for (const [bucket, ws] of groups) {
             const alsoHeld = r.notSelected.filter((s) => s.notificationBucket === bucket).map((s) => s.stackName);
-            r.buckets.push(
-              await limit(() =>
-                moveTriggers(clientsOf(r.account), r.region, bucket, ws, alsoHeld, opts, now, goneCache),
-              ),
+            const change = await limit(() =>
+              moveTriggers(clientsOf(r.account), r.region, bucket, ws, alsoHeld, opts, now, goneCache),
+            );
+            r.buckets.push(change);
+            // Stacks whose bucket notifies a topic: their route is topic -> function, checked once the bucket is settled.
+            await Promise.all(
+              ws
+                .filter((w) => w.snsTopicArn !== undefined)
+                .map((w) => limit(() => checkSnsRoute(clientsOf, w, change.after ?? change.before, opts, now))),
             );
           }
         }),
@@ -194,7 +201,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
 }
 
 function toStackResult(w: StackWork): StackResult {
-  const checks = CHECK_NAMES.map(
+  const checks = checkNamesOf(w.snsTopicArn !== undefined).map(
     (name) =>
       w.checks.get(name) ?? {
         name,

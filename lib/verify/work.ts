@@ -11,6 +11,8 @@ export interface StackWork {
   readonly configBucket: string;
   /** The stack's configured `trigger`, used when verify writes its entry. @default - inherit or default */
   readonly trigger?: TriggerSettings;
+  /** The stack's `snsNotificationArn`: the bucket reaches the function through this topic (lib/verify/sns.ts). */
+  readonly snsTopicArn?: string;
   bucket?: string;
   stack?: Stack;
   functionName?: string;

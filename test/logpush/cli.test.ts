@@ -348,6 +348,42 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
     expectNoSecret(r.stdout, json.stdout);
   });
 
+  it('GIVEN a job with our name for a dataset that is not configured WHEN setup runs (dry run, first run, rerun) THEN it reports the stray as status does and never touches it', async () => {
+    const stray = fake.addJob(`zones/${ZONE}`, {
+      name: 'secureworks-http-firewall-events',
+      dataset: 'firewall_events',
+      destination_conf: `${INGEST_HTTP}?header_Authorization=Bearer%20old&tags=dataset:firewall_events`,
+    });
+    const foreign = fake.addJob(`zones/${ZONE}`, {
+      name: 'siem-firewall',
+      dataset: 'firewall_events',
+      destination_conf: 'https://siem.example.test/in',
+    });
+    const before = structuredClone(fake.allJobs().filter((j) => j.id === stray.id || j.id === foreign.id));
+    const note = `note: job ${stray.id} (secureworks-http-firewall-events) is a stray: it has our name, but dataset firewall_events is not configured for zone example.com (${ZONE}) (delete the job, or add the dataset to the config); left alone`;
+
+    const dry = await runLogpush(['setup', '--dry-run', '--config', configPath], env);
+    expect(dry.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(dry.stdout.split('\n')).toContain(note);
+
+    const first = await runLogpush(['setup', '--config', configPath], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout.split('\n')).toContain(note);
+    expect(first.stdout).not.toContain(`note: job ${foreign.id}`);
+    // Only the two configured datasets were written; the stray and the foreign job are as they were.
+    expect(fake.writes().map((w) => w.method)).toEqual(['POST', 'POST']);
+    expect(fake.writes().some((w) => w.path.endsWith(`/jobs/${stray.id}`))).toBe(false);
+    expect(fake.allJobs().filter((j) => j.id === stray.id || j.id === foreign.id)).toEqual(before);
+
+    fake.requests.length = 0;
+    const again = await runLogpush(['setup', '--config', configPath], env);
+    expect(again.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(again.stdout.split('\n')).toContain(note);
+    expectNoSecret(dry.stdout, first.stdout, again.stdout);
+  });
+
   it('GIVEN health data WHEN health runs THEN it prints per-day records/bytes/compressed/uploads and exits 1 for the job that pushed nothing', async () => {
     expect((await runLogpush(['setup', '--config', configPath], env)).code).toBe(0);
     const [dns, http] = [...fake.allJobs()].sort((a, b) => a.id - b.id);
