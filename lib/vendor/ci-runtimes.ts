@@ -104,10 +104,11 @@ export const NODE_LTS: readonly NodeLts[] = [
 export const CI_NODE_MAJOR = 24;
 
 /**
- * The oldest Node.js the tool itself runs on (package.json `engines`): this project's own machines have Node 20,
- * past its end of life but kept working until they move; CI runs CI_NODE_MAJOR.
+ * The Node.js lines the tool itself runs on (package.json `engines`): the LTS lines from 20.19 (the first 20 with
+ * `require(esm)` unflagged). This project's own machines have Node 20, past its end of life but kept working until
+ * they move; the generated CI runs CI_NODE_MAJOR.
  */
-export const ENGINES_NODE = '>=20.19';
+export const ENGINES_NODE = '^20.19.0 || ^22.12.0 || ^24.0.0';
 
 /** The CodeBuild image the pipeline's and the drift watch's projects run on, and the Node.js versions it installs. */
 export const CODEBUILD_IMAGE = {
