@@ -4,6 +4,7 @@ import { driftSettings } from '../config/drift.js';
 import type { TaegisConfig } from '../config/load.js';
 import { TaegisError } from '../errors.js';
 import { assumeRoleProfile, partitionOf, REPORTS_DIR, verifyCommand } from '../pipeline/commands.js';
+import { readOnlySessionPolicy } from '../pipeline/drift-policy.js';
 import { DEFAULT_GITHUB_ROLE_NAME, targetName, verifyRoleNameOf, type Target } from '../pipeline/config.js';
 import { actionRef, CI_NODE_MAJOR } from '../vendor/ci-runtimes.js';
 import { VERIFY_PROFILE } from './github.js';
@@ -82,6 +83,8 @@ export function driftWorkflow(config: TaegisConfig, options: { readonly configFi
         'role-to-assume': `arn:${partition}:iam::\${{ matrix.account }}:role/${roleName}`,
         'aws-region': '${{ matrix.region }}',
         'role-session-name': 'taegis-migrate-drift-${{ github.run_id }}',
+        // The session may only read (and, with deployOidcRole, assume the verify role), whatever the role allows.
+        'inline-session-policy': readOnlySessionPolicy(gates),
       },
     },
     ...(gates

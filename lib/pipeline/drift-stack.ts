@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { driftSettings, eventBridgeCron } from '../config/drift.js';
 import { CODEBUILD_IMAGE, codeBuildRuntimeVersions } from '../vendor/ci-runtimes.js';
 import { partitionOf, REPORTS_DIR } from './commands.js';
+import { readOnlySessionPolicy } from './drift-policy.js';
 import { verifyRoleNameOf, type PipelineConfig } from './config.js';
 
 /** Construct id and CloudFormation name of the drift watch stack. */
@@ -19,8 +20,6 @@ export const DRIFT_STACK_ID = 'TaegisDrift';
 export const DRIFT_REPORT_GROUP = 'taegis-migrate-drift';
 /** The CodeBuild project the schedule starts. */
 export const DRIFT_PROJECT_NAME = 'taegis-migrate-drift';
-/** The AWS profile (per account) the build writes and passes to verify. */
-export const DRIFT_PROFILE_PREFIX = 'taegis-drift-';
 
 export interface DriftStackProps extends StackProps {
   readonly pipelineConfig: PipelineConfig;
@@ -35,9 +34,10 @@ export interface DriftStackProps extends StackProps {
 }
 
 /**
- * The build's commands: per target account, an AWS profile that assumes the read-only use of the verify role there,
- * then `verify --check` of that account's targets. Accounts run one after another and every one runs: the build ends
- * with the worst exit code (2 bad input over 1 drift over 0), so one account's drift never hides another's.
+ * The build's commands: per target account, assume the verify role there with a read-only session policy (the
+ * session can read and nothing else, whatever the role allows), then `verify --check` of that account's targets
+ * with those credentials (environment variables of that one command; never echoed). Accounts run one after another
+ * and every one runs: the build ends with the worst exit code, so one account's drift never hides another's.
  */
 export function driftCommands(
   configFile: string,
@@ -46,11 +46,9 @@ export function driftCommands(
   roleName: string,
   since: string,
 ): string[] {
-  const list = accounts.join(' ');
   return [
-    'mkdir -p ~/.aws ' + REPORTS_DIR,
-    `for a in ${list}; do printf '[profile ${DRIFT_PROFILE_PREFIX}%s]\\nrole_arn = arn:${partition}:iam::%s:role/${roleName}\\ncredential_source = EcsContainer\\nrole_session_name = taegis-migrate-drift\\n' "$a" "$a" >> ~/.aws/config; done`,
-    `rc=0; for a in ${list}; do c=0; npm run verify -- --config ${configFile} --account "$a" --check --since ${since} --profile ${DRIFT_PROFILE_PREFIX}"$a" --junit ${REPORTS_DIR}/drift-"$a".xml --json ${REPORTS_DIR}/drift-"$a".json || c=$?; if [ "$c" -gt "$rc" ]; then rc=$c; fi; done; echo "drift check exit code: $rc"; exit $rc`,
+    `mkdir -p ${REPORTS_DIR}`,
+    `rc=0; for a in ${accounts.join(' ')}; do c=0; (set -e; creds=$(aws sts assume-role --role-arn "arn:${partition}:iam::$a:role/${roleName}" --role-session-name taegis-migrate-drift --policy '${readOnlySessionPolicy()}' --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text); set -- $creds; AWS_ACCESS_KEY_ID=$1 AWS_SECRET_ACCESS_KEY=$2 AWS_SESSION_TOKEN=$3 npm run verify -- --config ${configFile} --account "$a" --check --since ${since} --junit ${REPORTS_DIR}/drift-"$a".xml --json ${REPORTS_DIR}/drift-"$a".json) || c=$?; if [ "$c" -gt "$rc" ]; then rc=$c; fi; done; echo "drift check exit code: $rc"; exit $rc`,
   ];
 }
 

@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type TaegisApp } from '../../lib/app.js';
 import { cdkJsonContext } from '../../lib/cdk-context.js';
+import { VERIFY_CHECK_ACTIONS } from '../../lib/pipeline/drift-policy.js';
 import { DRIFT_REPORT_GROUP, DRIFT_STACK_ID } from '../../lib/pipeline/drift-stack.js';
 import { CI_NODE_MAJOR, CODEBUILD_IMAGE } from '../../lib/vendor/ci-runtimes.js';
 import { exampleConfig } from '../support/example.js';
@@ -98,10 +99,15 @@ describe("TaegisDrift: the CodePipeline route's scheduled verify --check (with c
     expect(spec.phases.install).toEqual({ 'runtime-versions': { nodejs: CI_NODE_MAJOR }, commands: ['npm ci'] });
     const commands = spec.phases.build.commands.join('\n');
     expect(commands).toContain('for a in 123456789012 222222222222;');
-    expect(commands).toContain('role_arn = arn:aws:iam::%s:role/taegis-migrate-verify');
+    expect(commands).toContain('aws sts assume-role --role-arn "arn:aws:iam::$a:role/taegis-migrate-verify"');
     expect(commands).toContain(
-      'npm run verify -- --config deploy/taegis.config.json --account "$a" --check --since 24h --profile taegis-drift-"$a"',
+      'npm run verify -- --config deploy/taegis.config.json --account "$a" --check --since 24h --junit reports/drift-"$a".xml',
     );
+    // The session may only read, whatever the verify role allows.
+    const policy = JSON.parse(/--policy '([^']+)'/.exec(commands)![1]!) as { Statement: { Action: string[] }[] };
+    const allowed = policy.Statement.flatMap((st) => st.Action);
+    expect(allowed).toEqual(VERIFY_CHECK_ACTIONS);
+    expect(allowed.filter((a) => !/^[a-z0-9]+:(Describe|Get|Filter)[A-Za-z]+$/.test(a))).toEqual([]);
     expect(commands).not.toMatch(/deploy --|cdk |npm run deploy|restore|plan/);
     expect(spec.reports).toEqual({
       REPORT_GROUP_ARN: { files: ['drift-*.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ciMain } from '../../lib/ci/cli.js';
 import { DRIFT_ISSUE_LABEL, driftWorkflow, MAX_MATRIX_JOBS } from '../../lib/ci/drift-workflow.js';
 import { githubWorkflow } from '../../lib/ci/github.js';
+import { VERIFY_CHECK_ACTIONS } from '../../lib/pipeline/drift-policy.js';
 import { TaegisError } from '../../lib/errors.js';
 import {
   ACTION_FACTS,
@@ -89,9 +90,11 @@ describe('the scheduled drift workflow (ci github)', () => {
       'npm run verify -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }} --junit reports/verify-${{ matrix.account }}-${{ matrix.region }}.xml --json reports/verify-${{ matrix.account }}-${{ matrix.region }}.json --check --since 24h',
     );
     expect(run).not.toMatch(/deploy|cdk |synth|plan/);
-    expect(job.steps.find((s) => s.name === 'AWS credentials (OIDC)')!.with!['role-to-assume']).toBe(
-      'arn:aws:iam::${{ matrix.account }}:role/taegis-migrate-github',
-    );
+    const creds = job.steps.find((s) => s.name === 'AWS credentials (OIDC)')!.with!;
+    expect(creds['role-to-assume']).toBe('arn:aws:iam::${{ matrix.account }}:role/taegis-migrate-github');
+    // The OIDC session may only read, whatever the role allows.
+    const policy = JSON.parse(String(creds['inline-session-policy'])) as { Statement: { Action: string[] }[] };
+    expect(policy.Statement.flatMap((st) => st.Action)).toEqual(VERIFY_CHECK_ACTIONS);
   });
 
   it('GIVEN deployOidcRole THEN the check runs as the verify role (the OIDC role only assumes it)', () => {
@@ -101,6 +104,9 @@ describe('the scheduled drift workflow (ci github)', () => {
       .join('\n');
     expect(run).toContain('role_arn = arn:aws:iam::${{ matrix.account }}:role/taegis-migrate-verify');
     expect(run).toMatch(/--check --since 24h --profile taegis-verify/);
+    const creds = steps(w).find((s) => s.name === 'AWS credentials (OIDC)')!.with!;
+    const policy = JSON.parse(String(creds['inline-session-policy'])) as { Statement: { Action: string[] }[] };
+    expect(policy.Statement.flatMap((st) => st.Action)).toEqual([...VERIFY_CHECK_ACTIONS, 'sts:AssumeRole']);
   });
 
   it('GIVEN openIssues THEN a failed job opens or updates one issue per target, with issues: write and nothing more', () => {
