@@ -6,32 +6,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AwsClientFactory } from '../../lib/aws/clients.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { verifyMain } from '../../lib/verify/cli.js';
-import { startProxy, type SeenRequest } from '../support/aws-proxy.js';
+import { isWrite, operationOf, startProxy } from '../support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { getNotifications, putNotifications, seedMixed } from '../support/verify-seed.js';
 
 const E = 'us-east-1';
-
-/**
- * The operation a request asks for, from the wire (not from our client's own bookkeeping): REST services by method,
- * JSON protocols by X-Amz-Target, query protocols by Action.
- */
-function operationOf(req: SeenRequest): string {
-  const target = req.headers['x-amz-target'];
-  if (typeof target === 'string') return target.split('.').pop() ?? target;
-  const action = /(?:^|&)Action=([A-Za-z]+)/.exec(req.body.toString()) ?? /[?&]Action=([A-Za-z]+)/.exec(req.url);
-  if (action) return action[1]!;
-  return `${req.method} ${req.url.split('?')[0]}`;
-}
-
-/** Anything but a read: S3 and Lambda writes are PUT/POST/DELETE; JSON/query operations not named as reads. */
-function isWrite(req: SeenRequest): boolean {
-  const op = operationOf(req);
-  if (/^(GET|HEAD) /.test(op)) return false;
-  if (/^(PUT|POST|DELETE|PATCH) /.test(op)) return true;
-  // AssumeRole and GetCallerIdentity only read who we are.
-  return !/^(Get|Describe|List|Filter|AssumeRole|GetCallerIdentity)/.test(op);
-}
 
 describe('verify --check on moto: read-only drift check, counted at the wire', () => {
   let moto: Moto;
