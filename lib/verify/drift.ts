@@ -45,12 +45,11 @@ export function fixCommand(check: CheckName, where: Where, configArg: string | u
  */
 export function withDriftFixes(report: VerifyReport, configArg: string | undefined): VerifyReport {
   const drifts: Drift[] = [];
-  const accountOf = (r: RegionReport): string | undefined => r.account;
   const regions: RegionReport[] = report.regions.map((r) => ({
     ...r,
     stacks: r.stacks.map((s) => {
       // A single-account report has no account on its regions: the stack's function ARN names it.
-      const account = accountOf(r) ?? s.functionArn?.split(':')[4];
+      const account = r.account ?? s.functionArn?.split(':')[4];
       const where = { account, region: r.region, stackName: s.stackName };
       return {
         ...s,
