@@ -12,6 +12,10 @@ export const VERIFY_CHECK_ACTIONS: readonly string[] = [
   's3:GetBucketNotification',
   'logs:FilterLogEvents',
   'cloudwatch:DescribeAlarms',
+  // The failed-events check (config `failedEvents`): the function's on-failure destination and its queue's depth.
+  'lambda:GetFunctionEventInvokeConfig',
+  'sqs:GetQueueUrl',
+  'sqs:GetQueueAttributes',
 ];
 
 /**
