@@ -14,6 +14,7 @@ import { partitionOf } from './pipeline/commands.js';
 import { DEFAULT_GITHUB_ROLE_NAME, resolveWaves, verifyRoleNameOf } from './config/pipeline.js';
 import { lifecycleOf, runtimeStage, utcDay, type LambdaRuntime } from './vendor/runtimes.js';
 import { addPipelineStack, type PipelineStack } from './pipeline/pipeline-stack.js';
+import { addDriftStack, type DriftStack } from './pipeline/drift-stack.js';
 import { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
 
 export { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
@@ -82,6 +83,8 @@ export interface TaegisApp {
   readonly githubOidc: readonly GitHubOidcStack[];
   /** The `TaegisPipeline` stack, when the config has a `pipeline` section. */
   readonly pipeline?: PipelineStack;
+  /** The `TaegisDrift` stack (scheduled `verify --check`), beside the pipeline. */
+  readonly drift?: DriftStack;
   /** cdk-nag results; undefined when `nag` is false. */
   readonly nag?: NagResult;
 }
@@ -141,6 +144,13 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
         )
       : undefined;
 
+  // The drift watch goes with the pipeline: same account and region, every target.
+  const drift = pipeline
+    ? addDriftStack(app, selected.pipeline!, selected, {
+        configFile: options.pipelineConfigFile ?? path.basename(selected.configPath),
+      })
+    : undefined;
+
   const access = accessStacks(app, config, selected);
   const githubOidc = githubOidcStacks(app, config, selected);
   // IAM refuses a trust policy naming a role that does not exist yet: the GitHub role comes first.
@@ -156,6 +166,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
           ...access,
           ...githubOidc,
           ...(pipeline ? [pipeline] : []),
+          ...(drift ? [drift] : []),
         ]);
   return {
     app,
@@ -165,6 +176,7 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     access,
     githubOidc,
     ...(pipeline ? { pipeline } : {}),
+    ...(drift ? { drift } : {}),
     ...(nag ? { nag } : {}),
   };
 }

@@ -6,12 +6,16 @@ import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { configFileInRepo, DEFAULT_WORKFLOW_FILE, githubWorkflow } from './github.js';
+import { DRIFT_WORKFLOW_NAME, driftWorkflow, driftWorkflowFile } from './drift-workflow.js';
 
-export const CI_USAGE = `usage: npm run ci -- github [--config PATH] [--write [FILE]] [--check FILE]
+export const CI_USAGE = `usage: npm run ci -- github [--config PATH] [--write [FILE]] [--check FILE] [--drift]
 
 Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to AWS, one job per wave with a
-matrix over its targets, plan and verify as gates, JUnit published, reports uploaded). Prints it, or with --write
-writes it (default ${DEFAULT_WORKFLOW_FILE}); --check FILE exits 1 when FILE differs from what would be written.
+matrix over its targets, plan and verify as gates, JUnit published, reports uploaded), and the scheduled drift
+watch beside it (${DRIFT_WORKFLOW_NAME}: "verify --check" for every target on "pipeline.drift.schedule", daily by
+default). Prints the deploy workflow (--drift: the drift workflow), or with --write writes both (default
+${DEFAULT_WORKFLOW_FILE} and the drift workflow in its folder); --check FILE exits 1 when FILE or the drift
+workflow beside it differs from what would be written.
 Run from the repository root: the workflow names the config by its path relative to the working directory.`;
 
 export interface CiCliDeps {
@@ -34,6 +38,7 @@ export function ciMain(argv: readonly string[], deps: CiCliDeps = {}): ExitCode 
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       write: { type: 'string' },
       check: { type: 'string' },
+      drift: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -50,24 +55,38 @@ export function ciMain(argv: readonly string[], deps: CiCliDeps = {}): ExitCode 
   const config = loadConfig(path.resolve(cwd, values.config));
   // The qualifier the app's own stacks are synthesized with (cdk.json), so plan's deploy role name matches them.
   const qualifier = cdkJsonContext()['@aws-cdk/core:bootstrapQualifier'];
+  const configFile = configFileInRepo(config.configPath, cwd);
   const text = githubWorkflow(config, {
-    configFile: configFileInRepo(config.configPath, cwd),
+    configFile,
     ...(typeof qualifier === 'string' ? { bootstrapQualifier: qualifier } : {}),
   });
+  const driftText = driftWorkflow(config, { configFile });
   if (values.check !== undefined) {
     const file = path.resolve(cwd, values.check);
-    const same = existsSync(file) && readFileSync(file, 'utf8') === text;
-    out(same ? `${file} is up to date\n` : `${file} differs from the config; run "npm run ci -- github --write"\n`);
+    let same = true;
+    for (const [f, t] of [
+      [file, text],
+      [driftWorkflowFile(file), driftText],
+    ] as const) {
+      const ok = existsSync(f) && readFileSync(f, 'utf8') === t;
+      out(ok ? `${f} is up to date\n` : `${f} differs from the config; run "npm run ci -- github --write"\n`);
+      same &&= ok;
+    }
     return same ? ExitCode.Ok : ExitCode.CheckFailed;
   }
   if (values.write === undefined) {
-    out(text);
+    out(values.drift === true ? driftText : text);
     return ExitCode.Ok;
   }
   const file = path.resolve(cwd, values.write);
   mkdirSync(path.dirname(file), { recursive: true });
-  const unchanged = existsSync(file) && readFileSync(file, 'utf8') === text;
-  if (!unchanged) writeFileSync(file, text);
-  out(`${unchanged ? 'unchanged' : 'wrote'} ${file}\n`);
+  for (const [f, t] of [
+    [file, text],
+    [driftWorkflowFile(file), driftText],
+  ] as const) {
+    const unchanged = existsSync(f) && readFileSync(f, 'utf8') === t;
+    if (!unchanged) writeFileSync(f, t);
+    out(`${unchanged ? 'unchanged' : 'wrote'} ${f}\n`);
+  }
   return ExitCode.Ok;
 }

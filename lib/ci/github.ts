@@ -21,17 +21,18 @@ import {
   type ResolvedWave,
 } from '../pipeline/config.js';
 import { credentialsSecretFor } from '../secret/secret.js';
+import { actionRef, CI_NODE_MAJOR } from '../vendor/ci-runtimes.js';
 
 /** Where `npm run ci -- github --write` puts the workflow unless told otherwise. */
 export const DEFAULT_WORKFLOW_FILE = '.github/workflows/taegis-migrate.yml';
 
-/** Actions the workflow uses, pinned to a major version. */
+/** Actions the workflow uses, each pinned to the major lib/vendor/ci-runtimes.ts records as running on node24. */
 export const ACTIONS = {
-  checkout: 'actions/checkout@v4',
-  setupNode: 'actions/setup-node@v4',
-  awsCredentials: 'aws-actions/configure-aws-credentials@v4',
-  junit: 'mikepenz/action-junit-report@v5',
-  upload: 'actions/upload-artifact@v4',
+  checkout: actionRef('checkout'),
+  setupNode: actionRef('setupNode'),
+  awsCredentials: actionRef('awsCredentials'),
+  junit: actionRef('junit'),
+  upload: actionRef('upload'),
 } as const;
 
 /** AWS profiles the gates run with when the app deploys the OIDC role (it may only assume other roles). */
@@ -97,7 +98,7 @@ export function githubWorkflow(
   const gateRole = (name: string): string => `arn:${partition}:iam::\${{ matrix.account }}:role/${name}`;
   const setup = (): Record<string, unknown>[] => [
     { name: 'Check out', uses: ACTIONS.checkout },
-    { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': 20, cache: 'npm' } },
+    { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': CI_NODE_MAJOR, cache: 'npm' } },
     {
       name: 'AWS credentials (OIDC)',
       uses: ACTIONS.awsCredentials,

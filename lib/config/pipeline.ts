@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FAILURE_TOLERANCE_FORM, parseFailureTolerance } from '../util/tolerance.js';
+import { DriftConfigSchema } from './drift.js';
 
 /**
  * The config's `pipeline` and `credentialsSecret` sections (issue 12). Kept here, next to the code that reads them;
@@ -221,6 +222,11 @@ export const PipelineConfigSchema = z.strictObject({
    * @default "TaegisPipeline"
    */
   stackName: z.string().optional(),
+  /**
+   * The scheduled drift watch (`verify --check`) both routes generate (lib/config/drift.ts).
+   * @default - daily at 06:00 UTC, a 24 h log window, no issues, a topic of its own
+   */
+  drift: DriftConfigSchema.optional(),
 });
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 

@@ -29,6 +29,7 @@ import {
   verifyCommand,
 } from './commands.js';
 import { resolveWaves, verifyRoleNameOf, targetName, type PipelineConfig, type Target } from './config.js';
+import { CODEBUILD_IMAGE, codeBuildRuntimeVersions } from '../vendor/ci-runtimes.js';
 
 /** Construct id and default CloudFormation name of the pipeline stack. */
 export const PIPELINE_STACK_ID = 'TaegisPipeline';
@@ -102,9 +103,9 @@ export class PipelineStack extends Stack {
       crossAccountKeys: true,
       enableKeyRotation: true,
       codeBuildDefaults: {
-        buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 },
+        buildEnvironment: { buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(CODEBUILD_IMAGE.image) },
         partialBuildSpec: codebuild.BuildSpec.fromObject({
-          phases: { install: { 'runtime-versions': { nodejs: 20 } } },
+          phases: { install: { 'runtime-versions': codeBuildRuntimeVersions() } },
         }),
       },
     });

@@ -13,6 +13,7 @@ import { formatJUnit, formatTable } from './report.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
 import { extraChecks } from './extra-checks.js';
+import { withDriftFixes } from './drift.js';
 import { DataSourcesApi } from '../taegis/datasources.js';
 import { resolveTaegisApi, taegisClient } from '../taegis/setup.js';
 import { Masker } from '../util/masking.js';
@@ -30,6 +31,9 @@ ${COMMON_HELP.region}
   --account A               only this account (repeatable, or a comma list)
   --stack NAME              only this stack (repeatable, or a comma list)
   --dry-run                 show what would change; write nothing
+  --check                   read-only drift check: writes nothing at all (no notification, no permission, no
+                            backup) and fails (exit 1) on anything it would write or any failed check, naming each
+                            drift and the command that fixes it; --since defaults to 24h (the log window)
   --expect-runtime RUNTIME  the runtime the function must have (default: the config's lambdaRuntime)
   --log-timeout SECONDS     how long to wait for the log line (default 300; 0 with --dry-run)
   --since ISO-TIME|DURATION look for log lines from then on (e.g. 30m, 2h, 2026-11-23T10:00:00Z)
@@ -52,6 +56,7 @@ const FLAGS = {
   account: { type: 'string', multiple: true },
   stack: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
+  check: { type: 'boolean' },
   'expect-runtime': { type: 'string' },
   'log-timeout': { type: 'string' },
   since: { type: 'string' },
@@ -89,6 +94,8 @@ export interface VerifyCliDeps {
 }
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
+/** `verify --check`'s log window unless --since says otherwise. */
+export const DEFAULT_CHECK_SINCE = '24h';
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `--since`: an ISO time, or a duration back from now (`90s`, `15m`, `2h`, `1d`). */
@@ -178,6 +185,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
         'account',
         'stack',
         'dry-run',
+        'check',
         'expect-runtime',
         'log-timeout',
         'since',
@@ -219,12 +227,17 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   }
 
   const problems: Problem[] = [];
+  // --check is a dry run whose findings fail: it writes nothing and looks once.
+  const check = f.check === true;
+  const dryRun = f['dry-run'] === true || check;
   // A dry run moves no trigger, so waiting for new log lines would only delay the plan: look once unless told.
-  const logTimeout = intFlag(f['log-timeout'], 'log-timeout', 0, 86_400, problems) ?? (f['dry-run'] ? 0 : 300);
+  const logTimeout = intFlag(f['log-timeout'], 'log-timeout', 0, 86_400, problems) ?? (dryRun ? 0 : 300);
   const concurrency = intFlag(f.concurrency, 'concurrency', 1, 256, problems) ?? 16;
   let since: Date | undefined;
-  if (f.since !== undefined) {
-    const s = parseSince(f.since, now());
+  // The drift check's log window: the success line within the last day unless told.
+  const sinceFlag = f.since ?? (check ? DEFAULT_CHECK_SINCE : undefined);
+  if (sinceFlag !== undefined) {
+    const s = parseSince(sinceFlag, now());
     if (typeof s === 'string')
       problems.push({ path: '--since', message: s, fix: 'pass an ISO time or a duration like 30m' });
     else since = s;
@@ -290,7 +303,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       })
     : undefined;
 
-  if (!f['dry-run']) checkBackupDir(backupDir);
+  if (!dryRun) checkBackupDir(backupDir);
 
   const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify', env));
   const clients = deps.clients ?? accounts!.base;
@@ -310,7 +323,8 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   const opts: VerifyOptions = {
     config,
     stacks,
-    dryRun: f['dry-run'] === true,
+    dryRun,
+    ...(check ? { check } : {}),
     expectRuntime: f['expect-runtime'] ?? config.lambdaRuntime,
     logTimeoutSeconds: logTimeout,
     ...(since ? { since } : {}),
@@ -352,6 +366,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   } finally {
     if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
   }
+  if (check) report = withDriftFixes(report, f.config);
   // Taegis answers are ours to show only masked: the API client's id and secret never leave in a report.
   const json = `${masker.mask(JSON.stringify(report, null, 2))}\n`;
   if (isStdout(f.json)) stdout(json.trimEnd());

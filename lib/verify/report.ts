@@ -25,6 +25,8 @@ export interface CheckResult {
   readonly warnings: readonly string[];
   readonly startedAt: string;
   readonly durationMs: number;
+  /** `verify --check`: the command that puts a failed check right (lib/verify/drift.ts). */
+  readonly fix?: string;
 }
 
 export interface StackResult {
@@ -69,10 +71,24 @@ export interface VerifyReport {
   readonly finishedAt: string;
   readonly durationMs: number;
   readonly dryRun: boolean;
+  /** A `verify --check` run (read-only drift check). */
+  readonly check?: boolean;
+  /** `verify --check`: each drift (a failed check) with the command that fixes it. */
+  readonly drifts?: readonly Drift[];
   readonly expectRuntime: string;
   readonly regions: readonly RegionReport[];
   readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
   readonly exitCode: 0 | 1;
+}
+
+/** One drift `verify --check` found: where, what, and the command that fixes it. */
+export interface Drift {
+  readonly account?: string;
+  readonly region: string;
+  readonly stackName: string;
+  readonly check: CheckName;
+  readonly detail: string;
+  readonly fix: string;
 }
 
 export function summarize(regions: readonly RegionReport[]): VerifyReport['summary'] {
@@ -97,6 +113,7 @@ export function formatTable(report: VerifyReport): string {
       for (const c of s.checks) {
         rows.push([s.stackName, c.name, c.status.toUpperCase(), c.detail]);
         for (const w of c.warnings) rows.push(['', '', '', `warning: ${w}`]);
+        if (c.fix !== undefined) rows.push(['', '', '', `fix: ${c.fix}`]);
       }
     }
     out.push(renderTable(['STACK', 'CHECK', 'RESULT', 'DETAIL'], rows));
@@ -112,10 +129,18 @@ export function formatTable(report: VerifyReport): string {
     }
     out.push('');
   }
+  if (report.drifts !== undefined && report.drifts.length > 0) {
+    out.push(`DRIFT (${report.drifts.length}):`);
+    for (const d of report.drifts) {
+      const where = `${d.account !== undefined ? `${d.account}/` : ''}${d.region} ${d.stackName}`;
+      out.push(`  ${where} ${d.check}: ${d.detail}`, `    fix: ${d.fix}`);
+    }
+    out.push('');
+  }
   const s = report.summary;
   out.push(
     `${report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped` +
-      `${report.dryRun ? ' (dry run: nothing was written)' : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
+      `${report.check === true ? ' (check: read-only, nothing was written)' : report.dryRun ? ' (dry run: nothing was written)' : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
   );
   return out.join('\n');
 }
@@ -140,8 +165,9 @@ export function formatJUnit(report: VerifyReport): string {
       for (const c of st.checks) {
         const open = `    <testcase classname="${xml(`${suite}.${st.stackName}`)}" name="${xml(c.name)}" time="${secs(c.durationMs)}"`;
         const body: string[] = [];
+        const why = c.fix !== undefined ? `${c.detail}; fix: ${c.fix}` : c.detail;
         if (c.status === 'fail')
-          body.push(`      <failure message="${xml(c.detail)}" type="${c.name}">${xml(c.detail)}</failure>`);
+          body.push(`      <failure message="${xml(why)}" type="${c.name}">${xml(why)}</failure>`);
         if (c.status === 'skip') body.push(`      <skipped message="${xml(c.detail)}"/>`);
         const out = [c.detail, ...c.warnings.map((w) => `warning: ${w}`)].join('\n');
         body.push(`      <system-out>${xml(out)}</system-out>`);

@@ -50,6 +50,8 @@ export interface SnsRouteRecord {
 
 export interface SnsRouteOptions {
   readonly dryRun: boolean;
+  /** `verify --check`: anything the route would add is drift (fail), and nothing is written. @default false */
+  readonly check?: boolean;
   readonly backupDir: string;
 }
 
@@ -119,8 +121,10 @@ export async function checkSnsRoute(
       record(w, 'sns', start, now, 'pass', inPlace(topicArn, plan.subscription?.SubscriptionArn), plan.warnings);
       return;
     }
-    if (opts.dryRun) {
-      record(w, 'sns', start, now, 'warn', `dry run: would ${todo.join('; would ')}`, plan.warnings);
+    if (opts.dryRun || opts.check === true) {
+      if (opts.check === true)
+        record(w, 'sns', start, now, 'fail', `drift: would ${todo.join('; would ')}`, plan.warnings);
+      else record(w, 'sns', start, now, 'warn', `dry run: would ${todo.join('; would ')}`, plan.warnings);
       return;
     }
 

@@ -18,6 +18,11 @@ import { describeError, failed, record, type StackWork } from './work.js';
 /** What the trigger move needs from the run's options. */
 export interface TriggerMoveOptions {
   readonly dryRun: boolean;
+  /**
+   * `verify --check` (a dry run that is a drift check): what would be written is a failure, not a warning.
+   * @default false
+   */
+  readonly check?: boolean;
   readonly backupDir: string;
 }
 
@@ -174,9 +179,20 @@ export async function moveTriggers(
             ? `would remove ${plan.removed.length} stale entr${plan.removed.length === 1 ? 'y' : 'ies'} on the bucket`
             : '',
         ].filter(Boolean);
-        record(w, 'trigger', start, now, 'warn', `dry run: ${what.join('; ')}`);
+        // A drift check fails a stack on anything it would write for it (its entry, its permission, stale entries on
+        // its bucket); a stack whose own trigger is in place while another's drifted passes.
+        if (opts.check === true) {
+          if (s.status === 'added' || perm || plan.removed.length > 0)
+            record(w, 'trigger', start, now, 'fail', `drift: ${what.join('; ')}`);
+          else record(w, 'trigger', start, now, 'pass', 'trigger and permission in place');
+        } else record(w, 'trigger', start, now, 'warn', `dry run: ${what.join('; ')}`);
       }
-      return { ...planned, outcome: 'would-change', detail: 'dry run: nothing written', after: plan.merged };
+      return {
+        ...planned,
+        outcome: 'would-change',
+        detail: opts.check === true ? 'drift: nothing written' : 'dry run: nothing written',
+        after: plan.merged,
+      };
     }
 
     for (const m of missing) await addS3Permission(lambda, m.perm, m.w.functionArn!, bucketArn, account);

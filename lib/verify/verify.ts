@@ -28,6 +28,11 @@ export interface VerifyOptions {
   /** Only these stacks (names already validated against the config). @default - all configured */
   readonly stacks?: readonly string[];
   readonly dryRun: boolean;
+  /**
+   * `verify --check`: a dry run in which anything that would be written, and no log line in the window, fails.
+   * @default false
+   */
+  readonly check?: boolean;
   readonly expectRuntime: string;
   /** Seconds to wait for the success line; 0 looks once. */
   readonly logTimeoutSeconds: number;
@@ -193,6 +198,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
     dryRun: opts.dryRun,
+    ...(opts.check === true ? { check: true } : {}),
     expectRuntime: opts.expectRuntime,
     regions: reports,
     summary: summarize(reports),

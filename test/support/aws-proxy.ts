@@ -128,3 +128,24 @@ export function throttle(service: string): CannedResponse {
     body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }),
   };
 }
+
+/**
+ * The operation a request asks for, from the wire (not from a client's own bookkeeping): REST services by method and
+ * path, JSON protocols by X-Amz-Target, query protocols by Action.
+ */
+export function operationOf(req: SeenRequest): string {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') return target.split('.').pop() ?? target;
+  const action = /(?:^|&)Action=([A-Za-z]+)/.exec(req.body.toString()) ?? /[?&]Action=([A-Za-z]+)/.exec(req.url);
+  if (action) return action[1]!;
+  return `${req.method} ${req.url.split('?')[0]}`;
+}
+
+/** Anything but a read: S3 and Lambda writes are PUT/POST/DELETE; JSON/query operations not named as reads. */
+export function isWrite(req: SeenRequest): boolean {
+  const op = operationOf(req);
+  if (/^(GET|HEAD) /.test(op)) return false;
+  if (/^(PUT|POST|DELETE|PATCH) /.test(op)) return true;
+  // AssumeRole and GetCallerIdentity only read who we are.
+  return !/^(Get|Describe|List|Filter|AssumeRole|GetCallerIdentity)/.test(op);
+}

@@ -329,6 +329,18 @@ describe('verify, a bucket that notifies an SNS topic (snsNotificationArn), agai
     expect(await lambdaSubscriptions()).toEqual([]);
   });
 
+  it('GIVEN --check (the drift watch) THEN the missing subscription and permission are drift: exit 1, the fix named, nothing written', async () => {
+    const r = await run(['--check', '--since', '1h']);
+    expect(r.code).toBe(1);
+    expect(r.ops.filter((o) => WRITES.has(o))).toEqual([]);
+    expect(files()).toEqual([]);
+    const sns = r.checks.find((c) => c.name === 'sns')!;
+    expect(sns.status).toBe('fail');
+    expect(sns.detail).toMatch(/^drift: would add the SNS invoke permission .*; would subscribe /);
+    expect(r.report.drifts?.find((d) => d.check === 'sns')?.fix).toMatch(/verify -- .*--stack /);
+    expect(await lambdaSubscriptions()).toEqual([]);
+  });
+
   it("GIVEN the topic's policy does not let the bucket publish (the default policy) THEN the sns check fails (exit 1) with the statement to add, and neither the topic nor the function is changed", async () => {
     // moto's (and AWS's) default topic policy: {"AWS":"*"} on AWS:SourceOwner, which S3's publishes do not carry.
     await moto.reset();
