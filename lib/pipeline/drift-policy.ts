@@ -16,6 +16,9 @@ export const VERIFY_CHECK_ACTIONS: readonly string[] = [
   'lambda:GetFunctionEventInvokeConfig',
   'sqs:GetQueueUrl',
   'sqs:GetQueueAttributes',
+  // The SNS route (stacks with `snsNotificationArn`): the topic's policy and whether the function is subscribed.
+  'sns:GetTopicAttributes',
+  'sns:ListSubscriptionsByTopic',
 ];
 
 /**
