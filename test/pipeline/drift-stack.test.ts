@@ -107,7 +107,7 @@ describe("TaegisDrift: the CodePipeline route's scheduled verify --check (with c
     const policy = JSON.parse(/--policy '([^']+)'/.exec(commands)![1]!) as { Statement: { Action: string[] }[] };
     const allowed = policy.Statement.flatMap((st) => st.Action);
     expect(allowed).toEqual(VERIFY_CHECK_ACTIONS);
-    expect(allowed.filter((a) => !/^[a-z0-9]+:(Describe|Get|Filter)[A-Za-z]+$/.test(a))).toEqual([]);
+    expect(allowed.filter((a) => !/^[a-z0-9]+:(Describe|Get|Filter|List)[A-Za-z]+$/.test(a))).toEqual([]);
     expect(commands).not.toMatch(/deploy --|cdk |npm run deploy|restore|plan/);
     expect(spec.reports).toEqual({
       REPORT_GROUP_ARN: { files: ['drift-*.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' },
