@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { App, type AppProps } from 'aws-cdk-lib';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
+import { cdkJsonContext } from './cdk-context.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
@@ -25,10 +26,16 @@ export interface BuildAppOptions {
    */
   readonly app?: App;
   /**
-   * Props for the new App (tests set `outdir`).
+   * Props for the new App (tests set `outdir`); its `context` goes over cdk.json's.
    * @default - CDK defaults
    */
   readonly appProps?: AppProps;
+  /**
+   * Start the new App from cdk.json's context (feature flags, bootstrap qualifier), as `npx cdk synth` does.
+   * Only a test that compares against the flags' absence turns it off.
+   * @default true
+   */
+  readonly cdkJsonContext?: boolean;
   /**
    * Limit the app to these regions (`-c region=a,b`); each must be configured.
    * @default - every configured region
@@ -66,9 +73,19 @@ export interface BuildAppOptions {
   readonly pipeline?: boolean;
   /**
    * The config file's path in the repository, as the pipeline's synth step passes it to `cdk synth -c config=`.
-   * @default - config `pipeline.configFile`, else the config file's base name
+   * @default - config `pipeline.configFile`, else the config file's path relative to the working directory
    */
   readonly pipelineConfigFile?: string;
+}
+
+/**
+ * The one way an App is made: with cdk.json's context (feature flags, bootstrap qualifier) under `props.context`, so
+ * `taegis-migrate synth`, plan, deploy, bench and the tests build exactly what `npx cdk synth` builds. Under the CDK
+ * CLI, the context it passes (cdk.json's and `-c`) goes over both.
+ */
+export function createApp(props: AppProps = {}, options: { readonly cdkJsonContext?: boolean } = {}): App {
+  const base = options.cdkJsonContext === false ? {} : cdkJsonContext();
+  return new App({ ...props, context: { ...base, ...props.context } });
 }
 
 export interface TaegisApp {
@@ -110,7 +127,8 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   }
   const artifacts: VendorArtifacts = { paths: inspected.paths, shared: inspected.shared, lambda: inspected.lambda };
 
-  const app = options.app ?? new App(options.appProps);
+  const app =
+    options.app ?? createApp(options.appProps, options.cdkJsonContext === false ? { cdkJsonContext: false } : {});
   // Once per build, not per stack: the runtime is one setting for the whole config.
   const runtimeNotice = runtimeDeprecationMessage(
     selected.lambdaRuntime,
@@ -136,7 +154,9 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     selected.pipeline !== undefined && options.pipeline !== false && selected.regions.length === config.regions.length
       ? withParsedTemplates(templates, () =>
           addPipelineStack(app, selected.pipeline!, wiring, {
-            configFile: options.pipelineConfigFile ?? path.basename(selected.configPath),
+            // The pipeline's synth step runs `cdk synth -c config=<this path>` from the repository root.
+            configFile:
+              options.pipelineConfigFile ?? path.relative(process.cwd(), selected.configPath).split(path.sep).join('/'),
           }),
         )
       : undefined;

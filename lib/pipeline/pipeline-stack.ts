@@ -1,4 +1,4 @@
-import { BOOTSTRAP_QUALIFIER_CONTEXT, Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
+import { BOOTSTRAP_QUALIFIER_CONTEXT, Stack, Stage, type StackProps, type StageProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { PipelineType } from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,6 @@ import {
   type FileSet,
   type Step,
 } from 'aws-cdk-lib/pipelines';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { addTargetStacks, type RegionStacks, type TargetWiring } from '../targets.js';
 import type { RegionConfig } from '../config/schema.js';
@@ -28,6 +27,7 @@ import {
   targetSlug,
   verifyCommand,
 } from './commands.js';
+import { acknowledgePipelineGrants } from './grants.js';
 import { resolveWaves, verifyRoleNameOf, targetName, type PipelineConfig, type Target } from './config.js';
 
 /** Construct id and default CloudFormation name of the pipeline stack. */
@@ -196,63 +196,6 @@ export class PipelineStack extends Stack {
         }),
       ],
     });
-  }
-}
-
-/**
- * The grants CDK Pipelines makes to its own roles, each kind with the reason it is acceptable. Anything else cdk-nag
- * finds under the pipeline (a new kind of grant in a later aws-cdk-lib, or one of ours) is not matched and fails synth.
- */
-const PIPELINE_GRANTS: readonly { readonly finding: RegExp; readonly reason: string }[] = [
-  {
-    finding: /^AwsSolutions-IAM5\[Action::kms:(ReEncrypt|GenerateDataKey)\*\]$/,
-    reason:
-      "CDK Pipelines' grant to use the pipeline's own artifact key (the key policy limits it to that key) for encrypting artifacts.",
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
-    reason:
-      'CDK Pipelines: the pipeline role uses its artifact key (the key policy limits it), self-mutation reads stack status and lists its own bucket, the asset role starts its own CodeBuild builds; none of these actions reach other resources.',
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Action::s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*\]$/,
-    reason: "CDK Pipelines' read/write grant on the pipeline's own artifact and replication buckets only.",
-  },
-  {
-    finding:
-      /^AwsSolutions-IAM5\[Resource::(<PipelineArtifactsBucket[A-Za-z0-9]+\.Arn>|arn:<AWS::Partition>:s3:::[a-z0-9-]+-support-[a-z0-9-]+)\/\*\]$/,
-    reason: "Objects of the pipeline's own artifact bucket (and its cross-region replication buckets) only.",
-  },
-  {
-    finding:
-      /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:logs:[a-z0-9-]+:\d{12}:log-group:\/aws\/codebuild\/[^\]]*\]$/,
-    reason: "Each CodeBuild project writes its own log group under /aws/codebuild (CDK Pipelines' grant).",
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:codebuild:[a-z0-9-]+:\d{12}:report-group\/[^\]]*\]$/,
-    reason: "Each CodeBuild project's own report groups (CDK Pipelines' grant).",
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Resource::arn:\*:iam::\d{12}:role\/\*\]$/,
-    reason:
-      'Self-mutation assumes only the CDK bootstrap roles of the pipeline account (the statement requires the aws-cdk:bootstrap-role tag).',
-  },
-  {
-    finding: /^AwsSolutions-S1$/,
-    reason:
-      "The pipeline's artifact bucket is written only by the pipeline's roles; CloudTrail records its access, a log bucket would add a second bucket for no audit value.",
-  },
-];
-
-function acknowledgePipelineGrants(pipeline: CodePipeline): void {
-  const byPath = new Map(pipeline.node.findAll().map((c) => [c.node.path, c]));
-  for (const v of new AwsSolutionsChecks().validateScope(pipeline).violations) {
-    const grant = PIPELINE_GRANTS.find((g) => g.finding.test(v.ruleName));
-    if (grant === undefined) continue;
-    for (const r of v.violatingResources) {
-      const at = r.constructPath === undefined ? undefined : byPath.get(r.constructPath);
-      if (at) Validations.of(at).acknowledge({ id: v.ruleName, reason: grant.reason });
-    }
   }
 }
 
