@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // CDK app entry point: reads the CLI's context (-c config=PATH, -c region=a,b, -c account=a,b) and the config file, then builds the
 // stacks in lib/app.ts. All logic lives in lib/.
-import { buildApp, createApp } from '../lib/app.js';
+import { buildApp, checkAssemblyLimits, createApp } from '../lib/app.js';
 import { runCli } from '../lib/cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../lib/config/load.js';
 import { loadAppConfig } from '../lib/taegis-config.js';
@@ -22,6 +22,6 @@ void runCli(async () => {
     accounts: contextList(app.node.tryGetContext('account')),
     warn: (message) => process.stderr.write(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n\n`),
   });
-  app.synth();
+  checkAssemblyLimits(app.synth(), config.configPath);
   return ExitCode.Ok;
 });

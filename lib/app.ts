@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { App, type AppProps } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, type AppProps } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
 import { cdkJsonContext } from './cdk-context.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
@@ -168,6 +169,14 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     const oidc = githubOidc.find((g) => g.account === a.account);
     if (oidc !== undefined && a.sameAccountRoleNames.length > 0) a.addDependency(oidc);
   }
+  const tooLarge = resourceLimitProblems(app);
+  if (tooLarge.length > 0) {
+    throw invalidInput(
+      'CONFIG_INVALID',
+      `config ${selected.configPath} makes a stack larger than CloudFormation allows`,
+      tooLarge,
+    );
+  }
   const nag =
     options.nag === false
       ? undefined
@@ -187,6 +196,68 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     ...(pipeline ? { pipeline } : {}),
     ...(nag ? { nag } : {}),
   };
+}
+
+/** CloudFormation's limits per template (resources, and bytes of a template uploaded through S3). */
+export const TEMPLATE_LIMITS = { resources: 500, bytes: 1_000_000 } as const;
+
+/** What grew in a stack of this kind, and which setting shrinks it. */
+function limitFix(stackId: string): string {
+  if (stackId.startsWith('TaegisPipeline') || stackId.includes('Pipeline'))
+    return 'lower "pipeline.shardsPerWave" or merge "pipeline.waves" (the pipeline grows with waves x shards)';
+  if (stackId.startsWith('TaegisAccess') || stackId.startsWith('TaegisGitHubOidc'))
+    return "the account's role lists every configured stack of the account: split the account's stacks over two configs";
+  if (stackId.startsWith('TaegisMonitoring'))
+    return 'the region has too many functions for one monitoring stack: split the region over two configs';
+  return 'split the stacks of this target over two configs';
+}
+
+/**
+ * Stacks that would hold more resources than CloudFormation allows, as bad input naming the stack, what grew and the
+ * setting that shrinks it; checked before synth, where aws-cdk-lib would throw an error of its own.
+ */
+export function resourceLimitProblems(app: App): { path: string; message: string; fix: string }[] {
+  return app.node
+    .findAll()
+    .filter((c): c is Stack => Stack.isStack(c))
+    .flatMap((stack) => {
+      const count = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && Stack.of(c) === stack).length;
+      return count > TEMPLATE_LIMITS.resources
+        ? [
+            {
+              path: stack.stackName,
+              message: `would hold ${count} resources; CloudFormation allows ${TEMPLATE_LIMITS.resources} per stack`,
+              fix: limitFix(stack.node.id),
+            },
+          ]
+        : [];
+    });
+}
+
+/**
+ * After synth: a template over CloudFormation's size limit (1,000,000 bytes through S3) is bad input naming the stack
+ * and the setting that shrinks it, never an error of the deploy later.
+ */
+export function checkAssemblyLimits(assembly: CloudAssembly, configPath: string): void {
+  const problems = assembly.stacksRecursively.flatMap((s) => {
+    const bytes = Buffer.byteLength(JSON.stringify(s.template, undefined, 1));
+    return bytes > TEMPLATE_LIMITS.bytes
+      ? [
+          {
+            path: s.stackName,
+            message: `template is ${bytes} bytes; CloudFormation accepts ${TEMPLATE_LIMITS.bytes} bytes per template`,
+            fix: limitFix(s.id),
+          },
+        ]
+      : [];
+  });
+  if (problems.length > 0) {
+    throw invalidInput(
+      'CONFIG_INVALID',
+      `config ${configPath} makes a template larger than CloudFormation allows`,
+      problems,
+    );
+  }
 }
 
 /**

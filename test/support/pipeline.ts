@@ -76,3 +76,42 @@ export function heldOutPipelineRaw(raw: Record<string, unknown>): void {
     ],
   };
 }
+
+/**
+ * A generated fleet: `accounts` accounts x `regions`, one or two Lambda stacks per target (every third target two),
+ * the pipeline in its own account. Waves: a one-target pilot, a glob wave of ten accounts (tolerance 10%, 4 at once),
+ * then "*" with approval (tolerance 5).
+ */
+export function fleetRaw(raw: Record<string, unknown>, accounts: number, regions: readonly string[]): void {
+  const account = (i: number) => `6060${String(i).padStart(8, '0')}`;
+  let n = 0;
+  raw.regions = Array.from({ length: accounts }, (_, a) =>
+    regions.map((region) => {
+      n += 1;
+      return {
+        account: account(a),
+        region,
+        lambdaStacks: Array.from({ length: n % 3 === 0 ? 2 : 1 }, (_, i) => ({
+          stackName: `fl-${a}-${i}-lambda`,
+          integrationType: 'awscloudtrail',
+          notificationBucket: `fl-${account(a)}-${region}-${i}`,
+        })),
+      };
+    }),
+  ).flat();
+  raw.credentialsSecret = { name: 'fleet/taegis-credentials' };
+  raw.pipeline = {
+    account: '707070707070',
+    region: 'eu-west-3',
+    source: {
+      connectionArn: 'arn:aws:codeconnections:eu-west-3:707070707070:connection/fleet',
+      repository: 'fleet-org/taegis',
+      branch: 'main',
+    },
+    waves: [
+      { name: 'pilot', targets: [`${account(0)}/${regions[0]}`] },
+      { name: 'ten-accounts', targets: [`60600000000?/*`], failureTolerance: '10%', maxConcurrency: 4 },
+      { name: 'everything-else', targets: ['*'], approval: true, failureTolerance: 5 },
+    ],
+  };
+}
