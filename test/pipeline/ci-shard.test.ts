@@ -114,7 +114,7 @@ describe('ci shard and ci gate: a wave worked through in shards, its failure tol
       const r = await ciShardMain(['--config', example.config, '--wave', 'ten-accounts', '--shard', String(i)], {
         cwd: work,
         out: () => {},
-        runStep: async (_a, _e, log) => (writeFileSync(log, ''), 0),
+        runStep: (_a, _e, log) => (writeFileSync(log, ''), Promise.resolve(0)),
       });
       expect(r).toBe(ExitCode.Ok);
     }
@@ -141,7 +141,7 @@ describe('ci shard and ci gate: a wave worked through in shards, its failure tol
     let ran = 0;
     const run = ciShardMain(['--config', example.config, ...flags], {
       cwd: work,
-      runStep: async () => (ran++, 0),
+      runStep: () => (ran++, Promise.resolve(0)),
     });
     await expect(run).rejects.toThrow(TaegisError);
     await expect(run).rejects.toThrow(message);

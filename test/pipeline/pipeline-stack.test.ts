@@ -6,10 +6,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type TaegisApp } from '../../lib/app.js';
 import { loadConfig } from '../../lib/taegis-config.js';
-import { lambdaStackId, sharedStackId, stagingStackId } from '../../lib/stacks/names.js';
 import { PIPELINE_STACK_ID, VERIFY_REPORT_GROUP } from '../../lib/pipeline/pipeline-stack.js';
 import { copyExample, writeJson } from '../support/example.js';
-import { CANARY, pipelineRaw } from '../support/pipeline.js';
+import { pipelineRaw } from '../support/pipeline.js';
 import { listFiles } from '../support/files.js';
 
 const DYNAMIC_REF = '{{resolve:secretsmanager:taegis-migrate/credentials:SecretString:::}}';
@@ -85,9 +84,12 @@ describe('TaegisPipeline: two waves over three targets in two accounts', () => {
 
   const envOf = (a: Action): Record<string, string> =>
     Object.fromEntries(
-      (JSON.parse(String(a.Configuration?.EnvironmentVariables ?? '[]')) as { name: string; value: string }[]).map(
-        (v) => [v.name, v.value],
-      ),
+      (
+        JSON.parse((a.Configuration?.EnvironmentVariables as string | undefined) ?? '[]') as {
+          name: string;
+          value: string;
+        }[]
+      ).map((v) => [v.name, v.value]),
     );
 
   it('GIVEN the canary wave (one account) THEN one shard action of the shared project applies it, then the gate', () => {
