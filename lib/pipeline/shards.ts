@@ -56,8 +56,9 @@ export function shardedWaves(
   const count = pc.shardsPerWave ?? DEFAULT_SHARDS_PER_WAVE;
   return resolveWaves(config.regions, pc.waves).waves.map((wave) => {
     const spec = pc.waves.find((w) => w.name === wave.name);
-    const shards = shardTargets(wave.targets, count);
     const maxConcurrency = spec?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    // A stage's actions all run at once: no more shards than targets the wave may have in flight.
+    const shards = shardTargets(wave.targets, Math.min(count, maxConcurrency));
     return {
       name: wave.name,
       approval: wave.approval,

@@ -44,7 +44,7 @@ describe('ci shard and ci gate: a wave worked through in shards, its failure tol
     }
     expect(waves.map((w) => [w.name, w.targets.length, w.shards.length])).toEqual([
       ['pilot', 1, 1],
-      ['ten-accounts', 29, 8], // accounts 606000000001..9 (x3 regions) and the pilot account's other two regions
+      ['ten-accounts', 29, 4], // accounts 606000000001..9 (x3 regions) and the pilot account's other two; maxConcurrency 4 caps the shards
       ['everything-else', 30, 8],
     ]);
   });

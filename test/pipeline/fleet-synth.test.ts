@@ -72,7 +72,7 @@ describe('a 300-target fleet (100 accounts x 3 regions) through the CodePipeline
     expect(new Set(all).size).toBe(300);
     expect(waves.map((w) => [w.name, w.targets.length, w.shards.length])).toEqual([
       ['pilot', 1, 1],
-      ['ten-accounts', 29, 8],
+      ['ten-accounts', 29, 4],
       ['everything-else', 270, 8],
     ]);
   });
