@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ciGateMain, ciShardMain, type ShardResult } from '../../lib/ci/shard.js';
 import { ExitCode, TaegisError } from '../../lib/errors.js';
 import { shardedWaves } from '../../lib/pipeline/shards.js';
-import { loadConfig } from '../../lib/taegis-config.js';
-import { copyExample, writeJson } from '../support/example.js';
+import { loadConfig, parseConfig } from '../../lib/taegis-config.js';
+import { copyExample, EXAMPLE_CONFIG, exampleRawConfig, writeJson } from '../support/example.js';
 import { fleetRaw } from '../support/pipeline.js';
 
 describe('ci shard and ci gate: a wave worked through in shards, its failure tolerance applied at the end', () => {
@@ -146,5 +146,35 @@ describe('ci shard and ci gate: a wave worked through in shards, its failure tol
     await expect(run).rejects.toThrow(TaegisError);
     await expect(run).rejects.toThrow(message);
     expect(ran).toBe(0);
+  });
+});
+
+describe('pipeline limits in the config: bad input naming the field', () => {
+  const base = (mutate: (pipeline: Record<string, unknown>) => void) => {
+    const raw = exampleRawConfig();
+    fleetRaw(raw, 48, ['eu-west-3']);
+    mutate(raw.pipeline as Record<string, unknown>);
+    try {
+      parseConfig(raw, EXAMPLE_CONFIG);
+      return 'valid';
+    } catch (e) {
+      return JSON.stringify((e as TaegisError).problems);
+    }
+  };
+  it('GIVEN shardsPerWave 25 THEN CONFIG_INVALID at pipeline.shardsPerWave', () => {
+    expect(base((p) => (p.shardsPerWave = 25))).toMatch(/"path":"pipeline\.shardsPerWave","message":"is above 24"/);
+    expect(base((p) => (p.shardsPerWave = 24))).toBe('valid');
+  });
+  it('GIVEN 48 waves THEN CONFIG_INVALID at pipeline.waves (CodePipeline holds 50 stages)', () => {
+    const waves = (n: number) => (p: Record<string, unknown>) =>
+      (p.waves = [
+        ...Array.from({ length: n - 1 }, (_, i) => ({
+          name: `w${i}`,
+          targets: [`6060${String(i).padStart(8, '0')}/eu-west-3`],
+        })),
+        { name: 'rest', targets: ['*'] },
+      ]);
+    expect(base(waves(48))).toMatch(/"path":"pipeline\.waves","message":"lists more than 47 waves"/);
+    expect(base(waves(47))).toBe('valid');
   });
 });
