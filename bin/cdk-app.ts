@@ -1,9 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // CDK app entry point: reads the CLI's context (-c config=PATH, -c region=a,b, -c account=a,b) and the config file, then builds the
 // stacks in lib/app.ts. All logic lives in lib/.
-import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { buildApp } from '../lib/app.js';
+import { buildApp, checkAssemblyLimits, createApp } from '../lib/app.js';
 import { runCli } from '../lib/cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../lib/config/load.js';
 import { loadAppConfig } from '../lib/taegis-config.js';
@@ -15,17 +13,15 @@ void runCli(async () => {
   // lints the vendor's templates, which we include unchanged; our own checks and cdk-nag run regardless.
   // CDK_VALIDATION=true turns it back on.
   // autoSynth off: on bad input the App must not write an (empty) assembly when the process exits.
-  const app = new App({ autoSynth: false, builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
+  const app = createApp({ autoSynth: false, builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
   const configPath = (app.node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG_FILE;
   const config = loadAppConfig(configPath);
   await buildApp(config, {
     app,
-    // The pipeline's synth step runs `cdk synth -c config=<this path>` from the repository root.
-    pipelineConfigFile: path.relative(process.cwd(), config.configPath).split(path.sep).join('/'),
     regions: contextList(app.node.tryGetContext('region')),
     accounts: contextList(app.node.tryGetContext('account')),
     warn: (message) => process.stderr.write(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n\n`),
   });
-  app.synth();
+  checkAssemblyLimits(app.synth(), config.configPath);
   return ExitCode.Ok;
 });

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
-import { App, type AppProps } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, type AppProps } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { withParsedTemplates } from './artifacts/cfn-yaml.js';
+import { cdkJsonContext } from './cdk-context.js';
 import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
 import { checkConfigAgainstTemplates } from './config/template-checks.js';
@@ -26,10 +28,16 @@ export interface BuildAppOptions {
    */
   readonly app?: App;
   /**
-   * Props for the new App (tests set `outdir`).
+   * Props for the new App (tests set `outdir`); its `context` goes over cdk.json's.
    * @default - CDK defaults
    */
   readonly appProps?: AppProps;
+  /**
+   * Start the new App from cdk.json's context (feature flags, bootstrap qualifier), as `npx cdk synth` does.
+   * Only a test that compares against the flags' absence turns it off.
+   * @default true
+   */
+  readonly cdkJsonContext?: boolean;
   /**
    * Limit the app to these regions (`-c region=a,b`); each must be configured.
    * @default - every configured region
@@ -67,9 +75,19 @@ export interface BuildAppOptions {
   readonly pipeline?: boolean;
   /**
    * The config file's path in the repository, as the pipeline's synth step passes it to `cdk synth -c config=`.
-   * @default - config `pipeline.configFile`, else the config file's base name
+   * @default - config `pipeline.configFile`, else the config file's path relative to the working directory
    */
   readonly pipelineConfigFile?: string;
+}
+
+/**
+ * The one way an App is made: with cdk.json's context (feature flags, bootstrap qualifier) under `props.context`, so
+ * `taegis-migrate synth`, plan, deploy, bench and the tests build exactly what `npx cdk synth` builds. Under the CDK
+ * CLI, the context it passes (cdk.json's and `-c`) goes over both.
+ */
+export function createApp(props: AppProps = {}, options: { readonly cdkJsonContext?: boolean } = {}): App {
+  const base = options.cdkJsonContext === false ? {} : cdkJsonContext();
+  return new App({ ...props, context: { ...base, ...props.context } });
 }
 
 export interface TaegisApp {
@@ -113,7 +131,8 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   }
   const artifacts: VendorArtifacts = { paths: inspected.paths, shared: inspected.shared, lambda: inspected.lambda };
 
-  const app = options.app ?? new App(options.appProps);
+  const app =
+    options.app ?? createApp(options.appProps, options.cdkJsonContext === false ? { cdkJsonContext: false } : {});
   // Once per build, not per stack: the runtime is one setting for the whole config.
   const runtimeNotice = runtimeDeprecationMessage(
     selected.lambdaRuntime,
@@ -139,7 +158,9 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     selected.pipeline !== undefined && options.pipeline !== false && selected.regions.length === config.regions.length
       ? withParsedTemplates(templates, () =>
           addPipelineStack(app, selected.pipeline!, wiring, {
-            configFile: options.pipelineConfigFile ?? path.basename(selected.configPath),
+            // The pipeline's synth step runs `cdk synth -c config=<this path>` from the repository root.
+            configFile:
+              options.pipelineConfigFile ?? path.relative(process.cwd(), selected.configPath).split(path.sep).join('/'),
           }),
         )
       : undefined;
@@ -157,6 +178,14 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
   for (const a of access) {
     const oidc = githubOidc.find((g) => g.account === a.account);
     if (oidc !== undefined && a.sameAccountRoleNames.length > 0) a.addDependency(oidc);
+  }
+  const tooLarge = resourceLimitProblems(app);
+  if (tooLarge.length > 0) {
+    throw invalidInput(
+      'CONFIG_INVALID',
+      `config ${selected.configPath} makes a stack larger than CloudFormation allows`,
+      tooLarge,
+    );
   }
   const nag =
     options.nag === false
@@ -179,6 +208,68 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
     ...(drift ? { drift } : {}),
     ...(nag ? { nag } : {}),
   };
+}
+
+/** CloudFormation's limits per template (resources, and bytes of a template uploaded through S3). */
+export const TEMPLATE_LIMITS = { resources: 500, bytes: 1_000_000 } as const;
+
+/** What grew in a stack of this kind, and which setting shrinks it. */
+function limitFix(stackId: string): string {
+  if (stackId.startsWith('TaegisPipeline') || stackId.includes('Pipeline'))
+    return 'lower "pipeline.shardsPerWave" or merge "pipeline.waves" (the pipeline grows with waves x shards)';
+  if (stackId.startsWith('TaegisAccess') || stackId.startsWith('TaegisGitHubOidc'))
+    return "the account's role lists every configured stack of the account: split the account's stacks over two configs";
+  if (stackId.startsWith('TaegisMonitoring'))
+    return 'the region has too many functions for one monitoring stack: split the region over two configs';
+  return 'split the stacks of this target over two configs';
+}
+
+/**
+ * Stacks that would hold more resources than CloudFormation allows, as bad input naming the stack, what grew and the
+ * setting that shrinks it; checked before synth, where aws-cdk-lib would throw an error of its own.
+ */
+export function resourceLimitProblems(app: App): { path: string; message: string; fix: string }[] {
+  return app.node
+    .findAll()
+    .filter((c): c is Stack => Stack.isStack(c))
+    .flatMap((stack) => {
+      const count = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && Stack.of(c) === stack).length;
+      return count > TEMPLATE_LIMITS.resources
+        ? [
+            {
+              path: stack.stackName,
+              message: `would hold ${count} resources; CloudFormation allows ${TEMPLATE_LIMITS.resources} per stack`,
+              fix: limitFix(stack.node.id),
+            },
+          ]
+        : [];
+    });
+}
+
+/**
+ * After synth: a template over CloudFormation's size limit (1,000,000 bytes through S3) is bad input naming the stack
+ * and the setting that shrinks it, never an error of the deploy later.
+ */
+export function checkAssemblyLimits(assembly: CloudAssembly, configPath: string): void {
+  const problems = assembly.stacksRecursively.flatMap((s) => {
+    const bytes = Buffer.byteLength(JSON.stringify(s.template, undefined, 1));
+    return bytes > TEMPLATE_LIMITS.bytes
+      ? [
+          {
+            path: s.stackName,
+            message: `template is ${bytes} bytes; CloudFormation accepts ${TEMPLATE_LIMITS.bytes} bytes per template`,
+            fix: limitFix(s.id),
+          },
+        ]
+      : [];
+  });
+  if (problems.length > 0) {
+    throw invalidInput(
+      'CONFIG_INVALID',
+      `config ${configPath} makes a template larger than CloudFormation allows`,
+      problems,
+    );
+  }
 }
 
 /**

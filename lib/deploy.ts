@@ -12,7 +12,6 @@ import {
   type IIoHost,
 } from '@aws-cdk/toolkit-lib';
 import { buildApp, type RegionStacks, type TaegisApp } from './app.js';
-import { cdkJsonContext } from './cdk-context.js';
 import { readCredentials } from './artifacts/vendor.js';
 import { SHARED_PARAMETERS } from './vendor/facts.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
@@ -155,7 +154,7 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
     const built = await buildApp(config, {
       regions: options.regions ?? [],
       accounts: options.accounts ?? [],
-      appProps: { outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() },
+      appProps: { outdir, builtinCloudFormationValidation: false },
       // Without --exclusively every shared stack goes out with its Lambda stacks: check credentials.txt up front,
       // unless every shared stack reads its SecretValue from Secrets Manager (a dynamic reference in its template).
       requireCredentials:

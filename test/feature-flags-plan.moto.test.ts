@@ -65,10 +65,11 @@ describe("cdk.json's feature flags, planned on moto", () => {
   });
 
   it('GIVEN the Lambda stack deployed by the app without the flags WHEN npm run plan synthesizes with them THEN no change', async () => {
-    // synthApp passes no context: no feature flag at all, as before cdk.json set them.
+    // No context: no feature flag at all, as before cdk.json set them.
     const withoutFlags = await synthApp(
       parseConfig(JSON.parse(readFileSync(configFile, 'utf8')), configFile),
       path.join(dir, 'old.out'),
+      'none',
     );
     const cdk = (...args: string[]) => run('npx', ['cdk', ...args], { cwd: ROOT, env: moto.env });
     // Each CDK CLI run its own --output: two runs on one cdk.out (another test file's) refuse each other.

@@ -17,15 +17,15 @@ const NOT_AS_RECOMMENDED = [
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Synthesizes the example app (both regions) with `context`; templates by stack artifact id. */
-async function synthTemplates(context: Record<string, unknown>): Promise<Map<string, string>> {
+/** Synthesizes the example app (both regions) as every command does (cdk.json's context), or without cdk.json's flags. */
+async function synthTemplates(flags: 'cdk.json' | 'none'): Promise<Map<string, string>> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-flags-test-'));
   outdirs.push(outdir);
-  const built = await buildApp(
-    exampleConfig(),
+  const built = await buildApp(exampleConfig(), {
     // analyticsReporting: the CLI adds AWS::CDK::Metadata, which a flag could change too.
-    { appProps: { outdir, context, analyticsReporting: true, builtinCloudFormationValidation: false } },
-  );
+    appProps: { outdir, analyticsReporting: true, builtinCloudFormationValidation: false },
+    ...(flags === 'none' ? { cdkJsonContext: false } : {}),
+  });
   const assembly = built.app.synth();
   return new Map(assembly.stacks.map((s) => [s.id, JSON.stringify(s.template)]));
 }
@@ -45,8 +45,8 @@ describe('cdk.json feature flags', () => {
     let without: Map<string, string>;
     let withFlags: Map<string, string>;
     beforeAll(async () => {
-      without = await synthTemplates({});
-      withFlags = await synthTemplates(context);
+      without = await synthTemplates('none');
+      withFlags = await synthTemplates('cdk.json');
     });
 
     it('WHEN synthesized with and without the flags THEN every vendor (shared and Lambda) stack template is identical', () => {

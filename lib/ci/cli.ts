@@ -7,15 +7,18 @@ import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError } from '../errors.js';
 import { configFileInRepo, DEFAULT_WORKFLOW_FILE, githubWorkflow } from './github.js';
 import { DRIFT_WORKFLOW_NAME, driftWorkflow, driftWorkflowFile } from './drift-workflow.js';
+import { ciGateMain, ciShardMain } from './shard.js';
 
-export const CI_USAGE = `usage: npm run ci -- github [--config PATH] [--write [FILE]] [--check FILE] [--drift]
+export const CI_USAGE = `usage: taegis-migrate ci github [--config PATH] [--write [FILE]] [--check FILE] [--drift]
+       taegis-migrate ci shard --wave NAME --shard I [...]   (a CI build works through one shard; ci shard --help)
+       taegis-migrate ci gate --wave NAME [...]              (applies the wave's failure tolerance; ci gate --help)
 
-Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to AWS, one job per wave with a
-matrix over its targets, plan and verify as gates, JUnit published, reports uploaded), and the scheduled drift
-watch beside it (${DRIFT_WORKFLOW_NAME}: "verify --check" for every target on "pipeline.drift.schedule", daily by
-default). Prints the deploy workflow (--drift: the drift workflow), or with --write writes both (default
-${DEFAULT_WORKFLOW_FILE} and the drift workflow in its folder); --check FILE exits 1 when FILE or the drift
-workflow beside it differs from what would be written.
+Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to AWS, per wave a matrix over its
+targets in parts of at most 256 jobs; JUnit published, reports uploaded), and the scheduled drift watch beside it
+(${DRIFT_WORKFLOW_NAME}: "verify --check" for every target on "pipeline.drift.schedule", daily by default). Prints
+the deploy workflow (--drift: the drift workflow), or with --write writes both (default ${DEFAULT_WORKFLOW_FILE} and
+the drift workflow in its folder); --check FILE exits 1 when FILE or the drift workflow beside it differs from what
+would be written.
 Run from the repository root: the workflow names the config by its path relative to the working directory.`;
 
 export interface CiCliDeps {
@@ -23,7 +26,19 @@ export interface CiCliDeps {
   readonly cwd?: string;
 }
 
-export function ciMain(argv: readonly string[], deps: CiCliDeps = {}): ExitCode {
+/** `taegis-migrate ci github|shard|gate`. */
+export async function ciMain(argv: readonly string[], deps: CiCliDeps = {}): Promise<ExitCode> {
+  // shard and gate print lines; github prints the workflow as it is.
+  const lines = {
+    ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}),
+    ...(deps.out !== undefined ? { out: (t: string) => deps.out!(`${t}\n`) } : {}),
+  };
+  if (argv[0] === 'shard') return ciShardMain(argv.slice(1), lines);
+  if (argv[0] === 'gate') return ciGateMain(argv.slice(1), lines);
+  return ciGithubMain(argv, deps);
+}
+
+function ciGithubMain(argv: readonly string[], deps: CiCliDeps): ExitCode {
   const out = deps.out ?? ((t: string) => process.stdout.write(t));
   const cwd = deps.cwd ?? process.cwd();
   // --write takes an optional file: a bare --write is followed by nothing or by another flag.
@@ -49,7 +64,7 @@ export function ciMain(argv: readonly string[], deps: CiCliDeps = {}): ExitCode 
   }
   if (positionals.length !== 1 || positionals[0] !== 'github') {
     throw new TaegisError('INPUT_INVALID', `"${positionals.join(' ')}" is not a ci target`, {
-      fix: 'run "npm run ci -- github [--write]"',
+      fix: 'run "taegis-migrate ci github [--write]", "ci shard" or "ci gate"',
     });
   }
   const config = loadConfig(path.resolve(cwd, values.config));

@@ -39,6 +39,9 @@ export const ACTIONS = {
 export const PLAN_PROFILE = 'taegis-plan';
 export const VERIFY_PROFILE = 'taegis-verify';
 
+/** GitHub's largest matrix: 256 jobs. */
+export const GITHUB_MATRIX_LIMIT = 256;
+
 /** The matrix a wave's jobs run over: one entry per target. */
 const MATRIX_TARGET = { account: '${{ matrix.account }}', region: '${{ matrix.region }}' };
 
@@ -176,46 +179,62 @@ export function githubWorkflow(
   };
 
   const jobs: Record<string, unknown> = {};
-  let previous: string | undefined;
+  let previous: string[] | undefined;
   for (const wave of waves) {
-    const matrix = {
+    const spec = pc.waves.find((w) => w.name === wave.name);
+    const entries = wave.targets.map((t, i) => ({
+      target: targetName(t),
+      account: t.account,
+      region: t.region,
+      // The account's first target in this wave deploys its per-account stacks; the others skip them.
+      accountStacks: wave.targets.findIndex((o) => o.account === t.account) === i ? 'include' : 'skip',
+    }));
+    // GitHub refuses a matrix of more than 256 jobs: a larger wave runs as several jobs of at most 256 each.
+    const parts = Array.from({ length: Math.ceil(entries.length / GITHUB_MATRIX_LIMIT) }, (_, i) =>
+      entries.slice(i * GITHUB_MATRIX_LIMIT, (i + 1) * GITHUB_MATRIX_LIMIT),
+    );
+    const matrix = (include: typeof entries) => ({
       'fail-fast': false,
-      matrix: {
-        include: wave.targets.map((t, i) => ({
-          target: targetName(t),
-          account: t.account,
-          region: t.region,
-          // The account's first target in this wave deploys its per-account stacks; the others skip them.
-          accountStacks: wave.targets.findIndex((o) => o.account === t.account) === i ? 'include' : 'skip',
-        })),
-      },
-    };
-    const base = (name: string, needs: string | undefined) => ({
+      // The wave's maxConcurrency over all its parts.
+      ...(spec?.maxConcurrency !== undefined
+        ? { 'max-parallel': Math.max(1, Math.floor(spec.maxConcurrency / parts.length)) }
+        : {}),
+      matrix: { include },
+    });
+    const base = (name: string, needs: string[] | undefined, include: typeof entries) => ({
       name,
       'runs-on': runsOn,
-      ...(needs !== undefined ? { needs } : {}),
-      strategy: matrix,
+      ...(needs !== undefined ? { needs: needs.length === 1 ? needs[0] : needs } : {}),
+      strategy: matrix(include),
     });
+    const part = (i: number) => (parts.length === 1 ? '' : ` (part ${i + 1} of ${parts.length})`);
+    const suffix = (i: number) => (i === 0 ? '' : `-part${i + 1}`);
     if (wave.approval) {
-      const planJob = jobId(wave, '-plan');
-      jobs[planJob] = {
-        ...base(`${wave.name}: plan \${{ matrix.target }}`, previous),
-        steps: [...setup(), planStep, ...publish('plan')],
-      };
-      const deployJob = jobId(wave);
-      jobs[deployJob] = {
-        ...base(`${wave.name}: deploy and verify \${{ matrix.target }}`, planJob),
-        environment: githubEnvironmentName(wave),
-        steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
-      };
-      previous = deployJob;
+      const planJobs = parts.map((_, i) => jobId(wave, `-plan${suffix(i)}`));
+      parts.forEach((include, i) => {
+        jobs[planJobs[i]!] = {
+          ...base(`${wave.name}${part(i)}: plan \${{ matrix.target }}`, previous, include),
+          steps: [...setup(), planStep, ...publish('plan')],
+        };
+      });
+      const deployJobs = parts.map((_, i) => jobId(wave, suffix(i)));
+      parts.forEach((include, i) => {
+        jobs[deployJobs[i]!] = {
+          ...base(`${wave.name}${part(i)}: deploy and verify \${{ matrix.target }}`, planJobs, include),
+          environment: githubEnvironmentName(wave),
+          steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
+        };
+      });
+      previous = deployJobs;
     } else {
-      const job = jobId(wave);
-      jobs[job] = {
-        ...base(`${wave.name}: \${{ matrix.target }}`, previous),
-        steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
-      };
-      previous = job;
+      const ids = parts.map((_, i) => jobId(wave, suffix(i)));
+      parts.forEach((include, i) => {
+        jobs[ids[i]!] = {
+          ...base(`${wave.name}${part(i)}: \${{ matrix.target }}`, previous, include),
+          steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
+        };
+      });
+      previous = ids;
     }
   }
 

@@ -81,6 +81,14 @@ export type CredentialsSecretConfig = z.infer<typeof CredentialsSecretSchema>;
 /** The default secret name suggested in errors and docs. */
 export const DEFAULT_SECRET_NAME = 'taegis-migrate/credentials';
 
+/** CodePipeline's 50 stages, less Source, Build and UpdatePipeline. */
+export const MAX_WAVES = 47;
+/** CodePipeline's 50 actions per stage, for a wave with approval: plan and apply per shard, the approval, the gate. */
+export const MAX_SHARDS_PER_WAVE = 24;
+export const DEFAULT_SHARDS_PER_WAVE = 8;
+/** Targets of a wave in flight at once when the wave sets no `maxConcurrency`. */
+export const DEFAULT_MAX_CONCURRENCY = 16;
+
 export const WaveConfigSchema = z.strictObject({
   /** Shown as the pipeline's stage name and the GitHub job name. */
   name: z
@@ -144,8 +152,32 @@ export const PipelineConfigSchema = z.strictObject({
       .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, m('is not "owner/name"', 'write e.g. "acme/taegis-migration"')),
     branch: z.string().min(1),
   }),
-  /** Ordered waves; every configured target in exactly one. */
-  waves: z.array(WaveConfigSchema).min(1, m('lists no wave', 'add e.g. { "name": "all", "targets": ["*"] }')),
+  /**
+   * Ordered waves; every configured target in exactly one. At most MAX_WAVES: each wave is one stage of the
+   * CodePipeline, which holds at most 50 stages (Source, Build and UpdatePipeline take three).
+   */
+  waves: z
+    .array(WaveConfigSchema)
+    .min(1, m('lists no wave', 'add e.g. { "name": "all", "targets": ["*"] }'))
+    .max(
+      MAX_WAVES,
+      m(`lists more than ${MAX_WAVES} waves`, 'merge waves: a wave takes globs and any number of targets'),
+    ),
+  /**
+   * How many shards (CodeBuild builds, GitHub jobs) work through one wave at most; each takes whole accounts, so a
+   * wave of fewer accounts has fewer shards. At most MAX_SHARDS_PER_WAVE: a CodePipeline stage holds 50 actions, and an
+   * approval wave has a plan and an apply action per shard, an approval and a gate.
+   * @default 8
+   */
+  shardsPerWave: z
+    .number()
+    .int(m('is not a whole number', `use a whole number from 1 to ${MAX_SHARDS_PER_WAVE}`))
+    .min(1, m('is below 1', `use a whole number from 1 to ${MAX_SHARDS_PER_WAVE}`))
+    .max(
+      MAX_SHARDS_PER_WAVE,
+      m(`is above ${MAX_SHARDS_PER_WAVE}`, `use a whole number from 1 to ${MAX_SHARDS_PER_WAVE}`),
+    )
+    .default(DEFAULT_SHARDS_PER_WAVE),
   /**
    * Where the synth step gets the vendor zip and templates (credentials.txt is never needed there). Each file is
    * downloaded from `s3://bucket/prefix<file>` in the pipeline account and checked against its SHA-256 before synth.

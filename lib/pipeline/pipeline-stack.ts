@@ -1,52 +1,37 @@
-import { BOOTSTRAP_QUALIFIER_CONTEXT, Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
+import { BOOTSTRAP_QUALIFIER_CONTEXT, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { PipelineType } from 'aws-cdk-lib/aws-codepipeline';
+import * as cpactions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   CodeBuildStep,
   CodePipeline,
   CodePipelineSource,
+  FileSet,
   ManualApprovalStep,
-  type FileSet,
-  type Step,
+  Step,
+  type CodePipelineActionFactoryResult,
+  type ICodePipelineActionFactory,
+  type ProduceActionOptions,
 } from 'aws-cdk-lib/pipelines';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { addTargetStacks, type RegionStacks, type TargetWiring } from '../targets.js';
-import type { RegionConfig } from '../config/schema.js';
-import {
-  artifactsDirInRepo,
-  assumeRoleProfile,
-  fetchArtifactsCommands,
-  bootstrapDeployRoleName,
-  keepExitCode,
-  partitionOf,
-  planCommand,
-  REPORTS_DIR,
-  roleArn,
-  synthCommand,
-  targetSlug,
-  verifyCommand,
-} from './commands.js';
-import { resolveWaves, verifyRoleNameOf, targetName, type PipelineConfig, type Target } from './config.js';
+import type { TargetWiring } from '../targets.js';
+import { artifactsDirInRepo, fetchArtifactsCommands, partitionOf, REPORTS_DIR, synthCommand } from './commands.js';
+import { acknowledgeOwnWildcards, acknowledgePipelineGrants } from './grants.js';
+import { verifyRoleNameOf, type PipelineConfig } from './config.js';
+import { shardedWaves, type ShardedWave } from './shards.js';
 import { CODEBUILD_IMAGE, codeBuildRuntimeVersions } from '../vendor/ci-runtimes.js';
 
 /** Construct id and default CloudFormation name of the pipeline stack. */
 export const PIPELINE_STACK_ID = 'TaegisPipeline';
-/** Name of the CodeBuild report group that receives every verify JUnit report. */
+/** Name of the CodeBuild report group that receives every shard's JUnit (a test suite per target). */
 export const VERIFY_REPORT_GROUP = 'taegis-migrate-verify';
-/** The AWS profile the gate steps create and pass to plan/verify (`--profile`). */
+/** The AWS profile the single-target gate commands (lib/pipeline/commands.ts) take (`--profile`). */
 export const GATE_PROFILE = 'taegis-target';
-
-/** One target's stacks in a pipeline Stage, built by the same `addTargetStacks` as `cdk deploy --all`. */
-export class TargetStage extends Stage {
-  public readonly stacks: RegionStacks;
-
-  constructor(scope: Construct, id: string, props: StageProps & { region: RegionConfig; wiring: TargetWiring }) {
-    super(scope, id, props);
-    this.stacks = addTargetStacks(this, props.region, props.wiring);
-  }
-}
+/** Where the shards put their results for the wave's gate, per pipeline execution, in the results bucket. */
+export const RESULTS_PREFIX = 'taegis-results';
 
 export interface PipelineStackProps extends StackProps {
   readonly pipelineConfig: PipelineConfig;
@@ -56,15 +41,60 @@ export interface PipelineStackProps extends StackProps {
 }
 
 /**
+ * A step of one wave's stage: one action of the shared shard project, told by environment variables what to run
+ * (a shard of the wave in a phase, or the wave's gate). The project is shared, so the pipeline's size grows with
+ * waves and shards, never with targets.
+ */
+class ShardProjectStep extends Step implements ICodePipelineActionFactory {
+  constructor(
+    id: string,
+    private readonly props: {
+      readonly project: codebuild.IProject;
+      /** The one role every shard and gate action runs as (one per action would grow with waves x shards). */
+      readonly actionRole: iam.IRole;
+      readonly input: FileSet;
+      readonly env: Readonly<Record<string, string>>;
+    },
+  ) {
+    super(id);
+    this.addDependencyFileSet(props.input);
+    this.configurePrimaryOutput(new FileSet('Reports', this));
+  }
+
+  public produceAction(stage: codepipeline.IStage, options: ProduceActionOptions): CodePipelineActionFactoryResult {
+    stage.addAction(
+      new cpactions.CodeBuildAction({
+        actionName: options.actionName,
+        runOrder: options.runOrder,
+        project: this.props.project,
+        role: this.props.actionRole,
+        input: options.artifacts.toCodePipeline(this.props.input),
+        outputs: [options.artifacts.toCodePipeline(this.primaryOutput!)],
+        environmentVariables: {
+          ...Object.fromEntries(Object.entries(this.props.env).map(([k, value]) => [k, { value }])),
+          // One results folder per pipeline execution: a gate never reads an earlier run's shards.
+          TAEGIS_EXECUTION: { value: '#{codepipeline.PipelineExecutionId}' },
+        },
+      }),
+    );
+    return { runOrdersConsumed: 1 };
+  }
+}
+
+/**
  * `TaegisPipeline`: CDK Pipelines from the config's `pipeline` section. Synth runs `npm ci` and the README's
- * `cdk synth`; then one pipeline wave per config wave: per target a plan pre step (exit 1 stops the pipeline), an
- * optional manual approval after all of the wave's plans, the target's Stage, and a verify post step publishing JUnit
- * to a report group and JSON as an artifact. Gate steps assume roles in the target accounts, never an admin role.
+ * `cdk synth`, the pipeline updates itself, then one stage per wave: at most `shardsPerWave` shard actions, each a build
+ * of one shared CodeBuild project running `taegis-migrate ci shard` (plan, deploy and verify of its share of the
+ * wave's targets, a failed target never stopping the others), then a gate action running `taegis-migrate ci gate`
+ * (the wave's failure tolerance: exit 1 stops the pipeline). With `approval`, plan shards and a manual approval come
+ * first. Every target's result: a JUnit test suite per target in the report group, JSON in each action's output.
  */
 export class PipelineStack extends Stack {
   public readonly pipeline: CodePipeline;
   public readonly verifyReports: codebuild.ReportGroup;
-  public readonly stages: readonly TargetStage[];
+  public readonly shardProject: codebuild.PipelineProject;
+  public readonly results: s3.Bucket;
+  public readonly waves: readonly ShardedWave[];
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -73,25 +103,23 @@ export class PipelineStack extends Stack {
     const source = CodePipelineSource.connection(pc.source.repository, pc.source.branch, {
       connectionArn: pc.source.connectionArn,
     });
+    const artifactsDir = artifactsDirInRepo(config.configPath, config.artifactsDir, configFile);
+    const artifactObjects = pc.artifactsSource
+      ? Object.keys(pc.artifactsSource.sha256).map(
+          (file) =>
+            `arn:${partitionOf(pc.region)}:s3:::${pc.artifactsSource!.bucket}/${pc.artifactsSource!.prefix}${file}`,
+        )
+      : [];
 
     const synth = new CodeBuildStep('Synth', {
       input: source,
-      installCommands: [
-        ...fetchArtifactsCommands(pc, artifactsDirInRepo(config.configPath, config.artifactsDir, configFile)),
-      ],
+      installCommands: [...fetchArtifactsCommands(pc, artifactsDir)],
       commands: ['npm ci', synthCommand(configFile)],
       primaryOutputDirectory: 'cdk.out',
-      rolePolicyStatements: pc.artifactsSource
-        ? [
-            new iam.PolicyStatement({
-              actions: ['s3:GetObject'],
-              resources: Object.keys(pc.artifactsSource.sha256).map(
-                (file) =>
-                  `arn:${partitionOf(pc.region)}:s3:::${pc.artifactsSource!.bucket}/${pc.artifactsSource!.prefix}${file}`,
-              ),
-            }),
-          ]
-        : [],
+      rolePolicyStatements:
+        artifactObjects.length > 0
+          ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: artifactObjects })]
+          : [],
     });
 
     this.pipeline = new CodePipeline(this, 'Pipeline', {
@@ -99,7 +127,8 @@ export class PipelineStack extends Stack {
       pipelineType: PipelineType.V2,
       synth,
       selfMutation: true,
-      // Targets in other accounts read the artifacts: the artifact bucket needs a customer managed key.
+      // A customer managed key for the artifact bucket, which the CodeBuild projects encrypt with too. Every action
+      // runs in the pipeline's region (the shards deploy from there), so there is no replication bucket per region.
       crossAccountKeys: true,
       enableKeyRotation: true,
       codeBuildDefaults: {
@@ -114,146 +143,152 @@ export class PipelineStack extends Stack {
       reportGroupName: VERIFY_REPORT_GROUP,
       type: codebuild.ReportGroupType.TEST,
     });
+    this.results = new s3.Bucket(this, 'Results', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    this.shardProject = this.shardProjectFor(pc, configFile, artifactsDir, artifactObjects, verifyRoleNameOf(config));
 
-    // The least-privilege verify role the app deploys per account (`accessRole`), when the pipeline names none.
-    const verifyRoleName = verifyRoleNameOf(config);
-    const regionsByTarget = new Map(config.regions.map((r) => [targetName(r), r]));
-    const synthOutput: FileSet = synth.primaryOutput!;
-    const stages: TargetStage[] = [];
-    for (const wave of resolveWaves(config.regions, pc.waves).waves) {
-      const w = this.pipeline.addWave(wave.name);
-      const plans = wave.targets.map((t) => this.planStep(t, configFile, synthOutput, source));
-      const pre: Step[] = [...plans];
+    // Assumed by the pipeline's role for each shard and gate action (what CDK makes per action, made once).
+    const actionRole = new iam.Role(this, 'ShardActionRole', { assumedBy: new iam.AccountRootPrincipal() });
+    this.waves = shardedWaves({ regions: config.regions, pipeline: pc });
+    for (const wave of this.waves) {
+      const step = (id: string, env: Record<string, string>) =>
+        new ShardProjectStep(id, {
+          project: this.shardProject,
+          actionRole,
+          input: source.primaryOutput!,
+          env: { TAEGIS_WAVE: wave.name, ...env },
+        });
+      const shard = (phase: 'plan' | 'apply', i: number) =>
+        step(`${phase === 'plan' ? 'Plan' : 'Shard'}-${i + 1}`, {
+          TAEGIS_STEP: 'shard',
+          TAEGIS_PHASE: phase,
+          TAEGIS_SHARD: String(i),
+        });
+      const apply = wave.shards.map((_, i) => shard('apply', i));
+      const steps: Step[] = [];
       if (wave.approval) {
+        const plans = wave.shards.map((_, i) => shard('plan', i));
         const approval = new ManualApprovalStep(`Approve-${wave.name}`, {
-          comment: `Review the plan reports of wave "${wave.name}" (${wave.targets.map(targetName).join(', ')}), then approve to deploy.`,
+          comment: `Review the plan reports of wave "${wave.name}" (${wave.targets.length} target(s), each Plan action's output and log), then approve to deploy.`,
         });
-        // After every plan of the wave: the approver sees what the deploy will do.
         for (const p of plans) approval.addStepDependency(p);
-        pre.push(approval);
+        for (const a of apply) a.addStepDependency(approval);
+        steps.push(...plans, approval);
       }
-      w.addPre(...pre);
-      for (const t of wave.targets) {
-        const stage = new TargetStage(this, `${wave.name}-${targetSlug(t)}`, {
-          env: { account: t.account, region: t.region },
-          region: regionsByTarget.get(targetName(t))!,
-          wiring,
-        });
-        stages.push(stage);
-        w.addStage(stage, { post: [this.verifyStep(t, configFile, verifyRoleName, source)] });
-      }
+      const gate = step('Gate', { TAEGIS_STEP: 'gate' });
+      for (const a of apply) gate.addStepDependency(a);
+      steps.push(...apply, gate);
+      this.pipeline.addWave(wave.name).addPost(...steps);
     }
-    this.stages = stages;
     // Build now, so cdk-nag sees (and the tests assert on) the real CodePipeline, its projects and roles.
     this.pipeline.buildPipeline();
     acknowledgePipelineGrants(this.pipeline);
   }
 
-  private planStep(t: Target, configFile: string, cdkOut: FileSet, source: CodePipelineSource): CodeBuildStep {
-    // The qualifier the target stacks are synthesized with (cdk.json's context, as DefaultStackSynthesizer reads it).
-    const qualifier: unknown = this.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT);
-    const role = roleArn(t, bootstrapDeployRoleName(t, typeof qualifier === 'string' ? qualifier : undefined));
-    return new CodeBuildStep(`Plan-${targetSlug(t)}`, {
-      input: source,
-      additionalInputs: { 'cdk.out': cdkOut },
-      commands: [
-        assumeRoleProfile(GATE_PROFILE, role),
-        'npm ci',
-        `mkdir -p ${REPORTS_DIR}`,
-        keepExitCode(planCommand(configFile, t, ['--assembly cdk.out', `--profile ${GATE_PROFILE}`])),
-      ],
-      primaryOutputDirectory: REPORTS_DIR,
-      rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [role] })],
-    });
-  }
-
-  private verifyStep(t: Target, configFile: string, roleName: string, source: CodePipelineSource): CodeBuildStep {
-    const role = roleArn(t, roleName);
-    return new CodeBuildStep(`Verify-${targetSlug(t)}`, {
-      input: source,
-      commands: [
-        assumeRoleProfile(GATE_PROFILE, role),
-        'npm ci',
-        `mkdir -p ${REPORTS_DIR}`,
-        keepExitCode(verifyCommand(configFile, t, ['--log-timeout 600', `--profile ${GATE_PROFILE}`])),
-      ],
-      // The JSON report is the step's output artifact; the JUnit report goes to the report group. CodeBuild publishes
-      // reports and uploads artifacts after the build phase, also when the gate failed it.
-      primaryOutputDirectory: REPORTS_DIR,
-      partialBuildSpec: codebuild.BuildSpec.fromObject({
+  /**
+   * The one CodeBuild project every shard and gate action of every wave runs (told what by environment variables).
+   * It may assume, in any target account, the CDK bootstrap roles (tag-conditioned, as self-mutation) and the verify
+   * role: the roles the single-target steps assumed; a target list in the policy would outgrow IAM's policy size.
+   */
+  private shardProjectFor(
+    pc: PipelineConfig,
+    configFile: string,
+    artifactsDir: string,
+    artifactObjects: readonly string[],
+    verifyRoleName: string,
+  ): codebuild.PipelineProject {
+    const results = `s3://${this.results.bucketName}/${RESULTS_PREFIX}/$TAEGIS_EXECUTION/$TAEGIS_WAVE/`;
+    const program = 'npx taegis-migrate';
+    const project = new codebuild.PipelineProject(this, 'ShardProject', {
+      description: 'taegis-migrate: one shard of a wave (ci shard) or its gate (ci gate)',
+      environment: { buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(CODEBUILD_IMAGE.image) },
+      timeout: Duration.hours(8),
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        phases: {
+          install: {
+            'runtime-versions': codeBuildRuntimeVersions(),
+            commands: [...fetchArtifactsCommands(pc, artifactsDir), 'npm ci'],
+          },
+          build: {
+            commands: [
+              `mkdir -p ${REPORTS_DIR}/ci`,
+              [
+                'if [ "$TAEGIS_STEP" = gate ]; then',
+                `  aws s3 cp --only-show-errors --recursive ${results} ${REPORTS_DIR}/ci/;`,
+                `  ${program} ci gate --config ${configFile} --wave "$TAEGIS_WAVE";`,
+                'else',
+                `  ${program} ci shard --config ${configFile} --wave "$TAEGIS_WAVE" --shard "$TAEGIS_SHARD" --phase "$TAEGIS_PHASE" --credential-source EcsContainer`,
+                `  && aws s3 cp --only-show-errors --recursive ${REPORTS_DIR}/ci/ ${results};`,
+                'fi',
+              ].join('\n'),
+            ],
+          },
+        },
         reports: {
           [this.verifyReports.reportGroupArn]: {
-            files: [`verify-${targetSlug(t)}.xml`],
-            'base-directory': REPORTS_DIR,
+            files: ['**/*.xml'],
+            'base-directory': `${REPORTS_DIR}/junit`,
             'file-format': 'JUNITXML',
           },
         },
+        artifacts: { 'base-directory': REPORTS_DIR, files: ['**/*'] },
       }),
-      rolePolicyStatements: [
-        new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [role] }),
-        new iam.PolicyStatement({
-          actions: ['codebuild:CreateReport', 'codebuild:UpdateReport', 'codebuild:BatchPutTestCases'],
-          resources: [this.verifyReports.reportGroupArn],
-        }),
-      ],
     });
-  }
-}
-
-/**
- * The grants CDK Pipelines makes to its own roles, each kind with the reason it is acceptable. Anything else cdk-nag
- * finds under the pipeline (a new kind of grant in a later aws-cdk-lib, or one of ours) is not matched and fails synth.
- */
-const PIPELINE_GRANTS: readonly { readonly finding: RegExp; readonly reason: string }[] = [
-  {
-    finding: /^AwsSolutions-IAM5\[Action::kms:(ReEncrypt|GenerateDataKey)\*\]$/,
-    reason:
-      "CDK Pipelines' grant to use the pipeline's own artifact key (the key policy limits it to that key) for encrypting artifacts.",
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
-    reason:
-      'CDK Pipelines: the pipeline role uses its artifact key (the key policy limits it), self-mutation reads stack status and lists its own bucket, the asset role starts its own CodeBuild builds; none of these actions reach other resources.',
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Action::s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*\]$/,
-    reason: "CDK Pipelines' read/write grant on the pipeline's own artifact and replication buckets only.",
-  },
-  {
-    finding:
-      /^AwsSolutions-IAM5\[Resource::(<PipelineArtifactsBucket[A-Za-z0-9]+\.Arn>|arn:<AWS::Partition>:s3:::[a-z0-9-]+-support-[a-z0-9-]+)\/\*\]$/,
-    reason: "Objects of the pipeline's own artifact bucket (and its cross-region replication buckets) only.",
-  },
-  {
-    finding:
-      /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:logs:[a-z0-9-]+:\d{12}:log-group:\/aws\/codebuild\/[^\]]*\]$/,
-    reason: "Each CodeBuild project writes its own log group under /aws/codebuild (CDK Pipelines' grant).",
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:codebuild:[a-z0-9-]+:\d{12}:report-group\/[^\]]*\]$/,
-    reason: "Each CodeBuild project's own report groups (CDK Pipelines' grant).",
-  },
-  {
-    finding: /^AwsSolutions-IAM5\[Resource::arn:\*:iam::\d{12}:role\/\*\]$/,
-    reason:
-      'Self-mutation assumes only the CDK bootstrap roles of the pipeline account (the statement requires the aws-cdk:bootstrap-role tag).',
-  },
-  {
-    finding: /^AwsSolutions-S1$/,
-    reason:
-      "The pipeline's artifact bucket is written only by the pipeline's roles; CloudTrail records its access, a log bucket would add a second bucket for no audit value.",
-  },
-];
-
-function acknowledgePipelineGrants(pipeline: CodePipeline): void {
-  const byPath = new Map(pipeline.node.findAll().map((c) => [c.node.path, c]));
-  for (const v of new AwsSolutionsChecks().validateScope(pipeline).violations) {
-    const grant = PIPELINE_GRANTS.find((g) => g.finding.test(v.ruleName));
-    if (grant === undefined) continue;
-    for (const r of v.violatingResources) {
-      const at = r.constructPath === undefined ? undefined : byPath.get(r.constructPath);
-      if (at) Validations.of(at).acknowledge({ id: v.ruleName, reason: grant.reason });
-    }
+    const partition = partitionOf(pc.region);
+    const qualifier: unknown = this.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT);
+    const cdkRoles = `arn:${partition}:iam::*:role/cdk-${typeof qualifier === 'string' ? qualifier : 'hnb659fds'}-*`;
+    const verifyRoles = `arn:${partition}:iam::*:role/${verifyRoleName}`;
+    const statements = [
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        resources: [cdkRoles],
+        conditions: {
+          'ForAnyValue:StringEquals': {
+            'iam:ResourceTag/aws-cdk:bootstrap-role': ['deploy', 'file-publishing', 'lookup'],
+          },
+        },
+      }),
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [verifyRoles] }),
+      new iam.PolicyStatement({
+        actions: ['codebuild:CreateReport', 'codebuild:UpdateReport', 'codebuild:BatchPutTestCases'],
+        resources: [this.verifyReports.reportGroupArn],
+      }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [this.results.arnForObjects(`${RESULTS_PREFIX}/*`)],
+      }),
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.results.bucketArn] }),
+      ...(artifactObjects.length > 0
+        ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [...artifactObjects] })]
+        : []),
+    ];
+    for (const st of statements) project.addToRolePolicy(st);
+    acknowledgeOwnWildcards(project.role!, [
+      {
+        resource: cdkRoles,
+        reason:
+          'The CDK bootstrap roles (deploy, file publishing, lookup; tag-conditioned) of any target account: the shards deploy and plan there as the single-target steps did. The targets trust the pipeline account (cdk bootstrap --trust).',
+      },
+      {
+        resource: verifyRoles,
+        reason: `The verify role ${verifyRoleName} of any target account, which trusts the pipeline account.`,
+      },
+      {
+        resource: this.results.arnForObjects(`${RESULTS_PREFIX}/*`),
+        reason: 'The shard results of this pipeline, in its own results bucket.',
+      },
+    ]);
+    Validations.of(this.results).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Holds only shard results (which targets passed), written and read by the shard project; CloudTrail records its access.',
+    });
+    return project;
   }
 }
 

@@ -12,7 +12,6 @@ import { loadAppConfig } from '../taegis-config.js';
 import { ExitCode, invalidInput } from '../errors.js';
 import { readAssembly } from './assembly.js';
 import { buildApp } from '../app.js';
-import { cdkJsonContext } from '../cdk-context.js';
 import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
 
 export const PLAN_USAGE = `usage: taegis-migrate plan [flags]     (npm run plan -- [flags] is the same)
@@ -83,7 +82,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       // file surfaces as the app's own error (exit 2) before any AWS call. nag judges our stacks, not the plan.
       tmp = mkdtempSync(path.join(tmpdir(), 'taegis-plan-'));
       const built = await buildApp(config, {
-        appProps: { outdir: tmp, builtinCloudFormationValidation: false, context: cdkJsonContext() },
+        appProps: { outdir: tmp, builtinCloudFormationValidation: false },
         nag: false,
         pipeline: false,
         warn: (message) => process.stderr.write(`${message}\n`),

@@ -76,7 +76,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     run: async (argv) => (await import('../secret/cli.js')).secretMain(argv),
   },
   ci: {
-    summary: 'write the GitHub Actions workflow for the config\'s pipeline waves ("ci github")',
+    summary: 'CI: write the GitHub Actions workflow ("ci github"); run one shard of a wave ("ci shard"), its gate ("ci gate")',
     run: async (argv) => (await import('../ci/cli.js')).ciMain(argv),
   },
   demo: {

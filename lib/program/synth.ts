@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { buildApp } from '../app.js';
+import { buildApp, checkAssemblyLimits } from '../app.js';
 import { loadAppConfig } from '../taegis-config.js';
 import { ExitCode, invalidInput } from '../errors.js';
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from '../cli/flags.js';
@@ -42,13 +42,15 @@ export async function synthMain(argv: readonly string[], deps: SynthCliDeps = {}
   const problem = outputDirProblem('--output', outdir);
   if (problem) throw invalidInput('INPUT_INVALID', 'flags', [problem]);
 
-  const built = await buildApp(loadAppConfig(configPathFrom(values.config)), {
+  const config = loadAppConfig(configPathFrom(values.config));
+  const built = await buildApp(config, {
     regions: listFlag(values.region),
     // As in bin/cdk-app.ts: aws-cdk-lib's own template validation is slow and lints the vendor's templates.
     appProps: { outdir, builtinCloudFormationValidation: env.CDK_VALIDATION === 'true' },
     warn: (message) => err(message),
   });
   const assembly = built.app.synth();
+  checkAssemblyLimits(assembly, config.configPath);
   let errors = 0;
   let warnings = 0;
   for (const stack of assembly.stacks) {

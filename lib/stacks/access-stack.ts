@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { failedEventsQueueName } from '../monitoring/failed-events.js';
 import type { RegionConfig } from '../config/schema.js';
+import { VENDOR_FUNCTION_INFIX } from '../vendor/facts.js';
 
 export interface AccessStackProps extends StackProps {
   /** The principal allowed to assume the role (the operator's or the pipeline's role). */
@@ -22,9 +23,6 @@ export interface AccessStackProps extends StackProps {
    */
   readonly sameAccountRoleNames?: readonly string[];
 }
-
-/** Infix of every Taegis function name (`<stackName>-scwx-tdr-lambda-<integration>`), from the vendor template. */
-export const FUNCTION_INFIX = '-scwx-tdr-lambda-';
 
 /**
  * Opt-in least-privilege role for `verify` in one account (IAM is global: exactly one such stack per account, in one
@@ -47,11 +45,11 @@ export class AccessStack extends Stack {
     const regions = [...new Set(props.targets.map((t) => t.region))].sort();
 
     const stackArns = stacks.map((s) => arn('cloudformation', s.region, `stack/${s.stackName}/*`));
-    const functionArns = stacks.map((s) => arn('lambda', s.region, `function:${s.stackName}${FUNCTION_INFIX}*`));
+    const functionArns = stacks.map((s) => arn('lambda', s.region, `function:${s.stackName}${VENDOR_FUNCTION_INFIX}*`));
     // verify also asks whether an old Taegis function a bucket still points at is gone: any Taegis-named function.
-    const anyTaegisFunction = regions.map((r) => arn('lambda', r, `function:*${FUNCTION_INFIX}*`));
+    const anyTaegisFunction = regions.map((r) => arn('lambda', r, `function:*${VENDOR_FUNCTION_INFIX}*`));
     const logGroupArns = stacks.map((s) =>
-      arn('logs', s.region, `log-group:/aws/lambda/${s.stackName}${FUNCTION_INFIX}*:*`),
+      arn('logs', s.region, `log-group:/aws/lambda/${s.stackName}${VENDOR_FUNCTION_INFIX}*:*`),
     );
     const bucketArns = buckets.map((b) => `arn:${Aws.PARTITION}:s3:::${b}`);
     // verify's sns check reads these topics and subscribes the function; a topic of another account is that account's.
@@ -138,16 +136,16 @@ export class AccessStack extends Stack {
         reason: `A stack ARN ends in its generated id; the name ${s.stackName} is the configured stack.`,
       })),
       ...stacks.map((s) => ({
-        id: `AwsSolutions-IAM5[Resource::${show('lambda', s.region, `function:${s.stackName}${FUNCTION_INFIX}*`)}]`,
-        reason: `The vendor template names the function ${s.stackName}${FUNCTION_INFIX}<integration>; only this stack's.`,
+        id: `AwsSolutions-IAM5[Resource::${show('lambda', s.region, `function:${s.stackName}${VENDOR_FUNCTION_INFIX}*`)}]`,
+        reason: `The vendor template names the function ${s.stackName}${VENDOR_FUNCTION_INFIX}<integration>; only this stack's.`,
       })),
       ...regions.map((r) => ({
-        id: `AwsSolutions-IAM5[Resource::${show('lambda', r, `function:*${FUNCTION_INFIX}*`)}]`,
+        id: `AwsSolutions-IAM5[Resource::${show('lambda', r, `function:*${VENDOR_FUNCTION_INFIX}*`)}]`,
         reason:
           'Read-only (GetFunctionConfiguration): verify asks whether a stale Taegis trigger points at a function that is gone.',
       })),
       ...stacks.map((s) => ({
-        id: `AwsSolutions-IAM5[Resource::${show('logs', s.region, `log-group:/aws/lambda/${s.stackName}${FUNCTION_INFIX}*:*`)}]`,
+        id: `AwsSolutions-IAM5[Resource::${show('logs', s.region, `log-group:/aws/lambda/${s.stackName}${VENDOR_FUNCTION_INFIX}*:*`)}]`,
         reason: 'FilterLogEvents on the configured function’s own log group (and its streams).',
       })),
     );

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { GITHUB_OIDC_HOST } from '../config/pipeline.js';
 import type { RegionConfig } from '../config/schema.js';
-import { FUNCTION_INFIX } from './access-stack.js';
+import { VENDOR_FUNCTION_INFIX } from '../vendor/facts.js';
 
 /** The audience GitHub's token carries for AWS (`aws-actions/configure-aws-credentials`). */
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
@@ -78,7 +78,7 @@ export class GitHubOidcStack extends Stack {
     // The vendor template names each function <stackName>-scwx-tdr-lambda-<integration> (as in the verify role).
     const logGroups = (props.monitoredTargets ?? []).flatMap((t) =>
       t.lambdaStacks.map((l) => {
-        const resource = `${t.region}:${account}:log-group:/aws/lambda/${l.stackName}${FUNCTION_INFIX}*`;
+        const resource = `${t.region}:${account}:log-group:/aws/lambda/${l.stackName}${VENDOR_FUNCTION_INFIX}*`;
         return { arn: `arn:${Aws.PARTITION}:logs:${resource}`, nag: `arn:<AWS::Partition>:logs:${resource}` };
       }),
     );

@@ -192,7 +192,7 @@ describe('both GitHub workflows against the CI runtimes table', () => {
 });
 
 describe('npm run ci -- github writes, prints and checks the drift workflow beside the deploy workflow', () => {
-  it('GIVEN --write THEN both files are written; --drift prints the drift one; --check fails when the drift one is stale', () => {
+  it('GIVEN --write THEN both files are written; --drift prints the drift one; --check fails when the drift one is stale', async () => {
     const example = copyExample();
     try {
       const raw = JSON.parse(readFileSync(example.config, 'utf8')) as Raw;
@@ -204,18 +204,18 @@ describe('npm run ci -- github writes, prints and checks the drift workflow besi
           cwd: example.dir,
           out: (t) => out.push(t),
         });
-      expect(ci(['--write'])).toBe(0);
+      expect(await ci(['--write'])).toBe(0);
       const driftFile = path.join(example.dir, '.github/workflows/taegis-migrate-drift.yml');
       expect(existsSync(driftFile)).toBe(true);
       const text = readFileSync(driftFile, 'utf8');
       expect(text).toContain('--check --since 24h');
       out.length = 0;
-      expect(ci(['--drift'])).toBe(0);
+      expect(await ci(['--drift'])).toBe(0);
       expect(out.join('')).toBe(text);
-      expect(ci(['--check', '.github/workflows/taegis-migrate.yml'])).toBe(0);
+      expect(await ci(['--check', '.github/workflows/taegis-migrate.yml'])).toBe(0);
       writeFileSync(driftFile, text.replace('0 6 * * *', '0 7 * * *'));
       out.length = 0;
-      expect(ci(['--check', '.github/workflows/taegis-migrate.yml'])).toBe(1);
+      expect(await ci(['--check', '.github/workflows/taegis-migrate.yml'])).toBe(1);
       expect(out.join('')).toMatch(/taegis-migrate-drift\.yml differs from the config/);
     } finally {
       rmSync(example.dir, { recursive: true, force: true });

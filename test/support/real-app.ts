@@ -22,10 +22,19 @@ export function vendorArtifacts(dir: string, lambdaTemplate?: Record<string, unk
 }
 
 /**
- * Synthesizes the real app (what bin/cdk-app.ts builds for `cdk synth`) in-process into `outdir` and returns
- * the cloud assembly directory. cdk-nag is skipped: it judges the stacks, not what plan reads from them.
+ * Synthesizes the real app (what bin/cdk-app.ts builds for `cdk synth`, with cdk.json's context) in-process into
+ * `outdir` and returns the cloud assembly directory; `flags: 'none'` builds it without cdk.json's context, as the app
+ * was built before cdk.json set feature flags. cdk-nag is skipped: it judges the stacks, not what plan reads from them.
  */
-export async function synthApp(config: TaegisConfig, outdir: string): Promise<string> {
-  const built = await buildApp(config, { appProps: { outdir }, nag: false });
+export async function synthApp(
+  config: TaegisConfig,
+  outdir: string,
+  flags: 'cdk.json' | 'none' = 'cdk.json',
+): Promise<string> {
+  const built = await buildApp(config, {
+    appProps: { outdir },
+    nag: false,
+    ...(flags === 'none' ? { cdkJsonContext: false } : {}),
+  });
   return built.app.synth().directory;
 }
