@@ -1,5 +1,6 @@
 import { formatTable as renderTable } from '../cli/table.js';
 import type { BucketNotifications } from './notifications.js';
+import type { WaveOutcome } from '../cli/fleet.js';
 
 /** The checks run for every stack, in order; a failed check makes the later ones `skip`. */
 export type CheckName = 'stack' | 'runtime' | 'health' | 'trigger' | 'logs' | 'taegis' | 'alarms';
@@ -65,6 +66,11 @@ export interface VerifyReport {
   readonly regions: readonly RegionReport[];
   readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
   readonly exitCode: 0 | 1;
+  /**
+   * Each wave's failed targets against its tolerance, when the run had waves or a failure tolerance.
+   * @default - absent: one run, no failure tolerated
+   */
+  readonly waves?: readonly WaveOutcome[];
 }
 
 export function summarize(regions: readonly RegionReport[]): VerifyReport['summary'] {
