@@ -191,6 +191,7 @@ export function deployUnits(
     readonly environment: { readonly account: string; readonly region: string };
   }[],
   waves: readonly FleetWave[],
+  configured: readonly { readonly account: string; readonly region: string }[],
 ): Omit<TargetDeploy, 'deployed'>[] {
   const units = waves.flatMap((w) =>
     w.targets.map((t) => ({
@@ -203,10 +204,14 @@ export function deployUnits(
   );
   for (const s of selection) {
     const { account, region } = s.environment;
-    const unit =
-      units.find((u) => u.account === account && u.region === region) ?? units.find((u) => u.account === account);
+    const isTarget = configured.some((t) => t.account === account && t.region === region);
+    // A target's stack goes with that target only (it is left out when the target is in no wave of this run).
+    const unit = isTarget
+      ? units.find((u) => u.account === account && u.region === region)
+      : units.find((u) => u.account === account);
     if (unit === undefined) continue;
-    unit.ids.push(s.id);
+    // The toolkit lists a stack as "<construct id> (<stack name>)" and selects by the construct id.
+    unit.ids.push(s.id.replace(/ \([^)]*\)$/, ''));
     unit.names.push(s.name);
   }
   return units;
@@ -327,7 +332,7 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
         concurrency: 1,
       },
     ];
-    const units = deployUnits(selection, waves);
+    const units = deployUnits(selection, waves, built.config.regions);
     const stackParameters =
       options.previousParameters === false
         ? StackParameters.exactly(parameters)

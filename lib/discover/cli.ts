@@ -7,6 +7,7 @@ import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
 import { deriveTaegisRegion } from '../config/schema.js';
+import { unknownRegion } from '../config/regions.js';
 import { ExitCode, invalidInput, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
 import { discover, enabledRegions, type DiscoverReport } from './discover.js';
@@ -84,13 +85,15 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     );
   }
   const badRegions = listed.filter((r) => !REGION.test(r));
+  // Named as the user typed it: --regions is the older spelling of --region.
+  const flag = values.region === undefined ? '--regions' : '--region';
   if (badRegions.length > 0) {
-    // Named as the user typed it: --regions is the older spelling of --region.
-    const flag = values.region === undefined ? '--regions' : '--region';
     throw new TaegisError('INPUT_INVALID', `${flag}: ${badRegions.join(', ')} is not an AWS region name`, {
       fix: 'use region codes such as us-east-1,eu-west-1',
     });
   }
+  const unknown = listed.map((r) => unknownRegion(r, env)).find((p) => p !== undefined);
+  if (unknown) throw new TaegisError('INPUT_INVALID', `${flag}: ${unknown.message}`, { fix: unknown.fix });
   const only = (values.accounts ?? [])
     .flatMap((a) => a.split(','))
     .map((a) => a.trim())

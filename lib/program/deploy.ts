@@ -190,7 +190,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
     if (failed.length === 1 && failed[0]!.error instanceof TaegisError) throw failed[0]!.error;
     throw new TaegisError(
       'CHECK_FAILED',
-      `deploy failed in ${failed.length} of ${result.targets.length} target(s), more than tolerated; first: account ${failed[0]?.account} region ${failed[0]?.region}: ${failed[0]?.reason}`,
+      `deploy failed in ${failed.length} of ${result.targets.filter((t) => !t.notStarted).length} target(s) attempted, more than tolerated; first: account ${failed[0]?.account} region ${failed[0]?.region}: ${failed[0]?.reason}`,
       {
         fix: 'fix the causes listed above (the summary has each target), then deploy those targets again (--account/--region)',
       },
