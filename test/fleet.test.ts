@@ -75,12 +75,12 @@ describe('waves of a run by hand', () => {
   });
 
   it("GIVEN --waves THEN the config's waves in order with their own tolerance and concurrency, flags winning", () => {
-    const waves = fleetWaves(config, config as never, { waves: true }, 4);
+    const waves = fleetWaves(config, config, { waves: true }, 4);
     expect(waves.map((w) => [w.name, w.targets.length, w.tolerance, w.concurrency])).toEqual([
       ['pilot', 1, { kind: 'count', value: 0 }, 4],
       ['rest', 3, { kind: 'percent', value: 50 }, 3],
     ]);
-    const flagged = fleetWaves(config, config as never, { waves: true, concurrency: 9 }, 4);
+    const flagged = fleetWaves(config, config, { waves: true, concurrency: 9 }, 4);
     expect(flagged.map((w) => w.concurrency)).toEqual([9, 9]);
   });
 
@@ -88,7 +88,7 @@ describe('waves of a run by hand', () => {
     expect(() => fleetWaves(config, config as never, { waves: false, wave: 'nope' }, 4)).toThrow(
       /--wave "nope" is not a wave/,
     );
-    expect(() => fleetWaves({ ...config, pipeline: undefined } as never, config as never, { waves: true }, 4)).toThrow(
+    expect(() => fleetWaves({ ...config, pipeline: undefined }, config as never, { waves: true }, 4)).toThrow(
       TaegisError,
     );
   });
