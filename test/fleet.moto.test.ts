@@ -257,6 +257,8 @@ describe('GIVEN a fleet with a refused account and a failing stack in its first 
     expect(v.code, v.out).toBe(0);
     const region = (account: string) => v.report.regions.find((r) => r.account === account && r.region === E)!;
     expect(region(MEMBER_A).stacks[0]!.checks.every((c) => c.status === 'pass' || c.status === 'warn')).toBe(true);
+    // The deployed function runs the vendor zip the config stages (moto: CodeSha256 of the zip in S3).
+    expect(region(MEMBER_A).stacks[0]!.checks.find((c) => c.name === 'package')).toMatchObject({ status: 'pass' });
     expect(region(DENIED).stacks[0]!.checks[0]).toMatchObject({ status: 'fail' });
     expect(region(DENIED).stacks[0]!.checks[0]!.detail).toMatch(/AccessDenied/);
     expect(region(MOTO_ACCOUNT).stacks[0]!.checks[0]).toMatchObject({ status: 'fail' });

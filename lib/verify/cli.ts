@@ -29,6 +29,7 @@ import { targetName, type Target } from '../config/pipeline.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
 import { extraChecks } from './extra-checks.js';
+import { expectedPackage } from './checks/runtime-health.js';
 import { DataSourcesApi } from '../taegis/datasources.js';
 import { resolveTaegisApi, taegisClient } from '../taegis/setup.js';
 import { Masker } from '../util/masking.js';
@@ -324,6 +325,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     throw err;
   }
 
+  const pkg = expectedPackage(config);
   const tty = deps.tty ?? process.stderr.isTTY === true;
   let lastPlain = 0;
   const opts: VerifyOptions = {
@@ -335,6 +337,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     ...(since ? { since } : {}),
     backupDir,
     concurrency: waves[0]?.concurrency ?? 16,
+    ...(pkg ? { expectPackage: pkg } : {}),
     ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,

@@ -3,10 +3,13 @@ import type { BucketNotifications } from './notifications.js';
 import type { WaveOutcome } from '../cli/fleet.js';
 
 /** The checks run for every stack, in order; a failed check makes the later ones `skip`. */
-export type CheckName = 'stack' | 'runtime' | 'health' | 'trigger' | 'logs' | 'taegis' | 'alarms';
+export type CheckName = 'stack' | 'runtime' | 'health' | 'package' | 'trigger' | 'logs' | 'taegis' | 'alarms';
 export const CHECK_NAMES: readonly CheckName[] = ['stack', 'runtime', 'health', 'trigger', 'logs'];
-/** Checks that run only when asked (`--taegis`) or configured (`monitoring`); they follow CHECK_NAMES. */
-export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['taegis', 'alarms'];
+/**
+ * Checks that run only when they can or are asked: `package` when the vendor zip's SHA-256 is known, `taegis` with
+ * `--taegis`, `alarms` with a `monitoring` section. They follow CHECK_NAMES in reports.
+ */
+export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['package', 'taegis', 'alarms'];
 
 /** `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';

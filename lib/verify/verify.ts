@@ -2,7 +2,7 @@ import type { AwsClientFactory } from '../aws/clients.js';
 import type { TaegisConfig } from '../config/load.js';
 import { TaegisError } from '../errors.js';
 import { waitForLogs } from './checks/logs.js';
-import { checkRuntimeAndHealth } from './checks/runtime-health.js';
+import { checkRuntimeAndHealth, type ExpectedPackage } from './checks/runtime-health.js';
 import { checkStack } from './checks/stack.js';
 import { limiter } from './limit.js';
 import {
@@ -52,6 +52,11 @@ export interface VerifyOptions {
   readonly unreachable?: ReadonlyMap<string, string>;
   /** Progress while waiting for logs. @default - silent */
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void;
+  /**
+   * The vendor zip the config stages: each function's CodeSha256 must be its hash (`package` check).
+   * @default - no package check
+   */
+  readonly expectPackage?: ExpectedPackage;
   /** The optional `taegis` / `alarms` checks, run alongside the log wait (lib/verify/extra-checks.ts). @default none */
   readonly extraChecks?: ExtraChecks;
 }
@@ -116,12 +121,14 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
           continue;
         }
         const p = limit(() =>
-          checkStackAndFunction(clientsOf(r.account), w, opts.expectRuntime, now, goneCache).catch((err: unknown) => {
-            // Whatever goes wrong stays with this stack; the others go on.
-            const name = CHECK_NAMES.find((c) => !w.checks.has(c)) ?? 'stack';
-            record(w, name, now(), now, 'fail', describeError(err));
-            return w;
-          }),
+          checkStackAndFunction(clientsOf(r.account), w, opts.expectRuntime, now, goneCache, opts.expectPackage).catch(
+            (err: unknown) => {
+              // Whatever goes wrong stays with this stack; the others go on.
+              const name = CHECK_NAMES.find((c) => !w.checks.has(c)) ?? 'stack';
+              record(w, name, now(), now, 'fail', describeError(err));
+              return w;
+            },
+          ),
         );
         allStacks.push(p);
         const list = byBucket.get(w.configBucket) ?? [];
@@ -226,7 +233,9 @@ async function checkStackAndFunction(
   expectRuntime: string,
   now: () => Date,
   knownFunctions: Map<string, Promise<boolean>>,
+  expectPackage: ExpectedPackage | undefined,
 ): Promise<StackWork> {
-  if (await checkStack(clients, w, now)) await checkRuntimeAndHealth(clients, w, expectRuntime, now, knownFunctions);
+  if (await checkStack(clients, w, now))
+    await checkRuntimeAndHealth(clients, w, expectRuntime, now, knownFunctions, expectPackage);
   return w;
 }
