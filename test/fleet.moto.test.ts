@@ -290,4 +290,14 @@ describe('GIVEN a fleet with a refused account and a failing stack in its first 
     const vs = parseSummary(v.summary);
     expect(vs.rows.find((r) => r.Region === W)).toMatchObject({ Result: 'not-started' });
   }, 600_000);
+
+  it('WHEN a stack of one wave does not exist THEN the message names its account and region (organization)', async () => {
+    const v = await verify('--wave', 'rest', '--log-timeout', '0');
+    expect(v.code, v.out).toBe(1);
+    expect(v.report.regions.map((r) => `${r.account}/${r.region}`)).toEqual([`${MEMBER_A}/${W}`]);
+    expect(v.report.regions[0]!.stacks[0]!.checks[0]).toMatchObject({
+      status: 'fail',
+      detail: `stack ${GOOD} does not exist in account ${MEMBER_A} region ${W}`,
+    });
+  }, 120_000);
 });

@@ -69,13 +69,13 @@ export async function plan(
     if (!synthesized) {
       return notPlanned(
         t,
-        `no synthesized stack deploys to ${t.stackName} in ${t.region}`,
+        `no synthesized stack deploys to ${t.stackName} in ${multiAccount ? `account ${t.account} region ${t.region}` : t.region}`,
         'synthesize the app with this config (the assembly may be stale or made from another config)',
       );
     }
     const plan = await planStack(
       (options.clientsFor?.(t.account) ?? clients).cloudFormation(t.region),
-      { ...t, templateFile: synthesized.templateFile },
+      { ...t, templateFile: synthesized.templateFile, nameAccount: multiAccount },
       options,
     );
     return plan;

@@ -378,6 +378,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
         ...opts,
         config: waveConfig,
         concurrency: wave.concurrency,
+        ...(multiAccount ? { nameAccounts: true } : {}),
         ...(extra ? { extraChecks: extra } : {}),
       });
       // A wave within one account of a fleet still names the account, as the whole run's report does.

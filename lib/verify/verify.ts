@@ -57,6 +57,11 @@ export interface VerifyOptions {
    * @default - no package check
    */
   readonly expectPackage?: ExpectedPackage;
+  /**
+   * Name the account in messages and reports even when these stacks are all in one account (one wave of a fleet).
+   * @default - only when the config spans several accounts
+   */
+  readonly nameAccounts?: boolean;
   /** The optional `taegis` / `alarms` checks, run alongside the log wait (lib/verify/extra-checks.ts). @default none */
   readonly extraChecks?: ExtraChecks;
 }
@@ -75,6 +80,8 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
   // A bucket, stack or function is only ever reached with its own account's credentials.
   const clientsOf = (account: string): AwsClientFactory => opts.clientsFor?.(account) ?? clients;
 
+  // In an organization every message that names a region names the account too.
+  const fleet = opts.nameAccounts === true || new Set(opts.config.regions.map((r) => r.account)).size > 1;
   const regions = opts.config.regions.map((r) => ({
     account: r.account,
     region: r.region,
@@ -86,6 +93,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
         region: r.region,
         account: r.account,
         stackName: s.stackName,
+        ...(fleet ? { place: `account ${r.account} region ${r.region}` } : {}),
         configBucket: s.notificationBucket,
         ...(s.trigger ? { trigger: s.trigger } : {}),
         checks: new Map(),
