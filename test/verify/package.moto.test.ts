@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverMain } from '../../lib/discover/cli.js';
+import type { DiscoverReport } from '../../lib/discover/discover.js';
 import { verifyMain } from '../../lib/verify/cli.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { EXAMPLE_DIR } from '../support/example.js';
@@ -46,6 +48,22 @@ describe('GIVEN a function and the vendor zip the config stages', () => {
     };
   }
 
+  async function discoverPackage(): Promise<{
+    table: string;
+    stack: DiscoverReport['regions'][number]['lambdaStacks'][number];
+  }> {
+    const out: string[] = [];
+    const json = path.join(dir, `d-${Math.random()}.json`);
+    const code = await discoverMain(['--region', E, '--vendor-zip', ZIP, '--json', json], {
+      clients: moto().clients(),
+      out: (t) => out.push(t),
+      env: {},
+    });
+    expect(code, out.join('\n')).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as DiscoverReport;
+    return { table: out.join('\n'), stack: report.regions[0]!.lambdaStacks.find((s) => s.stackName === 'ct')! };
+  }
+
   it('WHEN the function still runs another package THEN "package stale" fails verify and its trigger is not moved; once it runs the zip from S3, moto reports the zip\'s base64 SHA-256 and the package is current', async () => {
     const c = moto().clients();
     await createBucket(c, E, 'logs-pkg');
@@ -79,6 +97,10 @@ describe('GIVEN a function and the vendor zip the config stages', () => {
     expect(stale.out).toMatch(/package\s+FAIL\s+package stale/);
     expect(stale.junit).toContain('name="package"');
 
+    const before = await discoverPackage();
+    expect(before.stack).toMatchObject({ package: 'stale' });
+    expect(before.table).toMatch(/package stale/);
+
     // The vendor zip deployed from S3, as the staging bucket holds it.
     await createBucket(c, E, 'staging-pkg');
     await c.s3(E).send(new PutObjectCommand({ Bucket: 'staging-pkg', Key: 'z.zip', Body: readFileSync(ZIP) }));
@@ -94,5 +116,8 @@ describe('GIVEN a function and the vendor zip the config stages', () => {
       status: 'pass',
       detail: `package current (CodeSha256 ${want})`,
     });
+    const after = await discoverPackage();
+    expect(after.stack).toMatchObject({ package: 'current', codeSha256: want });
+    expect(after.table).toMatch(/package current/);
   }, 180_000);
 });

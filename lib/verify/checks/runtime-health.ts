@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { AwsClientFactory } from '../../aws/clients.js';
+import { lambdaCodeSha256 } from '../../artifacts/vendor.js';
 import { awsErrorName } from '../../aws/errors.js';
 import { parseLambdaArn } from '../notifications.js';
 import { runtimeWarning } from '../../vendor/runtimes.js';
@@ -26,7 +26,7 @@ export function expectedPackage(config: {
   const zip = config.artifactPaths.lambdaZip;
   if (existsSync(zip)) {
     return {
-      codeSha256: createHash('sha256').update(readFileSync(zip)).digest('base64'),
+      codeSha256: lambdaCodeSha256(readFileSync(zip)),
       source: `the hash of ${zip}`,
     };
   }
