@@ -60,10 +60,11 @@ export async function seed(
   clients: AwsClientFactory,
   stacks: readonly BenchStack[],
   account = MOTO_ACCOUNT,
+  parallel = 8,
 ): Promise<void> {
   const fnArn = (region: string, name: string): string =>
     account === MOTO_ACCOUNT ? functionArn(region, name) : `arn:aws:lambda:${region}:${account}:function:${name}`;
-  const limit = limiter(8);
+  const limit = limiter(parallel);
   const buckets = new Map<string, BenchStack[]>();
   for (const s of stacks)
     buckets.set(`${s.region}/${s.bucket}`, [...(buckets.get(`${s.region}/${s.bucket}`) ?? []), s]);
