@@ -21,6 +21,9 @@ import { ApprovingIoHost, type RequireApproval } from './cli/approval.js';
 import { AccountClients, routeAccounts, targetsOf } from './aws/accounts.js';
 import { ensureLogGroups, type NeededLogGroup } from './monitoring/log-groups.js';
 import { functionLogGroup } from './monitoring/names.js';
+import { ALL_TARGETS_WAVE, runWaves, type FleetWave, type WaveOutcome } from './cli/fleet.js';
+import { mapLimit } from './util/concurrency.js';
+import { NO_FAILURES } from './util/tolerance.js';
 
 export interface DeployAppOptions {
   /**
@@ -103,6 +106,17 @@ export interface DeployAppOptions {
    * @default - each in its own account: the caller's credentials, or the config's `access` role for another account
    */
   readonly ensureLogGroups?: (groups: readonly NeededLogGroup[]) => Promise<unknown>;
+  /**
+   * The waves to deploy, in order (lib/cli/fleet.ts): each target is one toolkit deploy, `concurrency` targets at once;
+   * a failed target is recorded and the others go on; a wave past its tolerance stops the waves after it.
+   * @default - every selected target in one wave, one at a time, no failure tolerated
+   */
+  readonly waves?: readonly FleetWave[];
+  /**
+   * Where a line per target goes as it starts, ends or fails (each names the account and region).
+   * @default - nowhere
+   */
+  readonly progress?: (line: string) => void;
 }
 
 /** Whether a deploy's default selection includes the per-account stacks. */
@@ -140,6 +154,66 @@ export interface DeployAppResult {
   readonly deployed: readonly string[];
   /** The same stacks with their account and region (the shared stacks of all regions may share one name). */
   readonly stacks: readonly DeployedStack[];
+  /** Every target's deploy, failed ones with their reason, in the order they finished. */
+  readonly targets: readonly TargetDeploy[];
+  /** How each wave went against its tolerance. */
+  readonly waves: readonly WaveOutcome[];
+  /** True when a wave failed more targets than it tolerates (the run fails; later waves did not start). */
+  readonly exceeded: boolean;
+}
+
+/** One target's share of a deploy: the stacks it selects there, and what happened. */
+export interface TargetDeploy {
+  readonly wave: string;
+  readonly account: string;
+  readonly region: string;
+  /** Construct ids of the selected stacks in this target (dependencies first, as the toolkit orders them). */
+  readonly ids: readonly string[];
+  /** Their CloudFormation names. */
+  readonly names: readonly string[];
+  readonly deployed: readonly DeployedStack[];
+  /** Why the target failed (the toolkit's error as the user sees it). */
+  readonly error?: unknown;
+  readonly reason?: string;
+  /** Its wave did not start. */
+  readonly notStarted?: boolean;
+}
+
+/**
+ * Splits the toolkit's selection into one unit per target of the waves. A per-account stack (TaegisAccess,
+ * TaegisGitHubOidc) goes with the target of its own environment, else with its account's first target in the waves.
+ */
+export function deployUnits(
+  selection: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly environment: { readonly account: string; readonly region: string };
+  }[],
+  waves: readonly FleetWave[],
+  configured: readonly { readonly account: string; readonly region: string }[],
+): Omit<TargetDeploy, 'deployed'>[] {
+  const units = waves.flatMap((w) =>
+    w.targets.map((t) => ({
+      wave: w.name,
+      account: t.account,
+      region: t.region,
+      ids: [] as string[],
+      names: [] as string[],
+    })),
+  );
+  for (const s of selection) {
+    const { account, region } = s.environment;
+    const isTarget = configured.some((t) => t.account === account && t.region === region);
+    // A target's stack goes with that target only (it is left out when the target is in no wave of this run).
+    const unit = isTarget
+      ? units.find((u) => u.account === account && u.region === region)
+      : units.find((u) => u.account === account);
+    if (unit === undefined) continue;
+    // The toolkit lists a stack as "<construct id> (<stack name>)" and selects by the construct id.
+    unit.ids.push(s.id.replace(/ \([^)]*\)$/, ''));
+    unit.names.push(s.name);
+  }
+  return units;
 }
 
 /**
@@ -195,11 +269,8 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
     // stack it will deploy gets the secret.
     // StackDetails.id is a display name; the CloudFormation name plus account and region identifies a stack (the
     // shared stacks of all regions and accounts may share one name).
-    const deploying = new Set(
-      (await listSelection(toolkit, cx, stacks, built.regions)).map(
-        (s) => `${s.environment.account}/${s.environment.region}/${s.name}`,
-      ),
-    );
+    const selection = await listSelection(toolkit, cx, stacks, built.regions);
+    const deploying = new Set(selection.map((s) => `${s.environment.account}/${s.environment.region}/${s.name}`));
     const withSecret = new Set(
       built.config.regions
         .filter((r) => credentialsSecretFor(built.config, r) !== undefined)
@@ -250,25 +321,82 @@ export async function deployApp(config: TaegisConfig, options: DeployAppOptions 
       }
     }
 
-    let result;
-    try {
-      result = await toolkit.deploy(cx, {
-        stacks,
-        parameters:
-          options.previousParameters === false
-            ? StackParameters.exactly(parameters)
-            : StackParameters.withExisting(parameters),
-        deploymentMethod: options.method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
+    // One toolkit deploy per target (account, region): the toolkit stops a deploy at its first failed stack, so a
+    // fleet deploy in one call would leave every later target untouched. A failed target is recorded; the others go on.
+    const waves: readonly FleetWave[] = options.waves ?? [
+      {
+        name: ALL_TARGETS_WAVE,
+        targets: selected.regions.map((r) => ({ account: r.account, region: r.region })),
+        tolerance: NO_FAILURES,
+        concurrency: 1,
+      },
+    ];
+    const units = deployUnits(selection, waves, built.config.regions);
+    const stackParameters =
+      options.previousParameters === false
+        ? StackParameters.exactly(parameters)
+        : StackParameters.withExisting(parameters);
+    const deployMethod =
+      options.method === 'direct' ? { method: 'direct' as const } : { method: 'change-set' as const };
+    const say = options.progress ?? (() => undefined);
+    const targets: TargetDeploy[] = [];
+    const run = await runWaves(waves, async (wave) => {
+      const mine = units.filter((u) => u.wave === wave.name);
+      const done = await mapLimit(mine, wave.concurrency, async (u): Promise<TargetDeploy> => {
+        const where = `account ${u.account} region ${u.region}`;
+        if (u.ids.length === 0) return { ...u, deployed: [] };
+        say(`deploying ${where}: ${u.names.join(', ')}`);
+        try {
+          const result = await toolkit.deploy(cx, {
+            stacks: {
+              strategy: StackSelectionStrategy.PATTERN_MUST_MATCH,
+              patterns: [...u.ids],
+              expand: ExpandStackSelection.NONE,
+            },
+            parameters: stackParameters,
+            deploymentMethod: deployMethod,
+          });
+          const deployed = result.stacks.map((s) => ({
+            stackName: s.stackName,
+            region: s.environment.region,
+            account: s.environment.account,
+          }));
+          say(`deployed ${where}: ${deployed.map((s) => s.stackName).join(', ') || '(nothing)'}`);
+          return { ...u, deployed };
+        } catch (err) {
+          // Credentials the toolkit cannot use for this one target (its bootstrap role refused) fail the target, not
+          // the input: the base credentials were checked before the first target.
+          const raw = deployError(err, ioHost.refused);
+          const error =
+            raw instanceof TaegisError && raw.isBadInput
+              ? new TaegisError('CHECK_FAILED', raw.message, { ...(raw.fix ? { fix: raw.fix } : {}), cause: err })
+              : raw;
+          const reason = error instanceof Error ? error.message : String(error);
+          say(`FAILED ${where}: ${reason}`);
+          return { ...u, deployed: [], error, reason };
+        }
       });
-    } catch (err) {
-      throw deployError(err, ioHost.refused);
-    }
-    const deployed = result.stacks.map((s) => ({
-      stackName: s.stackName,
-      region: s.environment.region,
-      account: s.environment.account,
-    }));
-    return { deployed: deployed.map((s) => s.stackName), stacks: deployed };
+      targets.push(...done);
+      return {
+        result: done,
+        targets: wave.targets.map((t) => ({
+          ...t,
+          failed: done.some((d) => d.account === t.account && d.region === t.region && d.error !== undefined),
+        })),
+      };
+    });
+    // Targets of waves that did not start: reported, never deployed.
+    for (const u of units)
+      if (!targets.some((t) => t.wave === u.wave && t.account === u.account && t.region === u.region))
+        targets.push({ ...u, deployed: [], notStarted: true });
+    const deployed = targets.flatMap((t) => t.deployed);
+    return {
+      deployed: deployed.map((s) => s.stackName),
+      stacks: deployed,
+      targets,
+      waves: run.waves,
+      exceeded: run.exceeded,
+    };
   } finally {
     if (options.outdir === undefined) rmSync(outdir, { recursive: true, force: true });
   }

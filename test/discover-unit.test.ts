@@ -210,6 +210,30 @@ describe('drafting the config', () => {
     );
   });
 
+  it('GIVEN an organization WHEN a stack is not written THEN its warning names the account with the region', () => {
+    const member = '222222222222';
+    const draft = draftConfig(
+      {
+        regions: [
+          region({ region: 'us-east-1', account: '123456789012', lambdaStacks: [lambdaStack()] }),
+          region({
+            region: 'us-east-1',
+            account: member,
+            lambdaStacks: [
+              lambdaStack({ account: member }),
+              lambdaStack({ account: member, stackName: 'broken', status: 'ROLLBACK_COMPLETE' }),
+            ],
+          }),
+        ],
+      },
+      { taegisRegion: 'ctpx' },
+    );
+    expect(draft.warnings).toContain(`${member}/us-east-1: no shared-resources stack found; the app will create one`);
+    expect(draft.warnings.join('\n')).toMatch(
+      new RegExp(`^${member}/us-east-1/broken not written: its status ROLLBACK_COMPLETE`, 'm'),
+    );
+  });
+
   it('GIVEN nothing writable WHEN drafted THEN a check failure (exit 1)', () => {
     expect(() => draftConfig({ regions: [region({ region: 'us-east-1' })] }, { taegisRegion: 'ctpx' })).toThrow(
       expect.objectContaining({ code: 'CHECK_FAILED' }) as Error,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { TaegisError, type Problem } from '../errors.js';
@@ -230,4 +231,12 @@ function requireParameters(t: VendorTemplate, names: readonly string[], problems
 
 function isTrue(v: unknown): boolean {
   return v === true || v === 'true' || v === 'True';
+}
+
+/**
+ * A deployment package's hash as Lambda reports it in `CodeSha256`: the base64 SHA-256 of the zip's bytes. A function
+ * whose CodeSha256 equals the vendor zip's runs that zip.
+ */
+export function lambdaCodeSha256(zip: Buffer): string {
+  return createHash('sha256').update(zip).digest('base64');
 }

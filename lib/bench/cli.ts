@@ -7,7 +7,7 @@ import { timeAppProcess, timeInProcess, writeBenchConfig, type BenchConfig, type
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
-export const BENCH_USAGE = `usage: taegis-migrate bench <synth|verify> [flags]     (npm run bench:synth / npm run bench:verify)
+export const BENCH_USAGE = `usage: taegis-migrate bench <synth|verify|fleet> [flags]     (npm run bench:synth / bench:verify / bench:fleet)
 
   synth    times a 17-region x 6-stack synth against a 1 x 1 synth, end to end (the app process cdk synth starts)
            and in-process; exit 1 when the large synth takes more than 2x the small one
@@ -16,6 +16,12 @@ export const BENCH_USAGE = `usage: taegis-migrate bench <synth|verify> [flags]  
   verify   seeds moto (started on a free 127.0.0.1 port, stopped by PID) with many stacks, runs verify against it
            and compares with an aws-cli baseline
            --baseline-stacks N     stacks in the aws-cli baseline (5 to 100, default 10)
+           --concurrency N         verify's concurrency (default 16)
+  fleet    seeds moto with ACCOUNTS x REGIONS targets (STACKS each) and runs verify over them as the CLI does, against
+           the same stacks in one account; exit 1 when the fleet adds more than 0.5 requests per stack or 1.3x the time
+           --accounts N            accounts (default 100)
+           --regions N             regions per account (1 to 6, default 3)
+           --stacks N              stacks per target (default 1)
            --concurrency N         verify's concurrency (default 16)
   -h, --help                       show this help`;
 
@@ -111,7 +117,15 @@ export async function benchMain(argv: readonly string[], out = (t: string) => co
     const { benchVerify } = await import('../../test/bench/verify-bench.js');
     return benchVerify(rest);
   }
+  if (which === 'fleet') {
+    if (rest.includes('-h') || rest.includes('--help')) {
+      out(BENCH_USAGE);
+      return ExitCode.Ok;
+    }
+    const { benchFleet } = await import('../../test/bench/fleet-bench.js');
+    return benchFleet(rest);
+  }
   throw new TaegisError('INPUT_INVALID', `unknown benchmark "${which}"`, {
-    fix: 'use "bench synth" or "bench verify"',
+    fix: 'use "bench synth", "bench verify" or "bench fleet"',
   });
 }

@@ -3,6 +3,7 @@ import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
 import { MonitoringSchema, TaegisApiSchema, taegisSourceFields } from './extras-schema.js';
 import { CredentialsSecretSchema, PipelineConfigSchema, resolveWaves } from './pipeline.js';
 import { FailedEventsSchema } from './failed-events.js';
+import { unknownRegion } from './regions.js';
 
 /**
  * The config file's fields for the migration (everything but other features' sections, which lib/taegis-config.ts
@@ -398,6 +399,16 @@ export const MigrationConfigSchema = z
           `set "lambdaRuntime": "${cfg.acknowledgeBlockedRuntime}" as well, or remove "acknowledgeBlockedRuntime"`,
         ),
       });
+    }
+    // A misspelled region is bad input here, before any command calls AWS (lib/config/regions.ts).
+    const regionFields: { path: (string | number)[]; name: string | undefined }[] = [
+      ...cfg.regions.map((r, i) => ({ path: ['regions', i, 'region'], name: r.region })),
+      { path: ['accessRole', 'region'], name: cfg.accessRole?.region },
+      { path: ['pipeline', 'region'], name: cfg.pipeline?.region },
+    ];
+    for (const { path, name } of regionFields) {
+      const problem = name === undefined ? undefined : unknownRegion(name);
+      if (problem) ctx.addIssue({ code: 'custom', path, message: m(problem.message, problem.fix) });
     }
     // A target is an (account, region) pair: a region may appear once per account.
     const seenTargets = new Map<string, number>();

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { lambdaCodeSha256 } from '../artifacts/vendor.js';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import type { AccountClients } from '../aws/accounts.js';
@@ -7,9 +8,10 @@ import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
 import { deriveTaegisRegion } from '../config/schema.js';
+import { unknownRegion } from '../config/regions.js';
 import { ExitCode, invalidInput, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
-import { discover, enabledRegions, type DiscoverReport } from './discover.js';
+import { discover, enabledRegions, judgePackages, type DiscoverReport } from './discover.js';
 import { discoverOrganization } from './organization.js';
 import { formatDiscoverReport } from './report.js';
 
@@ -29,6 +31,9 @@ Finds the existing Taegis Lambda stacks (by template description, parameters, or
                             reason (exit 1); --write writes one config for the organization
   --role-name NAME          with --organization: the role to assume in each account
   --accounts A1,A2          with --organization: only these account ids
+  --vendor-zip FILE         the vendor zip the config stages: each function is shown "package current" when its
+                            CodeSha256 is this zip's, "package stale" otherwise (without it: the first 12
+                            characters of CodeSha256)
 ${COMMON_HELP.json}
 ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
@@ -68,6 +73,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     organization: { type: 'boolean' },
     'role-name': { type: 'string' },
     accounts: { type: 'string', multiple: true },
+    'vendor-zip': { type: 'string' },
   });
   if (values.help) {
     out(DISCOVER_USAGE);
@@ -84,13 +90,15 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     );
   }
   const badRegions = listed.filter((r) => !REGION.test(r));
+  // Named as the user typed it: --regions is the older spelling of --region.
+  const flag = values.region === undefined ? '--regions' : '--region';
   if (badRegions.length > 0) {
-    // Named as the user typed it: --regions is the older spelling of --region.
-    const flag = values.region === undefined ? '--regions' : '--region';
     throw new TaegisError('INPUT_INVALID', `${flag}: ${badRegions.join(', ')} is not an AWS region name`, {
       fix: 'use region codes such as us-east-1,eu-west-1',
     });
   }
+  const unknown = listed.map((r) => unknownRegion(r, env)).find((p) => p !== undefined);
+  if (unknown) throw new TaegisError('INPUT_INVALID', `${flag}: ${unknown.message}`, { fix: unknown.fix });
   const only = (values.accounts ?? [])
     .flatMap((a) => a.split(','))
     .map((a) => a.trim())
@@ -135,6 +143,13 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
   ].filter((p) => p !== undefined);
   if (outputProblems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', outputProblems);
 
+  const zip = values['vendor-zip'];
+  if (zip !== undefined && !existsSync(path.resolve(zip))) {
+    throw new TaegisError('INPUT_INVALID', `--vendor-zip ${path.resolve(zip)} does not exist; nothing was read`, {
+      fix: 'pass the vendor zip the config stages (artifactsDir/taegis-lambda-amd64.zip)',
+    });
+  }
+  const expected = zip === undefined ? undefined : lambdaCodeSha256(readFileSync(path.resolve(zip)));
   const accounts = values.organization
     ? (deps.accounts ?? accountClientsFromFlags(values, 'discover', env))
     : undefined;
@@ -143,9 +158,10 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     const home = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     if (!deps.clients && !deps.accounts) await preflight(clients, listed[0] ?? home);
     const regions = values['all-regions'] ? await enabledRegions(clients, home) : listed;
-    const report: DiscoverReport = accounts
+    const found: DiscoverReport = accounts
       ? await discoverOrganization(accounts, { regions, roleName, only })
       : await discover(clients, { regions });
+    const report = expected === undefined ? found : judgePackages(found, expected);
     if (values.json !== undefined && isStdout(values.json)) out(JSON.stringify(report, null, 2));
     else out(formatDiscoverReport(report, today));
     if (values.json !== undefined && !isStdout(values.json)) {

@@ -80,17 +80,21 @@ export function draftConfig(report: DiscoverReport, options: DraftOptions): Conf
   const ordered = [...report.regions].sort(
     (a, b) => (a.account ?? '').localeCompare(b.account ?? '') || a.region.localeCompare(b.region),
   );
+  // In an organization every warning that names a region names its account too.
+  const organization = new Set(report.regions.map((r) => r.account).filter((a) => a !== undefined)).size > 1;
+  const at = (r: { readonly account?: string; readonly region: string }): string =>
+    organization && r.account !== undefined ? `${r.account}/${r.region}` : r.region;
   for (const r of ordered) {
     const stacks: LambdaStackConfig[] = [];
     let account: string | undefined;
     for (const s of r.lambdaStacks) {
       const { entry, problem } = entryFor(s);
       if (!entry) {
-        warnings.push(`${r.region}/${s.stackName} not written: ${problem ?? 'unknown reason'}`);
+        warnings.push(`${at(r)}/${s.stackName} not written: ${problem ?? 'unknown reason'}`);
         continue;
       }
       if (s.account === undefined) {
-        warnings.push(`${r.region}/${s.stackName} not written: its account id is unknown`);
+        warnings.push(`${at(r)}/${s.stackName} not written: its account id is unknown`);
         continue;
       }
       account = s.account;
@@ -98,14 +102,14 @@ export function draftConfig(report: DiscoverReport, options: DraftOptions): Conf
     }
     for (const u of r.unreadable.filter((x) => x.looksLikeTaegis)) {
       warnings.push(
-        `${r.region}/${u.stackName} not written: its description says Taegis but it cannot be read (${u.reason})`,
+        `${at(r)}/${u.stackName} not written: its description says Taegis but it cannot be read (${u.reason})`,
       );
     }
     if (stacks.length === 0 || account === undefined) continue;
     const shared = r.sharedStacks.map((x) => x.stackName);
     if (shared.length > 1) {
       warnings.push(
-        `${r.region}: ${shared.length} shared-resources stacks (${shared.join(', ')}); none written, set "sharedStackName" for this region by hand`,
+        `${at(r)}: ${shared.length} shared-resources stacks (${shared.join(', ')}); none written, set "sharedStackName" for this region by hand`,
       );
     }
     regions.push({
@@ -125,7 +129,7 @@ export function draftConfig(report: DiscoverReport, options: DraftOptions): Conf
   const common = singles.every((n) => n !== undefined && n === singles[0]) ? singles[0] : undefined;
   for (const r of regions) {
     if (r.shared.length === 0) {
-      warnings.push(`${r.region}: no shared-resources stack found; the app will create one`);
+      warnings.push(`${at(r)}: no shared-resources stack found; the app will create one`);
     }
   }
   const config: Record<string, unknown> = {

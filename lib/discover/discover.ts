@@ -55,6 +55,13 @@ export interface DiscoveredLambdaStack {
   readonly lambdaEnvKmsArn?: string;
   readonly functionName?: string;
   readonly runtime?: string;
+  /** The function's CodeSha256: the base64 SHA-256 of the deployment package it runs. */
+  readonly codeSha256?: string;
+  /**
+   * Whether it runs the vendor zip given with `--vendor-zip`.
+   * @default - not judged (no zip given)
+   */
+  readonly package?: 'current' | 'stale';
   readonly notified: NotificationState;
   /** Reads that failed for this stack (function, resources), each with its reason. */
   readonly problems: readonly string[];
@@ -360,6 +367,7 @@ async function describeLambdaStack(
 
   const functionName = functionNames[0];
   let runtime: string | undefined;
+  let codeSha256: string | undefined;
   let functionArn: string | undefined;
   let environmentIntegration: string | undefined;
   if (functionName !== undefined) {
@@ -369,6 +377,7 @@ async function describeLambdaStack(
         .send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
       runtime = cfg.Runtime ?? (cfg.PackageType === 'Image' ? 'container image' : undefined);
       functionArn = cfg.FunctionArn;
+      codeSha256 = cfg.CodeSha256;
       environmentIntegration = cfg.Environment?.Variables?.INTEGRATION_TYPE;
     } catch (err) {
       problems.push(`cannot read function ${functionName}: ${reasonOf(err)}`);
@@ -422,6 +431,7 @@ async function describeLambdaStack(
     ...(lambdaEnvKmsArn ? { lambdaEnvKmsArn } : {}),
     ...(functionName !== undefined ? { functionName } : {}),
     ...(runtime !== undefined ? { runtime } : {}),
+    ...(codeSha256 !== undefined ? { codeSha256 } : {}),
     notified,
     problems,
   };
@@ -471,4 +481,17 @@ async function notificationState(
   }
   if (functionName === undefined) return { state: 'unknown', detail: 'the stack has no function to compare with' };
   return { state: 'no' };
+}
+
+/** Marks each function `current` or `stale` against the vendor zip's CodeSha256 (`--vendor-zip`). */
+export function judgePackages(report: DiscoverReport, codeSha256: string): DiscoverReport {
+  return {
+    ...report,
+    regions: report.regions.map((r) => ({
+      ...r,
+      lambdaStacks: r.lambdaStacks.map((s) =>
+        s.codeSha256 === undefined ? s : { ...s, package: s.codeSha256 === codeSha256 ? 'current' : 'stale' },
+      ),
+    })),
+  };
 }

@@ -41,6 +41,11 @@ export interface PlanStackInput {
   readonly templateFile: string;
   /** Account, for the bootstrap hint. */
   readonly account?: string;
+  /**
+   * Name the account in messages (an organization).
+   * @default false
+   */
+  readonly nameAccount?: boolean;
 }
 
 export interface ChangeSetOptions {
@@ -180,7 +185,7 @@ export async function planStack(
   if (!stack) {
     return early(
       'missing',
-      `stack ${input.stackName} does not exist in ${input.region}`,
+      `stack ${input.stackName} does not exist in ${input.nameAccount === true && input.account !== undefined ? `account ${input.account} region ${input.region}` : input.region}`,
       'correct "stackName"/"region" in the config (npm run discover lists the existing stacks); the app only updates stacks in place',
     );
   }

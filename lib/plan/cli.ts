@@ -12,7 +12,23 @@ import { loadAppConfig } from '../taegis-config.js';
 import { ExitCode, invalidInput } from '../errors.js';
 import { readAssembly } from './assembly.js';
 import { buildApp } from '../app.js';
-import { formatPlanReport, plan, planJson, type PlanOptions } from './plan.js';
+import { formatPlanReport, plan, planJson, stackFails, type PlanOptions, type PlanReport } from './plan.js';
+import type { StackPlan } from './changeset.js';
+import {
+  FLEET_FLAGS,
+  fleetFlags,
+  fleetHelp,
+  fleetWaves,
+  formatFleetSummary,
+  formatWaves,
+  notStartedRows,
+  runWaves,
+  writeFleetSummary,
+  type FleetRow,
+  type FleetWave,
+  type TargetOutcome,
+} from '../cli/fleet.js';
+import { targetName, type Target } from '../config/pipeline.js';
 
 export const PLAN_USAGE = `usage: taegis-migrate plan [flags]     (npm run plan -- [flags] is the same)
 
@@ -28,11 +44,13 @@ ${COMMON_HELP.region}
                             the config's "access" roleName (a read-only role is enough for plan)
   --assembly DIR            plan an existing cloud assembly (cdk.out) instead of synthesizing
   --no-previous-parameters  plan a deploy run with --no-previous-parameters
+${fleetHelp("stacks planned at once (default 4, or the wave's maxConcurrency)")}
 ${COMMON_HELP.json}
 ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
 ${COMMON_HELP.help}
-Exit: 0 safe to deploy, 1 the function or its trigger path would be replaced/removed, a stack is missing
+A target (account/region) fails when one of its stacks does; with --failure-tolerance the run fails only past it.
+Exit: 0 safe to deploy (or no more targets failed than tolerated), 1 the function or its trigger path would be replaced/removed, a stack is missing
 or could not be planned, 2 bad input (config, flags, vendor files, output path; nothing was called).`;
 
 export interface PlanCliDeps {
@@ -59,6 +77,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     'endpoint-url': COMMON_FLAGS['endpoint-url'],
     'no-previous-parameters': { type: 'boolean', default: false },
     help: COMMON_FLAGS.help,
+    ...FLEET_FLAGS,
   });
   if (values.help) {
     out(PLAN_USAGE);
@@ -67,10 +86,14 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   // The report file is checked first: finding it unwritable after every change set was made and deleted wastes the run.
   const jsonToFile = values.json !== undefined && !isStdout(values.json);
   const jsonProblem = jsonToFile ? outputFileProblem('--json', values.json!) : undefined;
-  if (jsonProblem) throw invalidInput('INPUT_INVALID', 'flags', [jsonProblem]);
+  const problems = jsonProblem ? [jsonProblem] : [];
+  const fleet = fleetFlags(values, problems);
+  if (problems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', problems);
   const roleName = roleNameFlag(values['role-name']);
   const configPath = path.resolve(configPathFrom(values.config));
-  const config = selectRegions(selectAccounts(loadAppConfig(configPath), values.account ?? []), values.region ?? []);
+  const fullConfig = loadAppConfig(configPath);
+  const config = selectRegions(selectAccounts(fullConfig, values.account ?? []), values.region ?? []);
+  const waves = fleetWaves(fullConfig, config, fleet, deps.planOptions?.concurrency ?? 4);
 
   let tmp: string | undefined;
   const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(values, 'plan', env));
@@ -93,17 +116,85 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
     // Every account reachable (or bad input, exit 2) before the first change set; only STS is asked here.
     const routing = accounts ? await routeAccounts(accounts, withRoleName(targetsOf(config), roleName)) : undefined;
-    const report = await plan(clients, config, assembly, {
-      ...deps.planOptions,
-      ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
-      ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
+    const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
+    const run = await runWaves(waves, async (wave) => {
+      const inWave = new Set(wave.targets.map((t) => targetName(t)));
+      const part = await plan(
+        clients,
+        { ...config, regions: config.regions.filter((r) => inWave.has(targetName(r))) },
+        assembly,
+        {
+          ...deps.planOptions,
+          concurrency: wave.concurrency,
+          ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
+          ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
+          ...(multiAccount ? { labelAccounts: true } : {}),
+        },
+      );
+      return { result: part, targets: planTargets(wave.targets, part.stacks) };
     });
+    const stacks = run.results.flatMap((r) => r.stacks);
+    const tolerant = waves.length > 1 || fleet.tolerance !== undefined || waves.some((w) => w.name !== 'all');
+    const report: PlanReport = {
+      result: (tolerant ? run.exceeded : stacks.some(stackFails)) ? 'fail' : 'pass',
+      stacks,
+      ...(tolerant ? { waves: run.waves } : {}),
+    };
+    const exitCode = report.result === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
     if (values.json !== undefined && !jsonToFile) out(planJson(report).trimEnd());
-    else out(formatPlanReport(report));
+    else {
+      out(formatPlanReport(report));
+      if (tolerant) out(formatWaves(run.waves));
+    }
     if (jsonToFile) out(`wrote ${writeOutputFile(values.json!, planJson(report))}`);
-    return report.result === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
+    const rows = [
+      ...planRows(stacks, waves, config.regions[0]!.account),
+      ...notStartedRows(waves, run.waves, (t) =>
+        config.regions
+          .filter((r) => targetName(r) === targetName(t))
+          .flatMap((r) => r.lambdaStacks.map((s) => s.stackName)),
+      ),
+    ];
+    writeFleetSummary(formatFleetSummary({ command: 'plan', rows, waves: run.waves, exitCode }), fleet.summary, env);
+    return exitCode;
   } finally {
     if (!deps.clients && !deps.accounts) accounts?.destroy();
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** A target fails when one of its stacks fails the plan; the first such stack is its reason. */
+function planTargets(targets: readonly Target[], stacks: readonly StackPlan[]): TargetOutcome[] {
+  return targets.map((t) => {
+    const first = stacks.find(
+      (s) => s.region === t.region && (s.account === undefined || s.account === t.account) && stackFails(s),
+    );
+    return {
+      ...t,
+      failed: first !== undefined,
+      ...(first ? { reason: `${first.stackName}: ${planReason(first)}` } : {}),
+    };
+  });
+}
+
+function planReason(s: StackPlan): string {
+  if (s.state === 'missing') return 'stack does not exist';
+  return s.error ?? s.findings.find((f) => f.severity === 'fail')?.message ?? 'fails the plan';
+}
+
+/** The fleet summary's rows: one per stack, its plan the one step. */
+function planRows(stacks: readonly StackPlan[], waves: readonly FleetWave[], onlyAccount: string): FleetRow[] {
+  return stacks.map((s): FleetRow => {
+    const account = s.account ?? onlyAccount;
+    const fails = stackFails(s);
+    return {
+      wave: waves.find((w) => w.targets.some((t) => t.account === account && t.region === s.region))?.name ?? '-',
+      account,
+      region: s.region,
+      stack: s.stackName,
+      steps: [{ name: 'plan', status: fails ? 'fail' : s.findings.length > 0 ? 'warn' : 'pass' }],
+      result: fails ? 'fail' : 'pass',
+      ...(fails ? { failedStep: 'plan', reason: planReason(s) } : {}),
+    };
+  });
 }

@@ -1,4 +1,5 @@
 import type { AwsClientFactory } from '../aws/clients.js';
+import type { WaveOutcome } from '../cli/fleet.js';
 import { formatTable } from '../cli/table.js';
 import type { TaegisConfig } from '../config/load.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -9,6 +10,11 @@ export interface PlanReport {
   /** `fail` when any stack fails the rule, is missing, or could not be planned. */
   readonly result: 'pass' | 'fail';
   readonly stacks: readonly StackPlan[];
+  /**
+   * Each wave's failed targets against its tolerance, when the run had waves or a failure tolerance.
+   * @default - absent
+   */
+  readonly waves?: readonly WaveOutcome[];
 }
 
 export interface PlanOptions extends ChangeSetOptions {
@@ -24,6 +30,11 @@ export interface PlanOptions extends ChangeSetOptions {
   readonly unreachable?: ReadonlyMap<string, string>;
   /** Stacks planned at once (each polls CloudFormation). @default 4 */
   readonly concurrency?: number;
+  /**
+   * Name each stack's account even when these targets are all in one account (one wave of a fleet).
+   * @default - only when the config spans several accounts
+   */
+  readonly labelAccounts?: boolean;
 }
 
 export function stackFails(s: StackPlan): boolean {
@@ -37,7 +48,7 @@ export async function plan(
   assembly: readonly AssemblyStack[],
   options: PlanOptions = {},
 ): Promise<PlanReport> {
-  const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
+  const multiAccount = options.labelAccounts === true || new Set(config.regions.map((r) => r.account)).size > 1;
   // Several accounts: grouped by account, then region. One account: the config's order, as always.
   const entries = multiAccount
     ? [...config.regions].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
@@ -58,13 +69,13 @@ export async function plan(
     if (!synthesized) {
       return notPlanned(
         t,
-        `no synthesized stack deploys to ${t.stackName} in ${t.region}`,
+        `no synthesized stack deploys to ${t.stackName} in ${multiAccount ? `account ${t.account} region ${t.region}` : t.region}`,
         'synthesize the app with this config (the assembly may be stale or made from another config)',
       );
     }
     const plan = await planStack(
       (options.clientsFor?.(t.account) ?? clients).cloudFormation(t.region),
-      { ...t, templateFile: synthesized.templateFile },
+      { ...t, templateFile: synthesized.templateFile, nameAccount: multiAccount },
       options,
     );
     return plan;
@@ -130,5 +141,5 @@ function describeState(s: StackPlan): string {
 
 /** The `--json` document for CI. */
 export function planJson(report: PlanReport): string {
-  return `${JSON.stringify({ version: 1, result: report.result, stacks: report.stacks.map((s) => ({ ...s, fails: stackFails(s) })) }, null, 2)}\n`;
+  return `${JSON.stringify({ version: 1, result: report.result, ...(report.waves ? { waves: report.waves } : {}), stacks: report.stacks.map((s) => ({ ...s, fails: stackFails(s) })) }, null, 2)}\n`;
 }

@@ -1,15 +1,33 @@
 import * as path from 'node:path';
 import { loadAppConfig } from '../taegis-config.js';
-import { ACCOUNT_STACKS_CHOICES, deployApp, type AccountStacksChoice } from '../deploy.js';
-import { ExitCode, invalidInput, type Problem } from '../errors.js';
+import {
+  ACCOUNT_STACKS_CHOICES,
+  deployApp,
+  type AccountStacksChoice,
+  type DeployAppResult,
+  type TargetDeploy,
+} from '../deploy.js';
+import { ExitCode, invalidInput, TaegisError, type Problem } from '../errors.js';
+import {
+  FLEET_FLAGS,
+  fleetFlags,
+  fleetHelp,
+  fleetWaves,
+  formatFailedRows,
+  formatFleetSummary,
+  formatWaves,
+  writeFleetSummary,
+  type FleetRow,
+} from '../cli/fleet.js';
+import { selectAccounts, selectRegions } from '../config/load.js';
 import {
   askOnTerminal,
   defaultRequireApproval,
   REQUIRE_APPROVAL_VALUES,
   type RequireApproval,
 } from '../cli/approval.js';
-import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from '../cli/flags.js';
-import { outputDirProblem } from '../cli/output-path.js';
+import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, listFlag, withOptionalValue } from '../cli/flags.js';
+import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
 import { clientsFromFlags, endpointFrom, parseFlags } from '../cli/run.js';
 
@@ -37,8 +55,13 @@ ${COMMON_HELP['endpoint-url']}
                             IAM/security change, broadening when permissions widen. Default: broadening when stdin is
                             a terminal, never otherwise (CI). Without a terminal to ask, a change that needs approval
                             stops the deploy (exit 1)
+${fleetHelp('targets (account/region) deployed at once (default 4; 1 when a terminal is asked for approval)')}
+${COMMON_HELP.json}
 ${COMMON_HELP.help}
-Exit: 0 deployed, 1 a stack failed or was not approved, 2 bad input (nothing was called).`;
+Every target is its own deploy: a target that fails (a role that cannot be assumed, a stack that fails) is reported
+and the others go on.
+Exit: 0 deployed (or no more targets failed than tolerated), 1 more targets failed or were not approved than
+tolerated, 2 bad input (nothing was called).`;
 
 export interface DeployCliDeps {
   readonly out?: (text: string) => void;
@@ -51,7 +74,7 @@ export interface DeployCliDeps {
 export async function deployMain(argv: readonly string[], deps: DeployCliDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;
-  const { values } = parseFlags(argv, {
+  const { values } = parseFlags(withOptionalValue(argv, '--json'), {
     config: COMMON_FLAGS.config,
     region: COMMON_FLAGS.region,
     account: { type: 'string', multiple: true },
@@ -65,6 +88,8 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
     'no-previous-parameters': { type: 'boolean', default: false },
     output: { type: 'string' },
     'require-approval': { type: 'string' },
+    json: COMMON_FLAGS.json,
+    ...FLEET_FLAGS,
   });
   if (values.help) {
     out(DEPLOY_USAGE);
@@ -102,6 +127,10 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
   }
   const outputProblem = values.output === undefined ? undefined : outputDirProblem('--output', values.output);
   if (outputProblem) problems.push(outputProblem);
+  const fleet = fleetFlags(values, problems);
+  const jsonProblem =
+    values.json !== undefined && !isStdout(values.json) ? outputFileProblem('--json', values.json) : undefined;
+  if (jsonProblem) problems.push(jsonProblem);
   if (problems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', problems);
 
   const stdinIsTty = deps.stdinIsTty ?? process.stdin.isTTY === true;
@@ -112,9 +141,18 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
   const clients = clientsFromFlags(values, env);
   try {
     const config = loadAppConfig(configPathFrom(values.config));
+    const accountsWanted = listFlag(values.account);
+    const regionsWanted = listFlag(values.region);
+    const asking = stdinIsTty && requireApproval !== 'never';
+    const waves = fleetWaves(
+      config,
+      selectRegions(selectAccounts(config, accountsWanted), regionsWanted),
+      fleet,
+      asking ? 1 : 4,
+    );
     const result = await deployApp(config, {
-      regions: listFlag(values.region),
-      accounts: listFlag(values.account),
+      regions: regionsWanted,
+      accounts: accountsWanted,
       stacks: values.stack ?? [],
       exclusively: values.exclusively,
       ...(accountStacks !== undefined ? { accountStacks: accountStacks as AccountStacksChoice } : {}),
@@ -126,11 +164,79 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
       ...(values.output !== undefined ? { outdir: path.resolve(values.output) } : {}),
       beforeAws: () => preflight(clients, config.regions[0]?.region ?? 'us-east-1'),
       warn: (message) => process.stderr.write(`${message}\n`),
+      waves,
+      progress: (line) => process.stderr.write(`${line}\n`),
     });
-    if (result.stacks.length === 0) out('deployed: (nothing)');
-    for (const s of result.stacks) out(`deployed ${s.stackName} in ${s.region} (account ${s.account})`);
-    return ExitCode.Ok;
+    const exitCode = result.exceeded ? ExitCode.CheckFailed : ExitCode.Ok;
+    const rows = deployRows(result.targets);
+    if (isStdout(values.json)) out(deployJson(result, rows, exitCode).trimEnd());
+    else {
+      if (result.stacks.length === 0) out('deployed: (nothing)');
+      for (const s of result.stacks) out(`deployed ${s.stackName} in ${s.region} (account ${s.account})`);
+      const failedTable = formatFailedRows(rows);
+      if (failedTable !== '') out(`\nfailed targets:\n${failedTable}`);
+      if (waves.length > 1 || result.targets.some((t) => t.error !== undefined)) out(formatWaves(result.waves));
+    }
+    if (values.json !== undefined && !isStdout(values.json))
+      writeOutputFile(values.json, deployJson(result, rows, exitCode));
+    writeFleetSummary(
+      formatFleetSummary({ command: 'deploy', rows, waves: result.waves, exitCode }),
+      fleet.summary,
+      env,
+    );
+    if (!result.exceeded) return ExitCode.Ok;
+    // One failed target: its own error (message and fix) is the run's. Several: how many, and the first reason.
+    const failed = result.targets.filter((t) => t.error !== undefined);
+    if (failed.length === 1 && failed[0]!.error instanceof TaegisError) throw failed[0]!.error;
+    throw new TaegisError(
+      'CHECK_FAILED',
+      `deploy failed in ${failed.length} of ${result.targets.filter((t) => !t.notStarted).length} target(s) attempted, more than tolerated; first: account ${failed[0]?.account} region ${failed[0]?.region}: ${failed[0]?.reason}`,
+      {
+        fix: 'fix the causes listed above (the summary has each target), then deploy those targets again (--account/--region)',
+      },
+    );
   } finally {
     clients.destroy();
   }
+}
+
+/** The fleet summary's rows: one per stack of each target, or one for a target that deployed nothing. */
+export function deployRows(targets: readonly TargetDeploy[]): FleetRow[] {
+  return targets.flatMap((t) => {
+    const result = t.notStarted ? 'not-started' : t.error !== undefined ? 'fail' : 'pass';
+    const status = result === 'fail' ? 'fail' : 'pass';
+    const names = t.names.length > 0 ? t.names : ['-'];
+    return names.map((stack): FleetRow => ({
+      wave: t.wave,
+      account: t.account,
+      region: t.region,
+      stack,
+      steps: result === 'not-started' ? [] : [{ name: 'deploy', status }],
+      result,
+      ...(result === 'fail' ? { failedStep: 'deploy', reason: t.reason ?? 'failed' } : {}),
+    }));
+  });
+}
+
+/** `--json`: every target's deploy and each wave's outcome. */
+export function deployJson(result: DeployAppResult, rows: readonly FleetRow[], exitCode: number): string {
+  return `${JSON.stringify(
+    {
+      tool: 'taegis-migrate deploy',
+      exitCode,
+      waves: result.waves,
+      targets: result.targets.map((t) => ({
+        wave: t.wave,
+        account: t.account,
+        region: t.region,
+        stacks: t.names,
+        result: t.notStarted ? 'not-started' : t.error !== undefined ? 'fail' : 'pass',
+        deployed: t.deployed.map((s) => s.stackName),
+        ...(t.reason !== undefined ? { reason: t.reason } : {}),
+      })),
+      rows,
+    },
+    null,
+    2,
+  )}\n`;
 }

@@ -9,11 +9,28 @@ import { selectAccounts, selectRegions, type TaegisConfig } from '../config/load
 import type { AccessConfig } from '../config/schema.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
-import { formatJUnit, formatTable } from './report.js';
+import { exitCodeOf, formatJUnit, formatTable, summarize, type RegionReport, type VerifyReport } from './report.js';
+import {
+  FLEET_FLAGS,
+  fleetFlags,
+  fleetHelp,
+  fleetWaves,
+  formatFleetSummary,
+  formatWaves,
+  notStartedRows,
+  runWaves,
+  writeFleetSummary,
+  type FleetRow,
+  type FleetWave,
+  type TargetOutcome,
+  type WaveOutcome,
+} from '../cli/fleet.js';
+import { targetName, type Target } from '../config/pipeline.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
 import { extraChecks } from './extra-checks.js';
 import { withDriftFixes } from './drift.js';
+import { expectedPackage } from './checks/runtime-health.js';
 import { DataSourcesApi } from '../taegis/datasources.js';
 import { resolveTaegisApi, taegisClient } from '../taegis/setup.js';
 import { Masker } from '../util/masking.js';
@@ -40,15 +57,16 @@ ${COMMON_HELP.region}
 ${COMMON_HELP.json}
   --junit FILE              JUnit XML report for CI
   --backup-dir DIR          where bucket configurations are backed up before a write (default ./backups)
-  --concurrency N           stacks checked at once (default 16)
   --taegis                  also check that Taegis itself saw each stack's data since the migration
+${fleetHelp("stacks checked at once (default 16, or the wave's maxConcurrency)")}
   --backup FILE             (restore only) the backup file to put back, or an SNS route record to undo
   --role-name NAME          the role to assume in every configured account that is not the caller's, instead of
                             the config's "access" roleName (restore: in the backup's account)
 ${COMMON_HELP.profile}
 ${COMMON_HELP['endpoint-url']}
 ${COMMON_HELP.help}
-Exit 0: every check passed; 1: a check failed; 2: bad input, nothing was written.`;
+Exit 0: every check passed (or no more targets failed than tolerated); 1: more targets failed a check than
+tolerated; 2: bad input, nothing was written.`;
 
 const FLAGS = {
   config: COMMON_FLAGS.config,
@@ -63,7 +81,7 @@ const FLAGS = {
   json: COMMON_FLAGS.json,
   junit: { type: 'string' },
   'backup-dir': { type: 'string' },
-  concurrency: { type: 'string' },
+  ...FLEET_FLAGS,
   'endpoint-url': COMMON_FLAGS['endpoint-url'],
   profile: COMMON_FLAGS.profile,
   backup: { type: 'string' },
@@ -192,6 +210,10 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
         'json',
         'junit',
         'concurrency',
+        'failure-tolerance',
+        'wave',
+        'waves',
+        'summary',
       ] as const
     ).filter((k) => f[k] !== undefined);
     if (stray.length > 0 || !f.backup) {
@@ -232,7 +254,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   const dryRun = f['dry-run'] === true || check;
   // A dry run moves no trigger, so waiting for new log lines would only delay the plan: look once unless told.
   const logTimeout = intFlag(f['log-timeout'], 'log-timeout', 0, 86_400, problems) ?? (dryRun ? 0 : 300);
-  const concurrency = intFlag(f.concurrency, 'concurrency', 1, 256, problems) ?? 16;
+  const fleet = fleetFlags(f, problems);
   let since: Date | undefined;
   // The drift check's log window: the success line within the last day unless told.
   const sinceFlag = f.since ?? (check ? DEFAULT_CHECK_SINCE : undefined);
@@ -259,10 +281,8 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   }
 
   // Verify needs only the stacks, not the vendor artifacts: loadConfig does not look at them.
-  let config: TaegisConfig = selectRegions(
-    selectAccounts(loadConfig(configPathFrom(f.config), { now: now() }), f.account ?? []),
-    f.region ?? [],
-  );
+  const fullConfig = loadConfig(configPathFrom(f.config), { now: now() });
+  let config: TaegisConfig = selectRegions(selectAccounts(fullConfig, f.account ?? []), f.region ?? []);
   const stacks = (f.stack ?? [])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
@@ -284,6 +304,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
       regions: config.regions.filter((r) => r.lambdaStacks.some((s) => stacks.includes(s.stackName))),
     };
   }
+  const waves = fleetWaves(fullConfig, config, fleet, 16);
   if (config.regions.every((r) => r.lambdaStacks.length === 0)) {
     throw new TaegisError('CONFIG_INVALID', `no Lambda stacks to verify in ${config.configPath}`, {
       fix: 'list the stacks under regions[].lambdaStacks',
@@ -318,6 +339,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     throw err;
   }
 
+  const pkg = expectedPackage(config);
   const tty = deps.tty ?? process.stderr.isTTY === true;
   let lastPlain = 0;
   const opts: VerifyOptions = {
@@ -329,7 +351,8 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     logTimeoutSeconds: logTimeout,
     ...(since ? { since } : {}),
     backupDir,
-    concurrency,
+    concurrency: waves[0]?.concurrency ?? 16,
+    ...(pkg ? { expectPackage: pkg } : {}),
     ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,
@@ -360,17 +383,57 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     now,
     onTaegisProgress: taegisProgress,
   });
-  let report;
+  const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
+  let run;
   try {
-    report = await runVerify(clients, { ...opts, ...(extra ? { extraChecks: extra } : {}) });
+    run = await runWaves(waves, async (wave) => {
+      const inWave = new Set(wave.targets.map((t) => targetName(t)));
+      const waveConfig = { ...config, regions: config.regions.filter((r) => inWave.has(targetName(r))) };
+      const part = await runVerify(clients, {
+        ...opts,
+        config: waveConfig,
+        concurrency: wave.concurrency,
+        ...(multiAccount ? { nameAccounts: true } : {}),
+        ...(extra ? { extraChecks: extra } : {}),
+      });
+      // A wave within one account of a fleet still names the account, as the whole run's report does.
+      const labelled = multiAccount
+        ? {
+            ...part,
+            regions: part.regions.map((r) =>
+              r.account !== undefined
+                ? r
+                : { ...r, account: waveConfig.regions.find((x) => x.region === r.region)!.account },
+            ),
+          }
+        : part;
+      return { result: labelled, targets: failedTargets(wave.targets, labelled.regions) };
+    });
   } finally {
     if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
   }
+  let report = mergeReports(run.results, run.waves, run.exceeded);
   if (check) report = withDriftFixes(report, f.config);
+  const rows = [
+    ...verifyRows(report, waves, config.regions[0]!.account),
+    ...notStartedRows(waves, run.waves, (t) =>
+      config.regions
+        .filter((r) => targetName(r) === targetName(t))
+        .flatMap((r) => r.lambdaStacks.map((s) => s.stackName)),
+    ),
+  ];
+  writeFleetSummary(
+    masker.mask(formatFleetSummary({ command: 'verify', rows, waves: run.waves, exitCode: report.exitCode })),
+    fleet.summary,
+    env,
+  );
   // Taegis answers are ours to show only masked: the API client's id and secret never leave in a report.
   const json = `${masker.mask(JSON.stringify(report, null, 2))}\n`;
   if (isStdout(f.json)) stdout(json.trimEnd());
-  else stdout(masker.mask(formatTable(report)));
+  else {
+    stdout(masker.mask(formatTable(report)));
+    if (waves.length > 1 || fleet.tolerance !== undefined) stdout(formatWaves(run.waves));
+  }
   if (f.json !== undefined && !isStdout(f.json)) writeOutputFile(f.json, json);
   const junit = masker.mask(formatJUnit(report));
   if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, junit);
@@ -393,4 +456,63 @@ function progressPrinter(
       stderr(line);
     }
   };
+}
+
+/** A target fails when a check of one of its stacks failed; the first failed check is its reason. */
+export function failedTargets(targets: readonly Target[], regions: readonly RegionReport[]): TargetOutcome[] {
+  return targets.map((t) => {
+    const checks = regions
+      .filter((r) => r.region === t.region && (r.account === undefined || r.account === t.account))
+      .flatMap((r) => r.stacks.flatMap((s) => s.checks.map((c) => ({ stack: s.stackName, c }))));
+    const first = checks.find((x) => x.c.status === 'fail');
+    return {
+      account: t.account,
+      region: t.region,
+      failed: first !== undefined,
+      ...(first ? { reason: `${first.stack} ${first.c.name}: ${first.c.detail}` } : {}),
+    };
+  });
+}
+
+/** The waves' reports as one: every region, account-labelled when the run spans several accounts. */
+export function mergeReports(
+  parts: readonly VerifyReport[],
+  waves: readonly WaveOutcome[],
+  exceeded: boolean,
+): VerifyReport {
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  const labelled = parts.flatMap((p) => p.regions);
+  const tolerant = waves.length > 1 || waves.some((w) => w.allowed > 0);
+  return {
+    ...first,
+    finishedAt: last.finishedAt,
+    durationMs: Date.parse(last.finishedAt) - Date.parse(first.startedAt),
+    regions: labelled,
+    summary: summarize(labelled),
+    // With a tolerance, the run fails only past it; without, as always (any failed check).
+    exitCode: tolerant ? (exceeded ? 1 : 0) : exitCodeOf(labelled),
+    ...(tolerant || waves.some((w) => w.name !== 'all') ? { waves } : {}),
+  };
+}
+
+/** The fleet summary's rows: one per stack, each check a step, the first failed check its reason. */
+export function verifyRows(report: VerifyReport, waves: readonly FleetWave[], onlyAccount: string): FleetRow[] {
+  const waveOf = (account: string, region: string): string =>
+    waves.find((w) => w.targets.some((t) => t.account === account && t.region === region))?.name ?? '-';
+  return report.regions.flatMap((r) =>
+    r.stacks.map((s): FleetRow => {
+      const account = r.account ?? onlyAccount;
+      const failed = s.checks.find((c) => c.status === 'fail');
+      return {
+        wave: waveOf(account, r.region),
+        account,
+        region: r.region,
+        stack: s.stackName,
+        steps: s.checks.map((c) => ({ name: c.name, status: c.status })),
+        result: failed ? 'fail' : 'pass',
+        ...(failed ? { failedStep: failed.name, reason: failed.detail } : {}),
+      };
+    }),
+  );
 }

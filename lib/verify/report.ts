@@ -1,9 +1,10 @@
 import { formatTable as renderTable } from '../cli/table.js';
 import type { BucketNotifications } from './notifications.js';
+import type { WaveOutcome } from '../cli/fleet.js';
 
 /** The checks run for every stack, in order; a failed check makes the later ones `skip`. */
 export type CheckName =
-  'stack' | 'runtime' | 'health' | 'trigger' | 'sns' | 'logs' | 'taegis' | 'alarms' | 'failed-events';
+  'stack' | 'runtime' | 'health' | 'package' | 'trigger' | 'sns' | 'logs' | 'taegis' | 'alarms' | 'failed-events';
 export const CHECK_NAMES: readonly CheckName[] = ['stack', 'runtime', 'health', 'trigger', 'logs'];
 
 /** The checks of one stack in order: a stack whose bucket notifies an SNS topic has `sns` after `trigger`. */
@@ -11,9 +12,11 @@ export function checkNamesOf(viaSns: boolean): readonly CheckName[] {
   return viaSns ? CHECK_NAMES.flatMap((c): CheckName[] => (c === 'trigger' ? [c, 'sns'] : [c])) : CHECK_NAMES;
 }
 /**
- * Checks that run only when asked (`--taegis`) or configured (`monitoring`, `failedEvents`); they follow CHECK_NAMES.
+ * Checks that run only when they can or are asked: `package` when the vendor zip's SHA-256 is known, `taegis` with
+ * `--taegis`, `alarms` with a `monitoring` section, `failed-events` with `failedEvents`. They follow CHECK_NAMES in
+ * reports.
  */
-export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['taegis', 'alarms', 'failed-events'];
+export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['package', 'taegis', 'alarms', 'failed-events'];
 
 /** `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -79,6 +82,11 @@ export interface VerifyReport {
   readonly regions: readonly RegionReport[];
   readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
   readonly exitCode: 0 | 1;
+  /**
+   * Each wave's failed targets against its tolerance, when the run had waves or a failure tolerance.
+   * @default - absent: one run, no failure tolerated
+   */
+  readonly waves?: readonly WaveOutcome[];
 }
 
 /** One drift `verify --check` found: where, what, and the command that fixes it. */

@@ -2,7 +2,7 @@ import type { AwsClientFactory } from '../aws/clients.js';
 import type { TaegisConfig } from '../config/load.js';
 import { TaegisError } from '../errors.js';
 import { waitForLogs } from './checks/logs.js';
-import { checkRuntimeAndHealth } from './checks/runtime-health.js';
+import { checkRuntimeAndHealth, type ExpectedPackage } from './checks/runtime-health.js';
 import { checkStack } from './checks/stack.js';
 import { limiter } from './limit.js';
 import {
@@ -58,6 +58,16 @@ export interface VerifyOptions {
   readonly unreachable?: ReadonlyMap<string, string>;
   /** Progress while waiting for logs. @default - silent */
   readonly onProgress?: (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void;
+  /**
+   * The vendor zip the config stages: each function's CodeSha256 must be its hash (`package` check).
+   * @default - no package check
+   */
+  readonly expectPackage?: ExpectedPackage;
+  /**
+   * Name the account in messages and reports even when these stacks are all in one account (one wave of a fleet).
+   * @default - only when the config spans several accounts
+   */
+  readonly nameAccounts?: boolean;
   /** The optional `taegis` / `alarms` checks, run alongside the log wait (lib/verify/extra-checks.ts). @default none */
   readonly extraChecks?: ExtraChecks;
 }
@@ -76,6 +86,8 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
   // A bucket, stack or function is only ever reached with its own account's credentials.
   const clientsOf = (account: string): AwsClientFactory => opts.clientsFor?.(account) ?? clients;
 
+  // In an organization every message that names a region names the account too.
+  const fleet = opts.nameAccounts === true || new Set(opts.config.regions.map((r) => r.account)).size > 1;
   const regions = opts.config.regions.map((r) => ({
     account: r.account,
     region: r.region,
@@ -87,6 +99,7 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
         region: r.region,
         account: r.account,
         stackName: s.stackName,
+        ...(fleet ? { place: `account ${r.account} region ${r.region}` } : {}),
         configBucket: s.notificationBucket,
         ...(s.trigger ? { trigger: s.trigger } : {}),
         ...(s.snsNotificationArn ? { snsTopicArn: s.snsNotificationArn } : {}),
@@ -123,12 +136,14 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
           continue;
         }
         const p = limit(() =>
-          checkStackAndFunction(clientsOf(r.account), w, opts.expectRuntime, now, goneCache).catch((err: unknown) => {
-            // Whatever goes wrong stays with this stack; the others go on.
-            const name = checkNamesOf(w.snsTopicArn !== undefined).find((c) => !w.checks.has(c)) ?? 'stack';
-            record(w, name, now(), now, 'fail', describeError(err));
-            return w;
-          }),
+          checkStackAndFunction(clientsOf(r.account), w, opts.expectRuntime, now, goneCache, opts.expectPackage).catch(
+            (err: unknown) => {
+              // Whatever goes wrong stays with this stack; the others go on.
+              const name = checkNamesOf(w.snsTopicArn !== undefined).find((c) => !w.checks.has(c)) ?? 'stack';
+              record(w, name, now(), now, 'fail', describeError(err));
+              return w;
+            },
+          ),
         );
         allStacks.push(p);
         const list = byBucket.get(w.configBucket) ?? [];
@@ -239,7 +254,9 @@ async function checkStackAndFunction(
   expectRuntime: string,
   now: () => Date,
   knownFunctions: Map<string, Promise<boolean>>,
+  expectPackage: ExpectedPackage | undefined,
 ): Promise<StackWork> {
-  if (await checkStack(clients, w, now)) await checkRuntimeAndHealth(clients, w, expectRuntime, now, knownFunctions);
+  if (await checkStack(clients, w, now))
+    await checkRuntimeAndHealth(clients, w, expectRuntime, now, knownFunctions, expectPackage);
   return w;
 }

@@ -8,6 +8,12 @@ export interface StackWork {
   readonly region: string;
   readonly account: string;
   readonly stackName: string;
+  /**
+   * Where the stack is, as messages name it: `us-east-1`, or `account 222222222222 region us-east-1` when the run
+   * spans several accounts.
+   * @default - the region
+   */
+  readonly place?: string;
   readonly configBucket: string;
   /** The stack's configured `trigger`, used when verify writes its entry. @default - inherit or default */
   readonly trigger?: TriggerSettings;

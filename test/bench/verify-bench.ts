@@ -43,7 +43,7 @@ const STACKS_PER_BUCKET = 5;
 const TARGET_REQUESTS_PER_STACK = 8;
 const TARGET_SPEEDUP = 10;
 
-interface BenchStack {
+export interface BenchStack {
   /** @default MOTO_ACCOUNT */
   readonly account?: string;
   readonly region: string;
@@ -56,10 +56,15 @@ interface BenchStack {
  * Taegis function that is gone (the vendor renamed it), the others the new function's `$LATEST` qualifier; plus a
  * foreign queue entry that must survive. Every function has logged the success line.
  */
-async function seed(clients: AwsClientFactory, stacks: readonly BenchStack[], account = MOTO_ACCOUNT): Promise<void> {
+export async function seed(
+  clients: AwsClientFactory,
+  stacks: readonly BenchStack[],
+  account = MOTO_ACCOUNT,
+  parallel = 8,
+): Promise<void> {
   const fnArn = (region: string, name: string): string =>
     account === MOTO_ACCOUNT ? functionArn(region, name) : `arn:aws:lambda:${region}:${account}:function:${name}`;
-  const limit = limiter(8);
+  const limit = limiter(parallel);
   const buckets = new Map<string, BenchStack[]>();
   for (const s of stacks)
     buckets.set(`${s.region}/${s.bucket}`, [...(buckets.get(`${s.region}/${s.bucket}`) ?? []), s]);

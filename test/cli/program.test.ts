@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { programMain } from '../../lib/program/program.js';
 import { reportError } from '../../lib/errors.js';
 import { EXAMPLE_CONFIG, ROOT } from '../support/example.js';
+import { countingEndpoint } from '../support/counting-endpoint.js';
 import { freePort } from '../support/moto.js';
 import { run, type RunResult } from '../support/run.js';
 
@@ -77,22 +77,6 @@ async function inProcess(args: readonly string[], endpoint: string, cwd?: string
     else process.env.AWS_ENDPOINT_URL = savedEndpoint;
     for (const spy of spies) spy.mockRestore();
   }
-}
-
-/** An HTTP endpoint that answers every request with a 500 and counts them: bad input must send none. */
-async function countingEndpoint(): Promise<{ url: string; count: () => number; stop: () => Promise<void> }> {
-  let n = 0;
-  const server: HttpServer = createHttpServer((_req, res) => {
-    n += 1;
-    res.writeHead(500).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    count: () => n,
-    stop: () => new Promise((r) => server.close(() => r())),
-  };
 }
 
 describe('the taegis-migrate program (spawned as users run it)', () => {

@@ -166,7 +166,8 @@ export async function createForeignStack(
 }
 
 async function waitComplete(clients: AwsClientFactory, region: string, stackName: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  // Up to 30 s: a loaded machine (the fleet bench seeds hundreds of stacks) slows moto's CloudFormation down.
+  for (let i = 0; i < 300; i++) {
     const s = (await clients.cloudFormation(region).send(new DescribeStacksCommand({ StackName: stackName })))
       .Stacks?.[0];
     if (s?.StackStatus?.endsWith('_COMPLETE')) {

@@ -61,6 +61,7 @@ describe('verify --check: each drift with the command that fixes it', () => {
     const where = { account: '222222222222', region: 'us-east-1', stackName: 'ct' };
     const target = '--config c.json --account 222222222222 --region us-east-1';
     expect(fixCommand('trigger', where, 'c.json')).toBe(`npm run verify -- ${target} --stack ct`);
+    expect(fixCommand('package', where, 'c.json')).toBe(`npm run deploy -- ${target}`);
     expect(fixCommand('sns', where, 'c.json')).toBe(`npm run verify -- ${target} --stack ct`);
     expect(fixCommand('failed-events', where, 'c.json')).toMatch(/then taegis-migrate replay .* --stack ct$/);
     for (const c of ['stack', 'runtime', 'health'] as const)

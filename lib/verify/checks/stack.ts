@@ -86,7 +86,7 @@ export async function checkStack(clients: AwsClientFactory, w: StackWork, now: (
     return true;
   } catch (err) {
     const detail = /does not exist/.test((err as Error).message ?? '')
-      ? `stack ${w.stackName} does not exist in ${w.region}`
+      ? `stack ${w.stackName} does not exist in ${w.place ?? w.region}`
       : describeError(err);
     record(w, 'stack', start, now, 'fail', detail);
     return false;
