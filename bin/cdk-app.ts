@@ -24,7 +24,7 @@ void runCli(async () => {
     pipelineConfigFile: path.relative(process.cwd(), config.configPath).split(path.sep).join('/'),
     regions: contextList(app.node.tryGetContext('region')),
     accounts: contextList(app.node.tryGetContext('account')),
-    warn: (message) => process.stderr.write(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n\n`),
+    warn: (message) => process.stderr.write(`${message}\n`),
   });
   app.synth();
   return ExitCode.Ok;

@@ -269,7 +269,7 @@ describe('choices and invariants', () => {
     });
     expect(b.regions.flatMap((r) => r.lambdas).length).toBeGreaterThan(1);
     expect(warned).toEqual([runtimeDeprecationMessage('provided.al2', TODAY, 'default')]);
-    expect(warned[0]).toContain('updates of existing functions refused from 2027-03-03');
+    expect(warned[0]).toContain('updating functions on it fails from 2027-03-03');
     expect(warned[0]).not.toContain('2026-08-31');
   });
 
