@@ -11,7 +11,7 @@ import {
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from '../cli/flags.js';
 import { outputDirProblem } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
-import { clientsFromFlags, endpointFrom, parseFlags } from '../cli/run.js';
+import { clientsFromFlags, endpointFrom, parseFlags, setInterruptContext } from '../cli/run.js';
 
 export const DEPLOY_USAGE = `usage: taegis-migrate deploy [flags]          (npm run deploy -- [flags] is the same)
 
@@ -112,6 +112,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
   const clients = clientsFromFlags(values, env);
   try {
     const config = loadAppConfig(configPathFrom(values.config));
+    setInterruptContext({ inFlight: 'a stack deploy already started goes on in CloudFormation (see its events)' });
     const result = await deployApp(config, {
       regions: listFlag(values.region),
       accounts: listFlag(values.account),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, TaegisError } from '../errors.js';
 import { COMMON_HELP } from '../cli/flags.js';
-import { runCli } from '../cli/run.js';
+import { runCli, setInterruptContext } from '../cli/run.js';
 
 /** The package's version, read from package.json next to lib/. */
 export function programVersion(): string {
@@ -133,6 +133,7 @@ export async function programMain(argv: readonly string[]): Promise<ExitCode> {
       { fix: `use one of ${Object.keys(COMMANDS).join(', ')} (taegis-migrate --help lists them)` },
     );
   }
+  setInterruptContext({ command: first });
   return command.run(rest);
 }
 

@@ -4,12 +4,12 @@ import { AccountClients, routeAccounts, targetsOf, withRoleName, type AccountRou
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
-import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { accountClientsFromFlags, onInterrupt, parseFlags, setInterruptContext } from '../cli/run.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from '../config/load.js';
 import type { AccessConfig } from '../config/schema.js';
 import { loadConfig } from '../taegis-config.js';
 import { ExitCode, TaegisError, type Problem } from '../errors.js';
-import { formatJUnit, formatTable } from './report.js';
+import { formatJUnit, formatTable, type VerifyReport } from './report.js';
 import { restoreBackup } from './restore.js';
 import { runVerify, type VerifyOptions } from './verify.js';
 import { extraChecks } from './extra-checks.js';
@@ -345,12 +345,37 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     now,
     onTaegisProgress: taegisProgress,
   });
+  // Ctrl-C: the report as it stands (done so far, the rest `interrupted`) goes where the run would have written it.
+  let partial: ((reason: string) => VerifyReport) | undefined;
+  setInterruptContext({
+    command: 'verify',
+    inFlight: `S3 writes already sent complete in AWS (backups in ${backupDir}); "verify -- restore" undoes one`,
+  });
+  const unregister = onInterrupt(() => {
+    if (partial) writeReport(partial('stopped by SIGINT (Ctrl-C) before every check finished'), f, masker, stdout);
+  });
   let report;
   try {
-    report = await runVerify(clients, { ...opts, ...(extra ? { extraChecks: extra } : {}) });
+    report = await runVerify(clients, {
+      ...opts,
+      ...(extra ? { extraChecks: extra } : {}),
+      onSnapshot: (take) => (partial = take),
+    });
   } finally {
+    unregister();
     if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
   }
+  writeReport(report, f, masker, stdout);
+  return report.exitCode;
+}
+
+/** The table or JSON on stdout, and the files --json / --junit ask for; everything masked. */
+function writeReport(
+  report: VerifyReport,
+  f: { readonly json?: string; readonly junit?: string },
+  masker: Masker,
+  stdout: (text: string) => void,
+): void {
   // Taegis answers are ours to show only masked: the API client's id and secret never leave in a report.
   const json = `${masker.mask(JSON.stringify(report, null, 2))}\n`;
   if (isStdout(f.json)) stdout(json.trimEnd());
@@ -359,7 +384,6 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   const junit = masker.mask(formatJUnit(report));
   if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, junit);
   else if (f.junit !== undefined) stdout(junit);
-  return report.exitCode;
 }
 
 /** A progress line like the log wait's: rewritten in place on a terminal, every 30 s otherwise. */

@@ -7,8 +7,11 @@ export const CHECK_NAMES: readonly CheckName[] = ['stack', 'runtime', 'health', 
 /** Checks that run only when asked (`--taegis`) or configured (`monitoring`); they follow CHECK_NAMES. */
 export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['taegis', 'alarms'];
 
-/** `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused. */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+/**
+ * `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused;
+ * `interrupted` means Ctrl-C stopped the run before the check finished (only in a partial report).
+ */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'interrupted';
 
 export interface CheckResult {
   readonly name: CheckName;
@@ -63,20 +66,30 @@ export interface VerifyReport {
   readonly dryRun: boolean;
   readonly expectRuntime: string;
   readonly regions: readonly RegionReport[];
-  readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
+  readonly summary: {
+    readonly pass: number;
+    readonly warn: number;
+    readonly fail: number;
+    readonly skip: number;
+    /** Present only in a partial report (Ctrl-C). */
+    readonly interrupted?: number;
+  };
   readonly exitCode: 0 | 1;
+  /** Set when Ctrl-C stopped the run: this report is partial, the checks not finished are `interrupted`. */
+  readonly interrupted?: string;
 }
 
 export function summarize(regions: readonly RegionReport[]): VerifyReport['summary'] {
-  const s = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  const s = { pass: 0, warn: 0, fail: 0, skip: 0, interrupted: 0 };
   for (const r of regions) for (const st of r.stacks) for (const c of st.checks) s[c.status] += 1;
-  return s;
+  const { interrupted, ...rest } = s;
+  return interrupted > 0 ? { ...rest, interrupted } : rest;
 }
 
-/** Exit 1 when any check failed or was skipped because of a failure. */
+/** Exit 1 when any check failed (or did not finish: a partial report never passes). */
 export function exitCodeOf(regions: readonly RegionReport[]): 0 | 1 {
   const s = summarize(regions);
-  return s.fail > 0 ? 1 : 0;
+  return s.fail > 0 || (s.interrupted ?? 0) > 0 ? 1 : 0;
 }
 
 /** The readable table, one block per region, then per bucket what was (or would be) kept, removed and added. */
@@ -106,7 +119,8 @@ export function formatTable(report: VerifyReport): string {
   }
   const s = report.summary;
   out.push(
-    `${report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped` +
+    `${report.interrupted !== undefined ? 'INTERRUPTED' : report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped` +
+      `${s.interrupted !== undefined ? `, ${s.interrupted} interrupted` : ''}` +
       `${report.dryRun ? ' (dry run: nothing was written)' : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
   );
   return out.join('\n');
@@ -117,16 +131,17 @@ export function formatJUnit(report: VerifyReport): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const s = report.summary;
   lines.push(
-    `<testsuites name="taegis-migrate verify" tests="${s.pass + s.warn + s.fail + s.skip}" failures="${s.fail}" skipped="${s.skip}" time="${secs(report.durationMs)}">`,
+    `<testsuites name="taegis-migrate verify" tests="${s.pass + s.warn + s.fail + s.skip + (s.interrupted ?? 0)}" failures="${s.fail}"${s.interrupted !== undefined ? ` errors="${s.interrupted}"` : ''} skipped="${s.skip}" time="${secs(report.durationMs)}">`,
   );
   for (const r of report.regions) {
     const suite = r.account !== undefined ? `${r.account}.${r.region}` : r.region;
     const checks = r.stacks.flatMap((st) => st.checks);
     const failures = checks.filter((c) => c.status === 'fail').length;
     const skipped = checks.filter((c) => c.status === 'skip').length;
+    const errors = checks.filter((c) => c.status === 'interrupted').length;
     const time = checks.reduce((a, c) => a + c.durationMs, 0);
     lines.push(
-      `  <testsuite name="${xml(suite)}" tests="${checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}" timestamp="${xml(report.startedAt)}">`,
+      `  <testsuite name="${xml(suite)}" tests="${checks.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${secs(time)}" timestamp="${xml(report.startedAt)}">`,
     );
     for (const st of r.stacks) {
       for (const c of st.checks) {
@@ -135,6 +150,7 @@ export function formatJUnit(report: VerifyReport): string {
         if (c.status === 'fail')
           body.push(`      <failure message="${xml(c.detail)}" type="${c.name}">${xml(c.detail)}</failure>`);
         if (c.status === 'skip') body.push(`      <skipped message="${xml(c.detail)}"/>`);
+        if (c.status === 'interrupted') body.push(`      <error message="${xml(c.detail)}" type="interrupted"/>`);
         const out = [c.detail, ...c.warnings.map((w) => `warning: ${w}`)].join('\n');
         body.push(`      <system-out>${xml(out)}</system-out>`);
         lines.push(`${open}>`, ...body, '    </testcase>');
