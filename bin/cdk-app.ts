@@ -20,7 +20,7 @@ void runCli(async () => {
     app,
     regions: contextList(app.node.tryGetContext('region')),
     accounts: contextList(app.node.tryGetContext('account')),
-    warn: (message) => process.stderr.write(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n\n`),
+    warn: (message) => process.stderr.write(`${message}\n`),
   });
   checkAssemblyLimits(app.synth(), config.configPath);
   return ExitCode.Ok;

@@ -14,7 +14,7 @@ import { accessStackId, githubOidcStackId, idScope } from './stacks/names.js';
 import { githubEnvironmentName } from './ci/github.js';
 import { partitionOf } from './pipeline/commands.js';
 import { DEFAULT_GITHUB_ROLE_NAME, resolveWaves, verifyRoleNameOf } from './config/pipeline.js';
-import { lifecycleOf, runtimeStage, utcDay, type LambdaRuntime } from './vendor/runtimes.js';
+import { lifecycleOf, runtimeStage, type LambdaRuntime } from './vendor/runtimes.js';
 import { addPipelineStack, type PipelineStack } from './pipeline/pipeline-stack.js';
 import { addDriftStack, type DriftStack } from './pipeline/drift-stack.js';
 import { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
@@ -350,9 +350,10 @@ function githubOidcStacks(app: App, config: TaegisConfig, selected: TaegisConfig
 }
 
 /**
- * What AWS's lifecycle dates for the chosen runtime (lib/vendor/runtimes.ts) mean for this migration, worded for
- * today; undefined for a runtime AWS announced nothing for. The migration only updates existing functions, so the
- * block-update date is the one that matters.
+ * What AWS's lifecycle dates for the chosen runtime (lib/vendor/runtimes.ts) mean for this migration, in two lines,
+ * worded for today; undefined for a runtime AWS announced nothing for, and for one the config pins before AWS
+ * deprecates it (a deliberate choice that needs no word yet). The migration only updates existing functions, so the
+ * block-update date is the one that matters. Callers say it once per run (`buildApp` once per build).
  */
 export function runtimeDeprecationMessage(
   runtime: LambdaRuntime,
@@ -361,33 +362,22 @@ export function runtimeDeprecationMessage(
 ): string | undefined {
   const life = lifecycleOf(runtime);
   if (!life) return undefined;
-  const today = utcDay(now);
   const stage = runtimeStage(runtime, now);
-  const how =
-    chosenBy === 'default' ? `the vendor's runtime, the default before ${life.blockUpdate}` : 'set in the config';
-  const dates =
-    `AWS's dates for ${runtime}: deprecated ${life.deprecated} (no more patches), new functions refused from ` +
-    `${life.blockCreate}, updates of existing functions refused from ${life.blockUpdate}.`;
-  if (stage === 'update-blocked') {
-    // Only reachable with "acknowledgeBlockedRuntime": the config loader refuses it otherwise.
-    return (
-      `NOTE: lambdaRuntime is "${runtime}", acknowledged with "acknowledgeBlockedRuntime". ${dates} ` +
-      `Today (${today}) AWS refuses updates on it: the Lambda stack updates succeed only if AWS extended ` +
-      `${runtime} for this account. Set "lambdaRuntime": "${life.successor}" to run the same package on the supported runtime.`
-    );
-  }
+  if (stage === 'supported' && chosenBy === 'config') return undefined;
   const standing =
-    stage === 'supported'
-      ? ''
-      : stage === 'deprecated'
-        ? ` Today (${today}) it is deprecated: functions keep running and updating.`
-        : ` Today (${today}) AWS already refuses new functions on it; updating the existing ones still works.`;
-  return (
-    `NOTE: lambdaRuntime is "${runtime}" (${how}). ${dates}${standing} ` +
-    `This migration updates existing functions, so it deploys on ${runtime} before ${life.blockUpdate}; from that ` +
-    `day every update of these stacks on ${runtime} fails, a later re-run of this tool included` +
-    (chosenBy === 'default' ? `, so without "lambdaRuntime" taegis-migrate switches to ${life.successor} then.` : '.') +
-    ` To move now: set "lambdaRuntime": "${life.successor}" in the config (the same package runs on it; ` +
-    `verify then expects it).`
-  );
+    stage === 'update-blocked'
+      ? `updates refused since ${life.blockUpdate}; acknowledged: the stacks update only if AWS extended it for the account`
+      : `${
+          stage === 'supported'
+            ? `AWS deprecates it on ${life.deprecated}`
+            : stage === 'deprecated'
+              ? `deprecated since ${life.deprecated}`
+              : `new functions refused since ${life.blockCreate}`
+        }; updating functions on it fails from ${life.blockUpdate}`;
+  const how = chosenBy === 'default' ? "the vendor's, the default" : 'set in the config';
+  const move =
+    chosenBy === 'default'
+      ? `Set "lambdaRuntime": "${life.successor}" to move now (same package); without it taegis-migrate switches on ${life.blockUpdate}.`
+      : `Set "lambdaRuntime": "${life.successor}" to move (same package; verify then expects it).`;
+  return `note: lambdaRuntime ${runtime} (${how}): ${standing}.\n${move}`;
 }

@@ -35,7 +35,7 @@ describe("the README's synth command, through the real CDK CLI", () => {
     // The example leaves lambdaRuntime to the date's default: the notice for today's default, said once, not per stack.
     const now = new Date();
     const notice = runtimeDeprecationMessage(defaultLambdaRuntime(now), now, 'default');
-    const said = res.stderr.split('lambdaRuntime is "').length - 1;
+    const said = res.stderr.split('note: lambdaRuntime ').length - 1;
     if (notice === undefined) expect(said).toBe(0);
     else {
       expect(res.stderr).toContain(notice);

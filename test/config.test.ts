@@ -53,11 +53,45 @@ describe('config', () => {
     ['https://delta.taegis.secureworks.com/', 'delta'],
     ['https://echo.taegis.secureworks.com/some/path?x=1', 'echo'],
     ['https://FOXTROT.taegis.secureworks.com', 'foxtrot'],
+    ['https://golf.taegis.secureworks.com/', 'golf'],
+    ['https://quebec.taegis.secureworks.com/#/alerts', 'quebec'],
+    ['https://api.ctpx.secureworks.com/graphql', 'ctpx'],
+    ['https://api.tenants.ctpx.secureworks.com', 'ctpx'],
+    ['https://api.delta.taegis.secureworks.com', 'delta'],
+    ['https://api-tenants.echo.taegis.secureworks.com', 'echo'],
+    ['https://us2.taegis.secureworks.com/', 'delta'],
+    ['https://ctpx.secureworks.com./', 'ctpx'],
     ['https://example.com/', undefined],
     ['https://taegis.secureworks.com/', undefined],
     ['not a url', undefined],
   ])('GIVEN login URL %s WHEN the Taegis region is derived THEN it is %s', (url, expected) => {
     expect(deriveTaegisRegion(url)).toBe(expected);
+  });
+
+  it.each([
+    ['charlie', 'ctpx'],
+    ['production', 'ctpx'],
+    ['US1', 'ctpx'],
+    ['us2', 'delta'],
+    ['EU', 'echo'],
+    ['us3', 'foxtrot'],
+    ['euw1', 'golf'],
+    ['apse2', 'hotel'],
+    ['aps1', 'india'],
+    ['apne1', 'juliet'],
+    ['sae1', 'kilo'],
+    ['cac1', 'quebec'],
+    ['Delta', 'delta'],
+  ])('GIVEN taegisRegion %s (a Secureworks SDK name) WHEN parsed THEN it is the environment %s', (alias, expected) => {
+    expect(parseConfig({ ...valid(), taegisRegion: alias }, CONFIG_PATH).taegisRegion).toBe(expected);
+  });
+
+  it('GIVEN a taegisRegion that is no name WHEN parsed THEN the fix lists every environment with its aliases', () => {
+    const problems = problemsOf({ ...valid(), taegisRegion: 'us 1' });
+    const fix = problems.find((p) => p.path === 'taegisRegion')?.fix ?? '';
+    for (const name of ['ctpx (charlie, production, us1)', 'delta (us2)', 'golf (euw1)', 'quebec (cac1)']) {
+      expect(fix).toContain(name);
+    }
   });
 
   it('GIVEN xdrLoginUrl instead of taegisRegion WHEN parsed THEN the region is derived', () => {

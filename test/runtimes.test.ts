@@ -197,30 +197,34 @@ describe('the runtime rule, with the clock pinned on both sides of every boundar
   });
 
   it.each([
-    [eve('2026-07-31'), undefined],
-    [day('2026-07-31'), 'Today (2026-07-31) it is deprecated'],
-    [eve('2027-02-01'), 'Today (2027-01-31) it is deprecated'],
-    [day('2027-02-01'), 'Today (2027-02-01) AWS already refuses new functions on it'],
-    [eve('2027-03-03'), 'Today (2027-03-02) AWS already refuses new functions on it'],
-  ])(
-    'GIVEN provided.al2 before the block-update date (%s) THEN the synth notice says what the dates mean and how to move',
-    (now, standing) => {
-      const message = runtimeDeprecationMessage('provided.al2', now, 'config')!;
-      expect(message).toContain(
-        "AWS's dates for provided.al2: deprecated 2026-07-31 (no more patches), new functions refused from 2027-02-01, updates of existing functions refused from 2027-03-03.",
-      );
-      expect(message).toContain('so it deploys on provided.al2 before 2027-03-03');
-      expect(message).toContain('To move now: set "lambdaRuntime": "provided.al2023"');
-      expect(message).not.toMatch(/will likely fail/);
-      if (standing) expect(message).toContain(standing);
-      else expect(message).not.toContain('Today');
+    [eve('2026-07-31'), 'config', undefined],
+    [eve('2026-07-31'), 'default', 'AWS deprecates it on 2026-07-31'],
+    [day('2026-07-31'), 'config', 'deprecated since 2026-07-31'],
+    [eve('2027-02-01'), 'default', 'deprecated since 2026-07-31'],
+    [day('2027-02-01'), 'config', 'new functions refused since 2027-02-01'],
+    [eve('2027-03-03'), 'config', 'new functions refused since 2027-02-01'],
+  ] as const)(
+    'GIVEN provided.al2 before the block-update date (%s, chosen by %s) THEN the notice is two short lines with the standing and the move, or nothing when the config pins it before deprecation',
+    (now, chosenBy, standing) => {
+      const message = runtimeDeprecationMessage('provided.al2', now, chosenBy);
+      if (standing === undefined) {
+        expect(message).toBeUndefined();
+        return;
+      }
+      const lines = message!.split('\n');
+      expect(lines).toHaveLength(2);
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(160);
+      expect(lines[0]).toContain(`note: lambdaRuntime provided.al2 (`);
+      expect(lines[0]).toContain(`: ${standing}`);
+      expect(lines[0]).toContain('updating functions on it fails from 2027-03-03');
+      expect(lines[1]).toContain('Set "lambdaRuntime": "provided.al2023" to move');
     },
   );
 
   it('GIVEN the default chose provided.al2 THEN the notice says the default moves to provided.al2023 on 2027-03-03', () => {
     const message = runtimeDeprecationMessage('provided.al2', day('2026-11-27'), 'default')!;
-    expect(message).toContain("the vendor's runtime, the default before 2027-03-03");
-    expect(message).toContain('without "lambdaRuntime" taegis-migrate switches to provided.al2023 then');
+    expect(message).toContain("(the vendor's, the default)");
+    expect(message).toContain('without it taegis-migrate switches on 2027-03-03');
   });
 
   it('GIVEN a function on go1.x or provided.al2 THEN verify and discover warn with the table dates', () => {

@@ -241,7 +241,10 @@ export interface FleetRow {
   /** The stack, or `-` for a target with no stack reached. */
   readonly stack: string;
   /** Each step's result, in order (`stack: pass`, `deploy: fail`). */
-  readonly steps: readonly { readonly name: string; readonly status: 'pass' | 'warn' | 'fail' | 'skip' }[];
+  readonly steps: readonly {
+    readonly name: string;
+    readonly status: 'pass' | 'warn' | 'fail' | 'skip' | 'interrupted';
+  }[];
   readonly result: 'pass' | 'fail' | 'not-started';
   /** The step that failed first and its reason. */
   readonly failedStep?: string;

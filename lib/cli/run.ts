@@ -22,6 +22,29 @@ export function onInterrupt(cleanup: () => void): () => void {
   return () => interruptCleanups.delete(cleanup);
 }
 
+/** What the Ctrl-C line names: the command stopped, and what it may have left running in AWS. */
+interface InterruptContext {
+  command?: string;
+  inFlight?: string;
+}
+const interruptContext: InterruptContext = {};
+
+/**
+ * Names the command a Ctrl-C would stop (`verify`, `deploy`, ...) and what it may have started in AWS that goes on
+ * without it, for the one line printed on SIGINT. Later calls refine earlier ones.
+ */
+export function setInterruptContext(context: InterruptContext): void {
+  Object.assign(interruptContext, context);
+}
+
+/** The line printed when Ctrl-C stops the command. */
+export function interruptedLine(): string {
+  const what = interruptContext.command === undefined ? 'the command' : `"${interruptContext.command}"`;
+  return `error INTERRUPTED: stopped by SIGINT (Ctrl-C) before ${what} finished; ${
+    interruptContext.inFlight ?? 'AWS operations already started go on in AWS'
+  }`;
+}
+
 export async function runCli(
   main: (argv: readonly string[]) => Promise<ExitCode>,
   argv = process.argv.slice(2),
@@ -34,9 +57,7 @@ export async function runCli(
         // the exit below must happen whatever a cleanup does
       }
     }
-    process.stderr.write(
-      'error INTERRUPTED: stopped by SIGINT (Ctrl-C) before the command finished; AWS operations already started (a stack deploy) go on in AWS\n',
-    );
+    process.stderr.write(`${interruptedLine()}\n`);
     process.exit(INTERRUPTED_EXIT_CODE);
   };
   process.once('SIGINT', onSigint);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { readTemplate, type VendorTemplate } from '../artifacts/vendor.js';
-import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
+import { LAMBDA_PARAMETERS, normalizeTaegisRegion, SHARED_PARAMETERS } from '../vendor/facts.js';
 import { invalidInput, TaegisError, type Problem } from '../errors.js';
 import { loadConfigWith, readConfigJson, type LoadConfigOptions, type ResolvedConfig } from './load.js';
 import { ArtifactNamesSchema, deriveTaegisRegion, type MigrationConfigInput } from './schema.js';
@@ -54,7 +54,9 @@ function templateProblemsOfRawConfig(raw: unknown, configPath: string): Problem[
     if (p) problems.push(p);
   };
   const url = asString(cfg.xdrLoginUrl);
-  const taegisRegion = asString(cfg.taegisRegion) ?? (url !== undefined ? deriveTaegisRegion(url) : undefined);
+  const given = asString(cfg.taegisRegion);
+  const taegisRegion =
+    given !== undefined ? normalizeTaegisRegion(given) : url !== undefined ? deriveTaegisRegion(url) : undefined;
   check(shared, SHARED_PARAMETERS.taegisRegion, taegisRegion, url !== undefined ? 'xdrLoginUrl' : 'taegisRegion');
   const regions = Array.isArray(cfg.regions) ? (cfg.regions as unknown[]) : [];
   regions.forEach((r, i) => {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
+import {
+  normalizeTaegisRegion,
+  TAEGIS_ENVIRONMENTS,
+  TAEGIS_ENVIRONMENTS_HINT,
+  taegisRegionOfUrl,
+} from '../vendor/facts.js';
 import { MonitoringSchema, TaegisApiSchema, taegisSourceFields } from './extras-schema.js';
 import { CredentialsSecretSchema, PipelineConfigSchema, resolveWaves } from './pipeline.js';
 import { FailedEventsSchema } from './failed-events.js';
@@ -14,8 +20,11 @@ import { unknownRegion } from './regions.js';
 export const FIX_SEPARATOR = '\u0000';
 const m = (what: string, fix: string): string => `${what}${FIX_SEPARATOR}${fix}`;
 
-/** Taegis regions the vendor documents today; the shared template's `AllowedValues`, when present, are the truth. */
-export const KNOWN_TAEGIS_REGIONS = ['ctpx', 'delta', 'foxtrot', 'echo'] as const;
+/**
+ * Taegis environments Secureworks' SDK knows (aliases are normalized to these); the shared template's
+ * `AllowedValues`, when present, are the truth.
+ */
+export const KNOWN_TAEGIS_REGIONS: readonly string[] = TAEGIS_ENVIRONMENTS.map((e) => e.name);
 
 export { LAMBDA_RUNTIMES, type LambdaRuntime } from '../vendor/runtimes.js';
 
@@ -28,7 +37,8 @@ const BUCKET_NAME = /^(?!xn--)(?!sthree-)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-
 const PARTITION = 'aws(?:-cn|-us-gov|-iso|-iso-[a-z])?';
 const SNS_ARN = new RegExp(`^arn:${PARTITION}:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$`);
 const KMS_ARN = new RegExp(`^arn:${PARTITION}:kms:[a-z0-9-]+:\\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$`);
-const TAEGIS_REGION = /^[a-z][a-z0-9-]{1,30}$/;
+// Any case: the SDK spells its aliases in capitals (`US1`); the value is normalized to the environment name.
+const TAEGIS_REGION = /^[A-Za-z][A-Za-z0-9-]{1,30}$/;
 // IAM role names: letters, digits and + = , . @ _ -, 1-64 characters (the name only, no path or ARN).
 export const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 // STS ExternalId: 2-1224 characters from [\w+=,.@:/-].
@@ -247,13 +257,14 @@ export const ArtifactNamesSchema = z.strictObject({
 
 export const MigrationConfigSchema = z
   .strictObject({
-    /** Taegis region name (`ctpx`, `delta`, `echo`, `foxtrot`, ...). Exactly one of this or `xdrLoginUrl`. */
+    /**
+     * Taegis environment (`ctpx`, `delta`, `echo`, `foxtrot`, `golf`, ...) or an alias Secureworks' SDK accepts
+     * (`charlie`, `us1`, `eu`, `euw1`, ...), normalized to the environment name. Exactly one of this or `xdrLoginUrl`.
+     */
     taegisRegion: z
       .string()
-      .regex(
-        TAEGIS_REGION,
-        m('is not a Taegis region name', `use one of ${KNOWN_TAEGIS_REGIONS.join(', ')} (lowercase)`),
-      )
+      .regex(TAEGIS_REGION, m('is not a Taegis region name', `use one of ${TAEGIS_ENVIRONMENTS_HINT}`))
+      .transform(normalizeTaegisRegion)
       .optional(),
     /** The XDR login URL, from which the Taegis region is derived. Exactly one of this or `taegisRegion`. */
     xdrLoginUrl: z.url(m('is not a URL', 'paste the XDR login URL, e.g. "https://ctpx.secureworks.com/"')).optional(),
@@ -349,7 +360,7 @@ export const MigrationConfigSchema = z
         path: ['xdrLoginUrl'],
         message: m(
           `no Taegis region can be derived from "${cfg.xdrLoginUrl}"`,
-          'use the login URL the console shows (https://ctpx.secureworks.com/ or https://<region>.taegis.secureworks.com/), or set "taegisRegion"',
+          `use the login URL the console shows (https://ctpx.secureworks.com/ or https://<environment>.taegis.secureworks.com/), or set "taegisRegion" to one of ${TAEGIS_ENVIRONMENTS_HINT}`,
         ),
       });
     }
@@ -472,17 +483,9 @@ export const MigrationConfigSchema = z
 export type MigrationConfigInput = z.infer<typeof MigrationConfigSchema>;
 
 /**
- * Derives the Taegis region from the XDR login URL:
- * `https://ctpx.secureworks.com/...` gives `ctpx`; `https://<name>.taegis.secureworks.com/...` gives `<name>`.
+ * Derives the Taegis region from the XDR login URL (or an API URL): `https://ctpx.secureworks.com/...` gives `ctpx`;
+ * `https://<name>.taegis.secureworks.com/...` gives `<name>` normalized (see `taegisRegionOfUrl` in lib/vendor).
  */
 export function deriveTaegisRegion(loginUrl: string): string | undefined {
-  let host: string;
-  try {
-    host = new URL(loginUrl).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
-  if (host === 'ctpx.secureworks.com') return 'ctpx';
-  const match = /^([a-z][a-z0-9-]*)\.taegis\.secureworks\.com$/.exec(host);
-  return match?.[1];
+  return taegisRegionOfUrl(loginUrl);
 }

@@ -9,6 +9,7 @@ import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { unknownRegion } from '../config/regions.js';
+import { normalizeTaegisRegion, TAEGIS_ENVIRONMENTS_HINT } from '../vendor/facts.js';
 import { ExitCode, invalidInput, TaegisError } from '../errors.js';
 import { draftConfig, writeConfig } from './config.js';
 import { discover, enabledRegions, judgePackages, type DiscoverReport } from './discover.js';
@@ -24,7 +25,8 @@ Finds the existing Taegis Lambda stacks (by template description, parameters, or
   --write FILE              write a config in the app's schema (needs --xdr-login-url or --taegis-region)
   --force                   overwrite FILE if it exists
   --xdr-login-url URL       the Taegis login URL, to derive the Taegis region for --write
-  --taegis-region NAME      the Taegis region (ctpx, delta, echo, foxtrot, ...) for --write
+  --taegis-region NAME      the Taegis environment (ctpx, delta, echo, foxtrot, golf, hotel, india, juliet, kilo,
+                            quebec, or an alias such as us1, eu, euw1) for --write
   --organization            every ACTIVE account of the AWS Organization (ListAccounts, from the management or a
                             delegated admin account), each entered by assuming --role-name (default
                             OrganizationAccountAccessRole); an account that cannot be entered is listed with the
@@ -209,24 +211,24 @@ function taegisRegionFrom(loginUrl: string | undefined, region: string | undefin
     const derived = deriveTaegisRegion(loginUrl);
     if (derived === undefined) {
       throw new TaegisError('INPUT_INVALID', `--xdr-login-url: no Taegis region can be derived from "${loginUrl}"`, {
-        fix: 'use the login URL the console shows (https://ctpx.secureworks.com/ or https://<region>.taegis.secureworks.com/), or pass --taegis-region',
+        fix: `use the login URL the console shows (https://ctpx.secureworks.com/ or https://<environment>.taegis.secureworks.com/), or pass --taegis-region (${TAEGIS_ENVIRONMENTS_HINT})`,
       });
     }
     return derived;
   }
   if (region !== undefined) {
-    if (!/^[a-z][a-z0-9-]{1,30}$/.test(region)) {
+    if (!/^[A-Za-z][A-Za-z0-9-]{1,30}$/.test(region)) {
       throw new TaegisError('INPUT_INVALID', `--taegis-region: "${region}" is not a Taegis region name`, {
-        fix: 'use e.g. ctpx, delta, echo or foxtrot',
+        fix: `use one of ${TAEGIS_ENVIRONMENTS_HINT}`,
       });
     }
-    return region;
+    return normalizeTaegisRegion(region);
   }
   throw new TaegisError(
     'INPUT_INVALID',
     '--write needs the Taegis region: the config requires taegisRegion or xdrLoginUrl',
     {
-      fix: 'add --xdr-login-url https://<your login host>/ (or --taegis-region ctpx|delta|echo|foxtrot); the table shows the TaegisRegion of any existing shared stack',
+      fix: `add --xdr-login-url https://<your login host>/ (or --taegis-region, one of ${TAEGIS_ENVIRONMENTS_HINT}); the table shows the TaegisRegion of any existing shared stack`,
     },
   );
 }

@@ -13,6 +13,7 @@ import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { GetFunctionConfigurationCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { GetBucketNotificationConfigurationCommand, type NotificationConfiguration } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
+import { lambdaTargetMatch, parseLambdaArn } from '../aws/lambda-arn.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
 import { TaegisError } from '../errors.js';
 import { readMigrationMarker, type MigrationMarker } from '../stacks/marker.js';
@@ -33,10 +34,11 @@ import {
 /** Whether the log bucket's event notifications reach the function today. */
 export interface NotificationState {
   /**
-   * `yes`: a Lambda notification targets the function; `via-sns`: a topic notification targets the stack's
-   * `SNSNotificationarn`; `no`: neither; `unknown`: could not be read (see `detail`).
+   * `yes`: a Lambda notification targets the function itself; `qualified`: only entries for a version or alias of it
+   * (`:$LATEST`, `:live`), which verify replaces as stale by one for the function itself (see `detail`); `via-sns`: a
+   * topic notification targets the stack's `SNSNotificationarn`; `no`: none of these; `unknown`: could not be read.
    */
-  readonly state: 'yes' | 'via-sns' | 'no' | 'unknown';
+  readonly state: 'yes' | 'qualified' | 'via-sns' | 'no' | 'unknown';
   readonly detail?: string;
 }
 
@@ -437,12 +439,6 @@ async function describeLambdaStack(
   };
 }
 
-/** Strips a version/alias qualifier so `arn:...:function:f:1` matches `arn:...:function:f`. */
-function unqualified(arn: string): string {
-  const m = /^(arn:[^:]+:lambda:[^:]+:\d+:function:[^:]+)(?::[^:]+)?$/.exec(arn);
-  return m?.[1] ?? arn;
-}
-
 async function notificationState(
   clients: AwsClientFactory,
   region: string,
@@ -471,11 +467,30 @@ async function notificationState(
   } catch (err) {
     return { state: 'unknown', detail: `cannot read the notifications of bucket ${bucket}: ${reasonOf(err)}` };
   }
-  const lambdaTargets = (config.LambdaFunctionConfigurations ?? []).map((c) => c.LambdaFunctionArn ?? '');
-  const byArn = functionArn !== undefined && lambdaTargets.some((t) => unqualified(t) === unqualified(functionArn));
-  const byName =
-    functionName !== undefined && lambdaTargets.some((t) => unqualified(t).endsWith(`:function:${functionName}`));
-  if (byArn || byName) return { state: 'yes' };
+  // Read as verify reads it (lambdaTargetMatch): an entry for a version or alias is not the function's trigger.
+  const matchOf = (entryArn: string): 'exact' | 'qualified' | 'none' => {
+    const byArn = functionArn !== undefined ? lambdaTargetMatch(entryArn, functionArn) : 'none';
+    if (byArn !== 'none') return byArn;
+    const p = parseLambdaArn(entryArn);
+    if (functionName === undefined || p?.name !== functionName) return 'none';
+    return p.qualifier === undefined ? 'exact' : 'qualified';
+  };
+  const entries = (config.LambdaFunctionConfigurations ?? []).map((c) => ({
+    id: c.Id ?? '(no Id)',
+    arn: c.LambdaFunctionArn ?? '',
+    match: matchOf(c.LambdaFunctionArn ?? ''),
+  }));
+  if (entries.some((e) => e.match === 'exact')) return { state: 'yes' };
+  const qualified = entries.filter((e) => e.match === 'qualified');
+  if (qualified.length > 0) {
+    const named = qualified.map(
+      (e) => `${e.id} -> ${parseLambdaArn(e.arn)?.name ?? ''}:${parseLambdaArn(e.arn)?.qualifier ?? ''}`,
+    );
+    return {
+      state: 'qualified',
+      detail: `only a version or alias of the function is notified (${named.join(', ')}); verify replaces it with an entry for the function itself`,
+    };
+  }
   if (topicArn !== undefined && (config.TopicConfigurations ?? []).some((c) => c.TopicArn === topicArn)) {
     return { state: 'via-sns', detail: topicArn };
   }

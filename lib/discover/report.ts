@@ -9,6 +9,8 @@ function notified(n: NotificationState): string {
   switch (n.state) {
     case 'yes':
       return 'yes';
+    case 'qualified':
+      return 'qualified';
     case 'no':
       return 'NO';
     case 'via-sns':
@@ -83,7 +85,7 @@ export function formatDiscoverReport(report: DiscoverReport, now: Date = new Dat
   }
   const details = report.regions.flatMap((r) =>
     r.lambdaStacks.flatMap((s) => [
-      ...(s.notified.state === 'unknown' || s.notified.state === 'via-sns'
+      ...(s.notified.state === 'unknown' || s.notified.state === 'via-sns' || s.notified.state === 'qualified'
         ? [`${s.region}/${s.stackName}: notified ${notified(s.notified)}: ${s.notified.detail ?? ''}`]
         : []),
       ...s.problems.map((p) => `${s.region}/${s.stackName}: ${p}`),

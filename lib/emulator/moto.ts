@@ -104,3 +104,30 @@ export function motoEnv(port: number, base: NodeJS.ProcessEnv = process.env): No
     CDK_DISABLE_CLI_TELEMETRY: '1',
   };
 }
+
+/** True for a loopback IP literal: `127.x.x.x` or `[::1]` (the same machine as `localhost`). */
+const isLoopbackIp = (host: string): boolean => /^127(\.\d{1,3}){3}$/.test(host) || host === '[::1]';
+
+/**
+ * The endpoint override the CDK toolkit gets for a deploy, from the one the user gave. An emulator such as moto finds
+ * the template the toolkit uploaded only when the TemplateURL's host contains `localhost`: with an IP it reads the
+ * IP's first label as the bucket name and answers NoSuchBucket. A loopback IP is the same server as `localhost`, so
+ * the toolkit gets that spelling (`note` says so); anything else is passed as given. Our own SDK clients keep the
+ * endpoint as given. Real AWS has no endpoint override, so this never applies there.
+ */
+export function toolkitEndpoint(endpoint: string): { readonly endpoint: string; readonly note?: string } {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return { endpoint };
+  }
+  if (!isLoopbackIp(url.hostname)) return { endpoint };
+  const original = url.host;
+  url.hostname = 'localhost';
+  const rewritten = url.toString().replace(/\/$/, endpoint.endsWith('/') ? '/' : '');
+  return {
+    endpoint: rewritten,
+    note: `note: the deploy reaches ${original} as ${url.host}: an emulator such as moto finds the uploaded template only through a "localhost" URL`,
+  };
+}

@@ -1,4 +1,5 @@
 import { TaegisError } from '../errors.js';
+import { ZERO_TRUST_DATASETS } from './config.js';
 import type { CloudflareAuth } from './secrets.js';
 
 /** The real API; `CLOUDFLARE_API_BASE_URL` (read at the CLI edge) overrides it, e.g. for the fake in tests. */
@@ -68,12 +69,50 @@ export function formatCloudflareErrors(errors: readonly CloudflareMessage[] | un
   return parts.join('; ');
 }
 
-function fixFor(status: number, auth: CloudflareAuth): string {
-  if (status === 401 || status === 403) {
-    return auth.kind === 'token'
-      ? 'check the API token: it needs "Logs: Edit" (Logs Write) on the accounts and zones, plus "Account Analytics: Read" / "Analytics: Read" for health; and the account/zone ids must be ones the token can see'
-      : 'check CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (the Global API key of that user), or better, use an API token';
+/** What a request is about, so an error can name the permission that dataset needs. */
+export interface RequestHint {
+  /** The configured datasets the request concerns (one for a job or its fields; all of a scope for a list). */
+  readonly datasets?: readonly string[];
+}
+
+/**
+ * The permissions Cloudflare states for the Logpush API: every operation (reads included) needs "Logs: Edit" (Logs
+ * Write) on the account or zone, a zone's jobs need a token whose Zone Resources include that zone, and Zero Trust
+ * datasets (Access, Gateway, DEX) also need "Zero Trust: PII Read" (else error 1004).
+ */
+export function permissionFix(path: string, datasets: readonly string[] = []): string {
+  const scope = /^\/(accounts|zones)\/([^/?]+)/.exec(path);
+  const where =
+    scope?.[1] === 'zones'
+      ? ` on zone ${scope[2]} (its Zone Resources must include this zone)`
+      : scope?.[1] === 'accounts'
+        ? ` on account ${scope[2]}`
+        : ' on the configured accounts and zones';
+  const zt = datasets.filter((d) => ZERO_TRUST_DATASETS.has(d));
+  return `the API token needs "Logs: Edit" (Logs Write; every Logpush API call needs it, reads included)${where}${
+    zt.length > 0
+      ? `, and "Zero Trust: PII Read" for the Zero Trust dataset${zt.length === 1 ? '' : 's'} ${zt.join(', ')} (Cloudflare answers 1004 without it)`
+      : ''
+  }`;
+}
+
+/** Cloudflare's "not allowed" 1004 is a permission error (Zero Trust datasets without PII Read), not bad input. */
+const isPermissionError = (status: number, errors: readonly CloudflareMessage[] | undefined): boolean =>
+  status === 403 || (errors ?? []).some((e) => e.code === 1004 && /not allowed|permission/i.test(e.message));
+
+function fixFor(
+  status: number,
+  auth: CloudflareAuth,
+  path = '',
+  hint: RequestHint = {},
+  errors?: readonly CloudflareMessage[],
+): string {
+  if (auth.kind !== 'token' && (status === 401 || status === 403)) {
+    return 'check CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY (the Global API key of that user), or better, use an API token';
   }
+  if (status === 401)
+    return `check the API token (it is not valid or has expired); ${permissionFix(path, hint.datasets)}`;
+  if (isPermissionError(status, errors)) return permissionFix(path, hint.datasets);
   if (status === 404)
     return 'check the account/zone id in the config and that the dataset exists at that level (account vs zone)';
   if (status === 429)
@@ -132,6 +171,7 @@ export class CloudflareClient {
     path: string,
     body?: unknown,
     idempotent = method !== 'POST',
+    hint: RequestHint = {},
   ): Promise<{ status: number; json: unknown }> {
     const url = `${this.baseUrl}${path}`;
     const what = `${method} ${path}`;
@@ -178,7 +218,7 @@ export class CloudflareClient {
           }${wait > this.maxRetryAfterMs ? ` (Retry-After ${Math.ceil(wait / 1000)}s is longer than this tool waits)` : ''}: ${
             envelope?.errors ? formatCloudflareErrors(envelope.errors) : snippet(text)
           }`,
-          { fix: fixFor(res.status, this.auth) },
+          { fix: fixFor(res.status, this.auth, path, hint, envelope?.errors) },
         );
       }
       const json = tryJson(text);
@@ -189,7 +229,7 @@ export class CloudflareClient {
           {
             fix: res.ok
               ? 'check CLOUDFLARE_API_BASE_URL points at the Cloudflare API (…/client/v4)'
-              : fixFor(res.status, this.auth),
+              : fixFor(res.status, this.auth, path, hint),
           },
         );
       }
@@ -198,29 +238,34 @@ export class CloudflareClient {
   }
 
   /** A v4 REST call: unwraps `result`, or throws CLOUDFLARE_ERROR with Cloudflare's `errors[]`. */
-  async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<{ result: T; resultInfo?: ResultInfo }> {
-    const { status, json } = await this.send(method, path, body);
+  async request<T>(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    hint: RequestHint = {},
+  ): Promise<{ result: T; resultInfo?: ResultInfo }> {
+    const { status, json } = await this.send(method, path, body, method !== 'POST', hint);
     const envelope = json as Envelope<T>;
     if (status < 200 || status >= 300 || envelope.success !== true) {
       throw new TaegisError(
         'CLOUDFLARE_ERROR',
         `${method} ${path}: Cloudflare answered HTTP ${status}: ${formatCloudflareErrors(envelope.errors)}`,
-        { fix: fixFor(status, this.auth) },
+        { fix: fixFor(status, this.auth, path, hint, envelope.errors) },
       );
     }
     return { result: envelope.result as T, ...(envelope.result_info ? { resultInfo: envelope.result_info } : {}) };
   }
 
-  async get<T>(path: string): Promise<T> {
-    return (await this.request<T>('GET', path)).result;
+  async get<T>(path: string, hint: RequestHint = {}): Promise<T> {
+    return (await this.request<T>('GET', path, undefined, hint)).result;
   }
 
   /**
    * Every item of a list endpoint. Follows `result_info` pages when the answer has more than one; an endpoint
    * that answers with a single page (no `result_info`) costs one call.
    */
-  async list<T>(path: string): Promise<T[]> {
-    const first = await this.request<T[] | null>('GET', path);
+  async list<T>(path: string, hint: RequestHint = {}): Promise<T[]> {
+    const first = await this.request<T[] | null>('GET', path, undefined, hint);
     const items = [...(first.result ?? [])];
     const info = first.resultInfo;
     const perPage = info?.per_page ?? items.length;
@@ -228,7 +273,12 @@ export class CloudflareClient {
       info?.total_pages ?? (info?.total_count !== undefined && perPage > 0 ? Math.ceil(info.total_count / perPage) : 1);
     const sep = path.includes('?') ? '&' : '?';
     for (let page = (info?.page ?? 1) + 1; page <= totalPages; page++) {
-      const next = await this.request<T[] | null>('GET', `${path}${sep}page=${page}&per_page=${perPage}`);
+      const next = await this.request<T[] | null>(
+        'GET',
+        `${path}${sep}page=${page}&per_page=${perPage}`,
+        undefined,
+        hint,
+      );
       const got = next.result ?? [];
       if (got.length === 0) break;
       items.push(...got);

@@ -11,8 +11,8 @@ const m = (what: string, fix: string): string => `${what}${LOGPUSH_FIX_SEPARATOR
 export type ScopeKind = 'account' | 'zone';
 
 /**
- * Zone-level datasets (CDN / application security) Cloudflare documents today. A dataset not listed here is
- * still accepted (Cloudflare adds datasets); Cloudflare's fields API is the judge for those.
+ * Zone-level datasets Cloudflare documents today (its dataset reference and API schema). A dataset not listed here
+ * is still accepted (Cloudflare adds datasets); Cloudflare's fields API is the judge for those.
  */
 export const ZONE_DATASETS = [
   'dns_logs',
@@ -21,12 +21,17 @@ export const ZONE_DATASETS = [
   'nel_reports',
   'page_shield_events',
   'spectrum_events',
+  'websocket_analytics',
   'zaraz_events',
 ] as const;
 
-/** Account-level datasets (Zero Trust, Magic, Workers, audit) Cloudflare documents today. */
+/**
+ * Account-level datasets Cloudflare documents today. Some exist at both levels (`firewall_events` has an
+ * account-scoped form with a `ZoneName` field; `websocket_analytics`): a dataset in both lists is accepted at both.
+ */
 export const ACCOUNT_DATASETS = [
   'access_requests',
+  'account_abuse_protection_events',
   'audit_logs',
   'audit_logs_v2',
   'biso_user_actions',
@@ -37,19 +42,43 @@ export const ACCOUNT_DATASETS = [
   'dlp_forensic_copies',
   'dns_firewall_logs',
   'email_security_alerts',
+  'email_security_post_delivery_events',
+  'firewall_events',
   'gateway_dns',
   'gateway_http',
   'gateway_network',
   'ipsec_logs',
+  'magic_bgp_logs',
   'magic_ids_detections',
+  'mcp_portal_logs',
+  'mnm_flow_logs',
   'network_analytics_logs',
   'sinkhole_http_logs',
   'ssh_logs',
+  'turnstile_events',
   'warp_config_changes',
   'warp_toggle_changes',
+  'websocket_analytics',
   'workers_trace_events',
   'zero_trust_network_sessions',
 ] as const;
+
+/**
+ * Zero Trust datasets (Access, Gateway, DEX): Cloudflare requires "Zero Trust: PII Read" besides "Logs: Edit" to
+ * view, create, update or delete their jobs, and answers error 1004 without it.
+ */
+export const ZERO_TRUST_DATASETS: ReadonlySet<string> = new Set([
+  'access_requests',
+  'dex_application_tests',
+  'dex_device_state_events',
+  'gateway_dns',
+  'gateway_http',
+  'gateway_network',
+]);
+
+/** Timestamp formats of `output_options.timestamp_format`. */
+export const TIMESTAMP_FORMATS = ['rfc3339', 'unix', 'unixnano'] as const;
+export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
 
 const ZONE_SET: ReadonlySet<string> = new Set(ZONE_DATASETS);
 const ACCOUNT_SET: ReadonlySet<string> = new Set(ACCOUNT_DATASETS);
@@ -169,6 +198,13 @@ export const LogpushConfigSchema = z
         message: m('is out of range', 'use 0 or a value between 1000 and 1000000'),
       })
       .default(1000),
+    /**
+     * `output_options.timestamp_format` of every job (`rfc3339`, `unix` or `unixnano`).
+     * @default "rfc3339" (what the dashboard sets)
+     */
+    timestampFormat: z
+      .enum(TIMESTAMP_FORMATS, { error: m('is not a Logpush timestamp format', 'use "rfc3339", "unix" or "unixnano"') })
+      .default('rfc3339'),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.accounts.length === 0 && cfg.zones.length === 0) {
@@ -181,9 +217,9 @@ export const LogpushConfigSchema = z
         ),
       });
     }
-    for (const [key, kind, wrongSet, otherKey] of [
-      ['accounts', 'account', ZONE_SET, 'zones'],
-      ['zones', 'zone', ACCOUNT_SET, 'accounts'],
+    for (const [key, kind, ownSet, wrongSet, otherKey] of [
+      ['accounts', 'account', ACCOUNT_SET, ZONE_SET, 'zones'],
+      ['zones', 'zone', ZONE_SET, ACCOUNT_SET, 'accounts'],
     ] as const) {
       const seenIds = new Map<string, number>();
       cfg[key].forEach((scope, i) => {
@@ -205,12 +241,12 @@ export const LogpushConfigSchema = z
               message: m(`"${d.dataset}" is listed twice (also datasets[${firstDs}])`, 'keep one entry per dataset'),
             });
           } else seenDatasets.set(d.dataset, j);
-          if (wrongSet.has(d.dataset)) {
+          if (wrongSet.has(d.dataset) && !ownSet.has(d.dataset)) {
             ctx.addIssue({
               code: 'custom',
               path: [key, i, 'datasets', j, 'dataset'],
               message: m(
-                `"${d.dataset}" is a ${kind === 'account' ? 'zone' : 'account'}-level dataset, not a ${kind}-level one`,
+                `"${d.dataset}" is ${kind === 'account' ? 'a zone' : 'an account'}-level dataset, not ${kind === 'account' ? 'an account' : 'a zone'}-level one`,
                 `move it under "${otherKey}"`,
               ),
             });

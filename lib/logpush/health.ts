@@ -5,6 +5,9 @@ import { listJobs, matchingJobs, type LogpushJob } from './jobs.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** How long Cloudflare keeps `logpushHealthAdaptiveGroups` (its Logpush health docs). */
+export const HEALTH_RETENTION_DAYS = 30;
+
 /** An inclusive range of UTC days. */
 export interface DateRange {
   readonly since: string;
@@ -33,6 +36,15 @@ export function parseRange(since: string | undefined, until: string | undefined,
   if (s > u) throw new TaegisError('INPUT_INVALID', `--since ${s} is after --until ${u}`, { fix: 'swap them' });
   if (s > today)
     throw new TaegisError('INPUT_INVALID', `--since ${s} is in the future`, { fix: `use a date up to ${today}` });
+  const earliest = addDays(today, -HEALTH_RETENTION_DAYS);
+  if (s < earliest) {
+    // Older days are gone: an empty answer would read as "pushed nothing" and fail a healthy job.
+    throw new TaegisError(
+      'INPUT_INVALID',
+      `--since ${s} is older than Cloudflare keeps Logpush health data (${HEALTH_RETENTION_DAYS} days)`,
+      { fix: `use --since ${earliest} or later` },
+    );
+  }
   return { since: s, until: u };
 }
 
@@ -149,7 +161,12 @@ export async function collectHealth(
       (d) => d.enabled && (onlyDatasets.length === 0 || onlyDatasets.includes(d.dataset)),
     );
     if (datasets.length === 0) continue;
-    const jobs = await listJobs(client, scope.kind, scope.id);
+    const jobs = await listJobs(
+      client,
+      scope.kind,
+      scope.id,
+      datasets.map((d) => d.dataset),
+    );
     for (const d of datasets) {
       const [job] = matchingJobs(jobs, d.dataset, d.ingestUrl);
       if (job === undefined) {

@@ -1,6 +1,13 @@
 import { TaegisError } from '../errors.js';
 import type { CloudflareClient } from './client.js';
-import { scopesOf, type LogpushConfigInput, type LogpushDatasetConfig, type Scope, type ScopeKind } from './config.js';
+import {
+  scopesOf,
+  type LogpushConfigInput,
+  type LogpushDatasetConfig,
+  type Scope,
+  type ScopeKind,
+  type TimestampFormat,
+} from './config.js';
 import { datasetKey } from './secrets.js';
 
 /** A Logpush job as the API returns it (fields we use). */
@@ -10,7 +17,9 @@ export interface LogpushJob {
   readonly dataset?: string | null;
   readonly destination_conf: string;
   readonly enabled?: boolean;
+  /** Deprecated by Cloudflare; ignored when `output_options` is set. */
   readonly logpull_options?: string | null;
+  readonly output_options?: OutputOptions | null;
   readonly max_upload_bytes?: number | null;
   readonly max_upload_records?: number | null;
   readonly last_complete?: string | null;
@@ -18,12 +27,24 @@ export interface LogpushJob {
   readonly error_message?: string | null;
 }
 
+/** `output_options` of a job (the fields we set or compare; Cloudflare has more, all defaulted by `output_type`). */
+export interface OutputOptions {
+  readonly field_names?: readonly string[] | null;
+  readonly timestamp_format?: TimestampFormat | null;
+  readonly output_type?: 'ndjson' | 'csv' | null;
+}
+
 /** The body of a create (POST) call; an update (PUT) sends the same minus `dataset`, which cannot change. */
 export interface JobBody {
   readonly name: string;
   readonly dataset: string;
   readonly destination_conf: string;
-  readonly logpull_options: string;
+  /** Sent instead of the deprecated `logpull_options`, which Cloudflare ignores once this is set. */
+  readonly output_options: {
+    readonly field_names: readonly string[];
+    readonly timestamp_format: TimestampFormat;
+    readonly output_type: 'ndjson';
+  };
   readonly max_upload_bytes: number;
   readonly max_upload_records: number;
   readonly enabled: boolean;
@@ -64,8 +85,69 @@ export function destinationIdentity(conf: string): string {
   return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}${query}`;
 }
 
-export const listJobs = (client: CloudflareClient, kind: ScopeKind, id: string): Promise<LogpushJob[]> =>
-  client.list<LogpushJob>(`${scopePath(kind, id)}/logpush/jobs`);
+/**
+ * A `destination_conf` as Cloudflare means it: Cloudflare URL-encodes unencoded special characters when it stores
+ * one, so two spellings that decode alike are the same destination (comparing raw strings would update every run).
+ */
+export function decodedDestination(conf: string): string {
+  let out = conf;
+  // Decoding until stable also covers a value encoded twice; a malformed escape is compared as written.
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(out);
+    } catch {
+      return out;
+    }
+    if (next === out) return out;
+    out = next;
+  }
+  return out;
+}
+
+/** What Cloudflare uses of a job's output settings: its `output_options` when present, else its `logpull_options`. */
+export interface EffectiveOutput {
+  readonly source: 'output_options' | 'logpull_options' | 'none';
+  readonly fields: readonly string[];
+  /** Cloudflare's default, when none is given, is `unixnano`. */
+  readonly timestampFormat: string;
+  readonly outputType: string;
+}
+
+export function effectiveOutput(job: Pick<LogpushJob, 'output_options' | 'logpull_options'>): EffectiveOutput {
+  const o = job.output_options;
+  if (o !== undefined && o !== null) {
+    return {
+      source: 'output_options',
+      fields: [...(o.field_names ?? [])],
+      timestampFormat: o.timestamp_format ?? 'unixnano',
+      outputType: o.output_type ?? 'ndjson',
+    };
+  }
+  if (job.logpull_options) {
+    const params = new URLSearchParams(job.logpull_options.replace(/^.*\?/, ''));
+    const fields = (params.get('fields') ?? '').split(',').filter((f) => f !== '');
+    return {
+      source: 'logpull_options',
+      fields,
+      timestampFormat: params.get('timestamps') ?? 'unixnano',
+      outputType: 'ndjson',
+    };
+  }
+  return { source: 'none', fields: [], timestampFormat: 'unixnano', outputType: 'ndjson' };
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
+};
+
+export const listJobs = (
+  client: CloudflareClient,
+  kind: ScopeKind,
+  id: string,
+  datasets: readonly string[] = [],
+): Promise<LogpushJob[]> => client.list<LogpushJob>(`${scopePath(kind, id)}/logpush/jobs`, { datasets });
 
 /** All field names of a dataset (the keys of the fields object), in Cloudflare's order. */
 export async function listFields(
@@ -76,6 +158,7 @@ export async function listFields(
 ): Promise<string[]> {
   const result = await client.get<Record<string, string> | null>(
     `${scopePath(kind, id)}/logpush/datasets/${encodeURIComponent(dataset)}/fields`,
+    { datasets: [dataset] },
   );
   const fields = Object.keys(result ?? {});
   if (fields.length === 0) {
@@ -122,7 +205,7 @@ function wantedBody(
     name: jobName(d.dataset),
     dataset: d.dataset,
     destination_conf: destinationConf(d.ingestUrl, key, d.dataset),
-    logpull_options: `fields=${fields.join(',')}`,
+    output_options: { field_names: fields, timestamp_format: config.timestampFormat, output_type: 'ndjson' },
     max_upload_bytes: config.maxUploadBytes,
     max_upload_records: config.maxUploadRecords,
     enabled: d.enabled,
@@ -132,8 +215,18 @@ function wantedBody(
 function differences(job: LogpushJob, body: JobBody): string[] {
   const changes: string[] = [];
   if ((job.name ?? '') !== body.name) changes.push('name');
-  if (job.destination_conf !== body.destination_conf) changes.push('destination_conf');
-  if ((job.logpull_options ?? '') !== body.logpull_options) changes.push('logpull_options');
+  if (decodedDestination(job.destination_conf) !== decodedDestination(body.destination_conf))
+    changes.push('destination_conf');
+  const used = effectiveOutput(job);
+  const wanted = body.output_options;
+  // A job still on logpull_options moves to output_options even when its fields match: the old field is deprecated.
+  if (
+    used.source !== 'output_options' ||
+    !sameSet(used.fields, wanted.field_names) ||
+    used.timestampFormat !== wanted.timestamp_format ||
+    used.outputType !== wanted.output_type
+  )
+    changes.push('output_options');
   if ((job.max_upload_bytes ?? 0) !== body.max_upload_bytes) changes.push('max_upload_bytes');
   if ((job.max_upload_records ?? 0) !== body.max_upload_records) changes.push('max_upload_records');
   if ((job.enabled ?? false) !== body.enabled) changes.push('enabled');
@@ -165,7 +258,12 @@ export async function planSetup(
   const steps: SetupStep[] = [];
   const unconfigured: UnconfiguredJob[] = [];
   for (const scope of scopesOf(config)) {
-    const jobs = await listJobs(client, scope.kind, scope.id);
+    const jobs = await listJobs(
+      client,
+      scope.kind,
+      scope.id,
+      scope.datasets.map((d) => d.dataset),
+    );
     for (const job of [...jobs].sort((a, b) => a.id - b.id))
       if (strayReason(job, scope) === 'dataset-not-configured') unconfigured.push({ scope, job });
     for (const d of scope.datasets) {
@@ -202,11 +300,14 @@ export async function applySetup(
   for (const step of steps) {
     const base = scopePath(step.scope.kind, step.scope.id);
     if (step.action === 'create') {
-      const job = await client.request<LogpushJob>('POST', `${base}/logpush/jobs`, step.body);
+      const hint = { datasets: [step.dataset] };
+      const job = await client.request<LogpushJob>('POST', `${base}/logpush/jobs`, step.body, hint);
       onDone(step, job.result);
     } else if (step.action === 'update' && step.jobId !== undefined) {
       const { dataset: _dataset, ...update } = step.body;
-      const job = await client.request<LogpushJob>('PUT', `${base}/logpush/jobs/${step.jobId}`, update);
+      const job = await client.request<LogpushJob>('PUT', `${base}/logpush/jobs/${step.jobId}`, update, {
+        datasets: [step.dataset],
+      });
       onDone(step, job.result);
     } else {
       onDone(step, undefined);
@@ -260,7 +361,12 @@ export function strayReason(job: LogpushJob, scope: Scope): StrayReason | undefi
 export async function collectStatus(client: CloudflareClient, config: LogpushConfigInput): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
   for (const scope of scopesOf(config)) {
-    const jobs = await listJobs(client, scope.kind, scope.id);
+    const jobs = await listJobs(
+      client,
+      scope.kind,
+      scope.id,
+      scope.datasets.map((d) => d.dataset),
+    );
     const managed = new Map<number, boolean>();
     for (const d of scope.datasets) {
       const [job] = matchingJobs(jobs, d.dataset, d.ingestUrl);

@@ -58,7 +58,10 @@ export function setupLines(
     lines.push(`${verb(s.action)}${job}: ${scopeLabel(s.scope)} ${s.dataset} -> ${s.body.name}${changes}`);
     if (s.action === 'create' && dryRun) {
       lines.push(`    destination_conf ${s.body.destination_conf}`);
-      lines.push(`    logpull_options  fields=<${s.body.logpull_options.split(',').length} fields>`);
+      const o = s.body.output_options;
+      lines.push(
+        `    output_options   ${o.output_type}, ${o.field_names.length} fields (all of the dataset), timestamps ${o.timestamp_format}`,
+      );
       lines.push(
         `    max_upload_bytes ${s.body.max_upload_bytes}, max_upload_records ${s.body.max_upload_records}, enabled ${s.body.enabled}`,
       );

@@ -2,6 +2,7 @@ import { readConfigJson, zodProblems } from '../config/load.js';
 import { TaegisApiSchema } from '../config/extras-schema.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { invalidInput, TaegisError } from '../errors.js';
+import { normalizeTaegisRegion } from '../vendor/facts.js';
 import { DataSourcesApi } from '../taegis/datasources.js';
 import { resolveTaegisApi, taegisClient, type TaegisApiSettings } from '../taegis/setup.js';
 import { waitForTaegisData, type SourceOutcome, type SourceTarget } from '../taegis/source-check.js';
@@ -43,7 +44,7 @@ export function resolveTaegisForLogpush(
   }
   const region =
     typeof raw.taegisRegion === 'string'
-      ? raw.taegisRegion
+      ? normalizeTaegisRegion(raw.taegisRegion)
       : typeof raw.xdrLoginUrl === 'string'
         ? deriveTaegisRegion(raw.xdrLoginUrl)
         : undefined;

@@ -29,7 +29,8 @@ import {
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, listFlag, withOptionalValue } from '../cli/flags.js';
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
-import { clientsFromFlags, endpointFrom, parseFlags } from '../cli/run.js';
+import { clientsFromFlags, endpointFrom, parseFlags, setInterruptContext } from '../cli/run.js';
+import { toolkitEndpoint } from '../emulator/moto.js';
 
 export const DEPLOY_USAGE = `usage: taegis-migrate deploy [flags]          (npm run deploy -- [flags] is the same)
 
@@ -136,11 +137,17 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
   const stdinIsTty = deps.stdinIsTty ?? process.stdin.isTTY === true;
   const requireApproval = (approval as RequireApproval | undefined) ?? defaultRequireApproval(stdinIsTty);
   const endpoint = endpointFrom(values['endpoint-url'], env);
-  // The toolkit's SDK reads the endpoint override from the environment, as the CDK CLI does.
-  if (endpoint !== undefined) env.AWS_ENDPOINT_URL = endpoint;
+  // Our clients use the endpoint as given; the toolkit's SDK reads its override from the environment, as the CDK CLI
+  // does, spelled so an emulator finds the template it uploads (toolkitEndpoint).
   const clients = clientsFromFlags(values, env);
+  if (endpoint !== undefined) {
+    const toolkit = toolkitEndpoint(endpoint);
+    if (toolkit.note) process.stderr.write(`${toolkit.note}\n`);
+    env.AWS_ENDPOINT_URL = toolkit.endpoint;
+  }
   try {
     const config = loadAppConfig(configPathFrom(values.config));
+    setInterruptContext({ inFlight: 'a stack deploy already started goes on in CloudFormation (see its events)' });
     const accountsWanted = listFlag(values.account);
     const regionsWanted = listFlag(values.region);
     const asking = stdinIsTty && requireApproval !== 'never';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, TaegisError } from '../errors.js';
 import { COMMON_HELP } from '../cli/flags.js';
-import { runCli } from '../cli/run.js';
+import { runCli, setInterruptContext } from '../cli/run.js';
 
 /** The package's version, read from package.json next to lib/. */
 export function programVersion(): string {
@@ -76,7 +76,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     run: async (argv) => (await import('../secret/cli.js')).secretMain(argv),
   },
   ci: {
-    summary: 'CI: write the GitHub Actions workflow ("ci github"); run one shard of a wave ("ci shard"), its gate ("ci gate")',
+    summary:
+      'CI: write the GitHub Actions workflow ("ci github"); run one shard of a wave ("ci shard"), its gate ("ci gate")',
     run: async (argv) => (await import('../ci/cli.js')).ciMain(argv),
   },
   demo: {
@@ -142,6 +143,7 @@ export async function programMain(argv: readonly string[]): Promise<ExitCode> {
       { fix: `use one of ${Object.keys(COMMANDS).join(', ')} (taegis-migrate --help lists them)` },
     );
   }
+  setInterruptContext({ command: first });
   return command.run(rest);
 }
 

@@ -7,6 +7,7 @@ import type { LambdaRuntime, LambdaStackConfig } from '../config/schema.js';
 import type { ResolvedFailedEvents } from '../config/failed-events.js';
 import { FailedEventsDestination } from './failed-events.js';
 import { FUNCTION_ARN_OUTPUT, MIGRATION_MARKER_KEY, migrationMarker } from './marker.js';
+import { writePlainSubs } from './plain-subs.js';
 import { VENDOR_TEMPLATE_ID } from './shared-stack.js';
 
 export interface LambdaStackProps extends StackProps {
@@ -40,11 +41,13 @@ export class LambdaStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LambdaStackProps) {
     super(scope, id, props);
+    const parameters = lambdaParameterValues(props.template, props.lambdaStack, props.stagingBucketName);
     this.include = new CfnInclude(this, VENDOR_TEMPLATE_ID, {
       templateFile: props.template.file,
       preserveLogicalIds: true,
-      parameters: lambdaParameterValues(props.template, props.lambdaStack, props.stagingBucketName),
+      parameters,
     });
+    writePlainSubs(this.include, props.template.template, parameters);
     // Read back by discover once the parameters are baked in; Metadata changes no resource (see marker.ts).
     this.templateOptions.metadata = {
       ...this.templateOptions.metadata,

@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import { writePlainSubs } from './plain-subs.js';
 import type { Construct } from 'constructs';
 import type { VendorTemplate } from '../artifacts/vendor.js';
 import { SHARED_PARAMETERS } from '../vendor/facts.js';
@@ -35,13 +36,15 @@ export class SharedStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SharedStackProps) {
     super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
+    const parameters = {
+      [SHARED_PARAMETERS.taegisRegion]: props.taegisRegion,
+      ...(props.secretValue !== undefined ? { [SHARED_PARAMETERS.secretValue]: props.secretValue } : {}),
+    };
     this.include = new CfnInclude(this, VENDOR_TEMPLATE_ID, {
       templateFile: props.template.file,
       preserveLogicalIds: true,
-      parameters: {
-        [SHARED_PARAMETERS.taegisRegion]: props.taegisRegion,
-        ...(props.secretValue !== undefined ? { [SHARED_PARAMETERS.secretValue]: props.secretValue } : {}),
-      },
+      parameters,
     });
+    writePlainSubs(this.include, props.template.template, parameters);
   }
 }

@@ -1,4 +1,5 @@
 import { TaegisError } from '../errors.js';
+import { normalizeTaegisRegion } from '../vendor/facts.js';
 
 /** The token path of the Taegis API (OAuth2 client credentials), as the vendor's SDKs use it. */
 export const TOKEN_PATH = '/auth/api/v2/auth/token';
@@ -8,9 +9,10 @@ export const GRAPHQL_PATH = '/graphql';
 /**
  * The API base of a Taegis region: `ctpx` is `https://api.ctpx.secureworks.com`, every other region
  * `https://api.<region>.taegis.secureworks.com` (the Python SDK's TAEGIS_ENVIRONMENT_URLS follow this pattern).
+ * An alias (`us1`, `eu`, ...) is the host of its environment, never `api.us1.taegis...` (no such host).
  */
 export function apiBaseForRegion(taegisRegion: string): string {
-  const r = taegisRegion.toLowerCase();
+  const r = normalizeTaegisRegion(taegisRegion);
   return r === 'ctpx' ? 'https://api.ctpx.secureworks.com' : `https://api.${r}.taegis.secureworks.com`;
 }
 

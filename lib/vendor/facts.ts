@@ -89,3 +89,57 @@ export const ERROR_LINE = /\b(ERROR|FATAL|PANIC)\b|level["']?\s*[:=]\s*["']?(err
 export function functionLogGroup(functionName: string): string {
   return `/aws/lambda/${functionName}`;
 }
+
+/**
+ * Taegis environments as Secureworks' Python SDK knows them: `name` is what the vendor's `TaegisRegion` parameter
+ * and the API host use (`ctpx` is the SDK's `charlie`), `aliases` the other names the SDK accepts for it.
+ */
+export const TAEGIS_ENVIRONMENTS: readonly { readonly name: string; readonly aliases: readonly string[] }[] = [
+  { name: 'ctpx', aliases: ['charlie', 'production', 'us1'] },
+  { name: 'delta', aliases: ['us2'] },
+  { name: 'echo', aliases: ['eu'] },
+  { name: 'foxtrot', aliases: ['us3'] },
+  { name: 'golf', aliases: ['euw1'] },
+  { name: 'hotel', aliases: ['apse2'] },
+  { name: 'india', aliases: ['aps1'] },
+  { name: 'juliet', aliases: ['apne1'] },
+  { name: 'kilo', aliases: ['sae1'] },
+  { name: 'quebec', aliases: ['cac1'] },
+];
+
+const TAEGIS_ALIASES: ReadonlyMap<string, string> = new Map(
+  TAEGIS_ENVIRONMENTS.flatMap((e) => [[e.name, e.name] as const, ...e.aliases.map((a) => [a, e.name] as const)]),
+);
+
+/**
+ * The environment name for a Taegis region or alias, any case (`US1`, `charlie` -> `ctpx`; `eu` -> `echo`).
+ * A name the table does not know is returned lowercased: the vendor may add environments, and the shared
+ * template's `AllowedValues` are the judge.
+ */
+export function normalizeTaegisRegion(value: string): string {
+  const lower = value.trim().toLowerCase();
+  return TAEGIS_ALIASES.get(lower) ?? lower;
+}
+
+/** Every environment with its aliases, for hints: `ctpx (charlie, production, us1), delta (us2), ...`. */
+export const TAEGIS_ENVIRONMENTS_HINT = TAEGIS_ENVIRONMENTS.map((e) => `${e.name} (${e.aliases.join(', ')})`).join(
+  ', ',
+);
+
+/**
+ * The Taegis environment of a login or API URL, in every form the vendor uses: `https://ctpx.secureworks.com/`,
+ * `https://<env>.taegis.secureworks.com/`, and their API hosts (`api.`, `api-tenants.`, `api.tenants.` in front).
+ * Undefined when the host is none of these.
+ */
+export function taegisRegionOfUrl(url: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(url.trim()).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return undefined;
+  }
+  const bare = host.replace(/^(api\.tenants\.|api-tenants\.|api\.)/, '');
+  if (bare === 'ctpx.secureworks.com') return 'ctpx';
+  const match = /^([a-z][a-z0-9-]*)\.taegis\.secureworks\.com$/.exec(bare);
+  return match?.[1] === undefined ? undefined : normalizeTaegisRegion(match[1]);
+}

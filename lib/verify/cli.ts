@@ -4,7 +4,7 @@ import { AccountClients, routeAccounts, targetsOf, withRoleName, type AccountRou
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
-import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { accountClientsFromFlags, onInterrupt, parseFlags, setInterruptContext } from '../cli/run.js';
 import { selectAccounts, selectRegions, type TaegisConfig } from '../config/load.js';
 import type { AccessConfig } from '../config/schema.js';
 import { loadConfig } from '../taegis-config.js';
@@ -384,6 +384,20 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     onTaegisProgress: taegisProgress,
   });
   const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
+  // Ctrl-C: the report as it stands (the waves done, the running wave's checks so far, the rest `interrupted`) goes
+  // where the run would have written it.
+  const done: VerifyReport[] = [];
+  let partial: ((reason: string) => VerifyReport) | undefined;
+  setInterruptContext({
+    command: 'verify',
+    inFlight: `S3 writes already sent complete in AWS (backups in ${backupDir}); "verify -- restore" undoes one`,
+  });
+  const unregister = onInterrupt(() => {
+    if (partial === undefined) return;
+    const reason = 'stopped by SIGINT (Ctrl-C) before every check finished';
+    const parts = [...done, partial(reason)];
+    writeReport({ ...mergeReports(parts, [], false), interrupted: reason, exitCode: 1 }, f, masker, stdout);
+  });
   let run;
   try {
     run = await runWaves(waves, async (wave) => {
@@ -395,6 +409,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
         concurrency: wave.concurrency,
         ...(multiAccount ? { nameAccounts: true } : {}),
         ...(extra ? { extraChecks: extra } : {}),
+        onSnapshot: (take) => (partial = take),
       });
       // A wave within one account of a fleet still names the account, as the whole run's report does.
       const labelled = multiAccount
@@ -407,9 +422,12 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
             ),
           }
         : part;
+      done.push(labelled);
+      partial = undefined;
       return { result: labelled, targets: failedTargets(wave.targets, labelled.regions) };
     });
   } finally {
+    unregister();
     if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
   }
   let report = mergeReports(run.results, run.waves, run.exceeded);
@@ -427,18 +445,35 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     fleet.summary,
     env,
   );
+  writeReport(
+    report,
+    f,
+    masker,
+    stdout,
+    waves.length > 1 || fleet.tolerance !== undefined ? formatWaves(run.waves) : undefined,
+  );
+  return report.exitCode;
+}
+
+/** The table (and the waves' table, when given) or JSON on stdout, and the files --json / --junit ask for; masked. */
+function writeReport(
+  report: VerifyReport,
+  f: { readonly json?: string; readonly junit?: string },
+  masker: Masker,
+  stdout: (text: string) => void,
+  wavesTable?: string,
+): void {
   // Taegis answers are ours to show only masked: the API client's id and secret never leave in a report.
   const json = `${masker.mask(JSON.stringify(report, null, 2))}\n`;
   if (isStdout(f.json)) stdout(json.trimEnd());
   else {
     stdout(masker.mask(formatTable(report)));
-    if (waves.length > 1 || fleet.tolerance !== undefined) stdout(formatWaves(run.waves));
+    if (wavesTable !== undefined) stdout(wavesTable);
   }
   if (f.json !== undefined && !isStdout(f.json)) writeOutputFile(f.json, json);
   const junit = masker.mask(formatJUnit(report));
   if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, junit);
   else if (f.junit !== undefined) stdout(junit);
-  return report.exitCode;
 }
 
 /** A progress line like the log wait's: rewritten in place on a terminal, every 30 s otherwise. */

@@ -22,11 +22,11 @@ export function fixCommand(check: CheckName, where: Where, configArg: string | u
   const deploy = `npm run deploy -- ${target}`;
   switch (check) {
     // Stack gone, rolled back or failed, function on another runtime or in a failed state, alarms or their stack
-    // changed: the deploy puts the migrated stack (and its monitoring) back as the config says.
+    // changed, a function still on the old zip: the deploy puts the migrated stack (and its monitoring, and the
+    // vendor's current package) back as the config says.
     case 'stack':
     case 'runtime':
     case 'health':
-    // A function still on the old zip: the deploy stages the vendor's current one and updates the function's code.
     case 'package':
       return deploy;
     case 'alarms':

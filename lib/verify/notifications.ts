@@ -5,6 +5,7 @@ import type {
   QueueConfiguration,
   TopicConfiguration,
 } from '@aws-sdk/client-s3';
+import { parseLambdaArn } from '../aws/lambda-arn.js';
 import { isVendorFunctionOf, looksLikeVendorFunction } from '../vendor/facts.js';
 
 /**
@@ -57,30 +58,8 @@ export function entryScope(t: TriggerSettings): Pick<LambdaFunctionConfiguration
   };
 }
 
-export interface ParsedLambdaArn {
-  readonly partition: string;
-  readonly region: string;
-  readonly account: string;
-  readonly name: string;
-  readonly qualifier?: string;
-  /** The ARN without qualifier. */
-  readonly unqualifiedArn: string;
-}
-
-/** Parses a Lambda function ARN, qualified (`:$LATEST`, `:3`, `:alias`) or not; undefined when it is not one. */
-export function parseLambdaArn(arn: string): ParsedLambdaArn | undefined {
-  const m = /^arn:([a-z-]+):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9$_-]+))?$/.exec(arn);
-  if (!m) return undefined;
-  const [, partition = '', region = '', account = '', name = '', qualifier] = m;
-  return {
-    partition,
-    region,
-    account,
-    name,
-    ...(qualifier !== undefined ? { qualifier } : {}),
-    unqualifiedArn: `arn:${partition}:lambda:${region}:${account}:function:${name}`,
-  };
-}
+// Shared with discover, which must read a qualified entry the way verify treats it.
+export { parseLambdaArn, type ParsedLambdaArn } from '../aws/lambda-arn.js';
 
 export function isTaegisFunctionName(name: string): boolean {
   return looksLikeVendorFunction(name);

@@ -18,8 +18,11 @@ export function checkNamesOf(viaSns: boolean): readonly CheckName[] {
  */
 export const OPTIONAL_CHECK_NAMES: readonly CheckName[] = ['package', 'taegis', 'alarms', 'failed-events'];
 
-/** `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused. */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+/**
+ * `warn` passes (exit 0) but says something needs attention; `skip` means an earlier check failed or was refused;
+ * `interrupted` means Ctrl-C stopped the run before the check finished (only in a partial report).
+ */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'interrupted';
 
 export interface CheckResult {
   readonly name: CheckName;
@@ -80,13 +83,22 @@ export interface VerifyReport {
   readonly drifts?: readonly Drift[];
   readonly expectRuntime: string;
   readonly regions: readonly RegionReport[];
-  readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
+  readonly summary: {
+    readonly pass: number;
+    readonly warn: number;
+    readonly fail: number;
+    readonly skip: number;
+    /** Present only in a partial report (Ctrl-C). */
+    readonly interrupted?: number;
+  };
   readonly exitCode: 0 | 1;
   /**
    * Each wave's failed targets against its tolerance, when the run had waves or a failure tolerance.
    * @default - absent: one run, no failure tolerated
    */
   readonly waves?: readonly WaveOutcome[];
+  /** Set when Ctrl-C stopped the run: this report is partial, the checks not finished are `interrupted`. */
+  readonly interrupted?: string;
 }
 
 /** One drift `verify --check` found: where, what, and the command that fixes it. */
@@ -100,15 +112,16 @@ export interface Drift {
 }
 
 export function summarize(regions: readonly RegionReport[]): VerifyReport['summary'] {
-  const s = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  const s = { pass: 0, warn: 0, fail: 0, skip: 0, interrupted: 0 };
   for (const r of regions) for (const st of r.stacks) for (const c of st.checks) s[c.status] += 1;
-  return s;
+  const { interrupted, ...rest } = s;
+  return interrupted > 0 ? { ...rest, interrupted } : rest;
 }
 
-/** Exit 1 when any check failed or was skipped because of a failure. */
+/** Exit 1 when any check failed (or did not finish: a partial report never passes). */
 export function exitCodeOf(regions: readonly RegionReport[]): 0 | 1 {
   const s = summarize(regions);
-  return s.fail > 0 ? 1 : 0;
+  return s.fail > 0 || (s.interrupted ?? 0) > 0 ? 1 : 0;
 }
 
 /** The readable table, one block per region, then per bucket what was (or would be) kept, removed and added. */
@@ -147,7 +160,8 @@ export function formatTable(report: VerifyReport): string {
   }
   const s = report.summary;
   out.push(
-    `${report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped` +
+    `${report.interrupted !== undefined ? 'INTERRUPTED' : report.exitCode === 0 ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped` +
+      `${s.interrupted !== undefined ? `, ${s.interrupted} interrupted` : ''}` +
       `${report.check === true ? ' (check: read-only, nothing was written)' : report.dryRun ? ' (dry run: nothing was written)' : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
   );
   return out.join('\n');
@@ -158,16 +172,17 @@ export function formatJUnit(report: VerifyReport): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const s = report.summary;
   lines.push(
-    `<testsuites name="taegis-migrate verify" tests="${s.pass + s.warn + s.fail + s.skip}" failures="${s.fail}" skipped="${s.skip}" time="${secs(report.durationMs)}">`,
+    `<testsuites name="taegis-migrate verify" tests="${s.pass + s.warn + s.fail + s.skip + (s.interrupted ?? 0)}" failures="${s.fail}"${s.interrupted !== undefined ? ` errors="${s.interrupted}"` : ''} skipped="${s.skip}" time="${secs(report.durationMs)}">`,
   );
   for (const r of report.regions) {
     const suite = r.account !== undefined ? `${r.account}.${r.region}` : r.region;
     const checks = r.stacks.flatMap((st) => st.checks);
     const failures = checks.filter((c) => c.status === 'fail').length;
     const skipped = checks.filter((c) => c.status === 'skip').length;
+    const errors = checks.filter((c) => c.status === 'interrupted').length;
     const time = checks.reduce((a, c) => a + c.durationMs, 0);
     lines.push(
-      `  <testsuite name="${xml(suite)}" tests="${checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}" timestamp="${xml(report.startedAt)}">`,
+      `  <testsuite name="${xml(suite)}" tests="${checks.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${secs(time)}" timestamp="${xml(report.startedAt)}">`,
     );
     for (const st of r.stacks) {
       for (const c of st.checks) {
@@ -177,6 +192,7 @@ export function formatJUnit(report: VerifyReport): string {
         if (c.status === 'fail')
           body.push(`      <failure message="${xml(why)}" type="${c.name}">${xml(why)}</failure>`);
         if (c.status === 'skip') body.push(`      <skipped message="${xml(c.detail)}"/>`);
+        if (c.status === 'interrupted') body.push(`      <error message="${xml(c.detail)}" type="interrupted"/>`);
         const out = [c.detail, ...c.warnings.map((w) => `warning: ${w}`)].join('\n');
         body.push(`      <system-out>${xml(out)}</system-out>`);
         lines.push(`${open}>`, ...body, '    </testcase>');

@@ -70,6 +70,11 @@ export interface VerifyOptions {
   readonly nameAccounts?: boolean;
   /** The optional `taegis` / `alarms` checks, run alongside the log wait (lib/verify/extra-checks.ts). @default none */
   readonly extraChecks?: ExtraChecks;
+  /**
+   * Receives, once at the start, a function that returns the report as it stands: what is done so far, the checks
+   * not finished marked `interrupted`. The CLI writes it when Ctrl-C stops the run. @default - none
+   */
+  readonly onSnapshot?: (partial: (reason: string) => VerifyReport) => void;
 }
 
 /**
@@ -107,6 +112,35 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
       })),
     buckets: [] as BucketChange[],
   }));
+
+  // Several accounts: grouped by account, then region. One account: the config's order, as always.
+  const multiAccount = new Set(regions.map((r) => r.account)).size > 1;
+  const assemble = (interrupted?: string): VerifyReport => {
+    const ordered = multiAccount
+      ? [...regions].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+      : regions;
+    const reports: RegionReport[] = ordered.map((r) => ({
+      ...(multiAccount ? { account: r.account } : {}),
+      region: r.region,
+      stacks: r.works.map((w) => toStackResult(w, interrupted !== undefined)),
+      buckets: [...r.buckets].sort((a, b) => a.bucket.localeCompare(b.bucket)),
+    }));
+    const finished = now();
+    return {
+      tool: 'taegis-migrate verify',
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      dryRun: opts.dryRun,
+      ...(opts.check === true ? { check: true } : {}),
+      expectRuntime: opts.expectRuntime,
+      regions: reports,
+      summary: summarize(reports),
+      exitCode: exitCodeOf(reports),
+      ...(interrupted !== undefined ? { interrupted } : {}),
+    };
+  };
+  opts.onSnapshot?.(assemble);
 
   const allStacks: Promise<StackWork>[] = [];
   let barrier: Promise<void> | undefined;
@@ -195,39 +229,18 @@ export async function runVerify(clients: AwsClientFactory, opts: VerifyOptions):
     for (const c of extraResults?.get(targetKey(w.account, w.region, w.stackName)) ?? []) w.checks.set(c.name, c);
   }
 
-  // Several accounts: grouped by account, then region. One account: the config's order, as always.
-  const multiAccount = new Set(regions.map((r) => r.account)).size > 1;
-  const ordered = multiAccount
-    ? [...regions].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
-    : regions;
-  const reports: RegionReport[] = ordered.map((r) => ({
-    ...(multiAccount ? { account: r.account } : {}),
-    region: r.region,
-    stacks: r.works.map(toStackResult),
-    buckets: [...r.buckets].sort((a, b) => a.bucket.localeCompare(b.bucket)),
-  }));
-  const finished = now();
-  return {
-    tool: 'taegis-migrate verify',
-    startedAt: started.toISOString(),
-    finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - started.getTime(),
-    dryRun: opts.dryRun,
-    ...(opts.check === true ? { check: true } : {}),
-    expectRuntime: opts.expectRuntime,
-    regions: reports,
-    summary: summarize(reports),
-    exitCode: exitCodeOf(reports),
-  };
+  return assemble();
 }
 
-function toStackResult(w: StackWork): StackResult {
+/** A stack's checks; in a partial report (`interrupted`), one not finished and not skipped by a failure says so. */
+function toStackResult(w: StackWork, interrupted = false): StackResult {
+  const stopped = interrupted && !failed(w);
   const checks = checkNamesOf(w.snsTopicArn !== undefined).map(
     (name) =>
       w.checks.get(name) ?? {
         name,
-        status: 'skip' as const,
-        detail: 'not run: an earlier check failed',
+        status: stopped ? ('interrupted' as const) : ('skip' as const),
+        detail: stopped ? 'not finished: the run was interrupted (Ctrl-C)' : 'not run: an earlier check failed',
         warnings: [],
         startedAt: new Date(0).toISOString(),
         durationMs: 0,

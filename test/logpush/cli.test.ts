@@ -5,6 +5,7 @@ import {
   ACCOUNT,
   DNS_KEY,
   HTTP_KEY,
+  INGEST_DNS,
   INGEST_HTTP,
   READ_TOKEN,
   runLogpush,
@@ -63,7 +64,11 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
       name: 'secureworks-http-http-requests',
       dataset: 'http_requests',
       destination_conf: `${INGEST_HTTP}?header_Authorization=Bearer%20${encodeURIComponent(HTTP_KEY)}&tags=dataset:http_requests`,
-      logpull_options: 'fields=ClientIP,ClientRequestHost,EdgeStartTimestamp,RayID',
+      output_options: {
+        field_names: ['ClientIP', 'ClientRequestHost', 'EdgeStartTimestamp', 'RayID'],
+        timestamp_format: 'rfc3339',
+        output_type: 'ndjson',
+      },
       max_upload_bytes: 5000000,
       max_upload_records: 1000,
       enabled: true,
@@ -80,6 +85,8 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
 
   it('GIVEN setup already ran WHEN it runs again THEN nothing is written (idempotent)', async () => {
     expect((await runLogpush(['setup', '--config', configPath], env)).code).toBe(0);
+    // Cloudflare stored the destination re-encoded (":" of the tag as %3A): still the same destination.
+    expect(fake.allJobs().every((j) => j.destination_conf.includes('tags=dataset%3A'))).toBe(true);
     fake.requests.length = 0;
     const again = await runLogpush(['setup', '-c', `config=${configPath}`], env);
     expect(again.code).toBe(0);
@@ -105,7 +112,7 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
     expect(dry.code).toBe(0);
     expect(fake.writes()).toEqual([]);
     expect(dry.stdout).toContain(`would update job ${old.id}: zone example.com`);
-    expect(dry.stdout).toContain('(name, destination_conf, logpull_options)');
+    expect(dry.stdout).toContain('(name, destination_conf, output_options)');
     expect(dry.stdout).toContain('would create: account');
     expect(dry.stdout).not.toContain('OLD-KEY');
     expectNoSecret(dry.stdout, dry.stderr);
@@ -243,7 +250,93 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
     const r = await runLogpush(['setup', '--config', configPath], { ...env, CLOUDFLARE_API_TOKEN: READ_TOKEN });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[10000] Authentication error');
+    expect(r.stderr).toContain('"Logs: Edit"');
     expect(fake.allJobs()).toHaveLength(0);
+  });
+
+  it('GIVEN a token with Logs Edit but without Zero Trust PII Read WHEN setup runs THEN the 1004 names PII Read for the Zero Trust dataset', async () => {
+    const noPii = await FakeCloudflare.start({ tokens: { [TOKEN]: 'no-pii' }, accounts: [ACCOUNT], zones: [ZONE] });
+    try {
+      const r = await runLogpush(['setup', '--config', configPath], { ...env, CLOUDFLARE_API_BASE_URL: noPii.baseUrl });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/\[1004\] reading job for product 'gateway' is not allowed/);
+      expect(r.stderr).toContain('"Zero Trust: PII Read" for the Zero Trust dataset gateway_dns');
+      expect(r.stderr).toContain(`on account ${ACCOUNT}`);
+      expect(noPii.allJobs()).toHaveLength(0);
+      // A zone dataset alone is allowed; a 403 there names the zone scope, not PII Read.
+      const zoneOnly = writeConfig({ accounts: [] });
+      const ro = await runLogpush(['setup', '--config', zoneOnly.configPath], {
+        ...env,
+        CLOUDFLARE_API_TOKEN: READ_TOKEN,
+      });
+      rmSync(zoneOnly.dir, { recursive: true, force: true });
+      expect(ro.stderr).toContain(`on zone ${ZONE} (its Zone Resources must include this zone)`);
+      expect(ro.stderr).not.toContain('PII');
+    } finally {
+      await noPii.close();
+    }
+  });
+
+  it('GIVEN a dashboard-made job with our name, output_options of three fields and a full logpull_options WHEN setup runs THEN Cloudflare gets every field, and the next run writes nothing', async () => {
+    const allFields = ['ClientIP', 'ClientRequestHost', 'EdgeStartTimestamp', 'RayID'];
+    const dashboard = fake.addJob(`zones/${ZONE}`, {
+      dataset: 'http_requests',
+      name: 'secureworks-http-http-requests',
+      destination_conf: `${INGEST_HTTP}?header_Authorization=Bearer%20${encodeURIComponent(HTTP_KEY)}&tags=dataset%3Ahttp_requests`,
+      // What an older run of this tool wrote: Cloudflare ignores it, output_options wins.
+      logpull_options: `fields=${allFields.join(',')}&timestamps=rfc3339`,
+      output_options: {
+        field_names: ['ClientIP', 'RayID', 'EdgeStartTimestamp'],
+        timestamp_format: 'rfc3339',
+        output_type: 'ndjson',
+      },
+      max_upload_bytes: 5000000,
+      max_upload_records: 1000,
+    });
+    expect(fake.effectiveFields(dashboard)).toHaveLength(3);
+    const r = await runLogpush(['setup', '--config', configPath], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`updated job ${dashboard.id}: zone example.com`);
+    expect(fake.effectiveFields(dashboard).sort()).toEqual(allFields);
+    fake.requests.length = 0;
+    const again = await runLogpush(['setup', '--config', configPath], env);
+    expect(again.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(again.stdout).toContain('0 to create, 0 to update, 2 unchanged');
+  });
+
+  it('GIVEN firewall_events under an account (an account-level dataset too) WHEN setup runs THEN it is accepted and pushed with the account-level fields', async () => {
+    const acct = writeConfig({
+      zones: [],
+      accounts: [
+        {
+          id: ACCOUNT,
+          datasets: [{ dataset: 'firewall_events', ingestUrl: INGEST_DNS, integrationKey: { env: 'TAEGIS_DNS_KEY' } }],
+        },
+      ],
+    });
+    try {
+      const r = await runLogpush(['setup', '--config', acct.configPath], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const [job] = fake.jobs.get(`accounts/${ACCOUNT}`) ?? [];
+      expect(job?.dataset).toBe('firewall_events');
+      expect(job?.output_options?.field_names).toContain('ZoneName');
+    } finally {
+      rmSync(acct.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN health --since older than the 30 days Cloudflare keeps WHEN health runs THEN exit 2 naming the limit, nothing called', async () => {
+    const now = new Date('2026-12-04T12:00:00Z');
+    const r = await runLogpush(['health', '--since', '2026-11-03', '--config', configPath], env, now);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('older than Cloudflare keeps Logpush health data (30 days)');
+    expect(r.stderr).toContain('--since 2026-11-04 or later');
+    expect(fake.requests).toEqual([]);
+    const inside = await runLogpush(['health', '--since', '2026-11-04', '--config', configPath], env, now);
+    expect(inside.code).toBe(1); // no jobs yet: a check failure, not bad input
+    expect(fake.requests.length).toBeGreaterThan(0);
   });
 
   it('GIVEN a missing integration key and no token WHEN setup runs THEN exit 2 listing both, before any request', async () => {
@@ -308,7 +401,7 @@ describe('npm run logpush (in-process, against the fake Cloudflare API)', () => 
       ['gateway_dns', 'ok'],
       ['http_requests', 'ok'],
     ]);
-    expect(rows[1]?.job.destination_conf).toBe(`${INGEST_HTTP}?header_Authorization=****&tags=dataset:http_requests`);
+    expect(rows[1]?.job.destination_conf).toBe(`${INGEST_HTTP}?header_Authorization=****&tags=dataset%3Ahttp_requests`);
   });
 
   it('GIVEN a job with our name for a dataset that is not configured WHEN status runs THEN it is reported as stray, left alone, and the exit code is unchanged', async () => {

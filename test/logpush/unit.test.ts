@@ -6,7 +6,14 @@ import { parseConfig } from '../../lib/taegis-config.js';
 import { TaegisError } from '../../lib/errors.js';
 import { CloudflareClient, formatCloudflareErrors, retryAfterMs } from '../../lib/logpush/client.js';
 import { daysOf, healthQuery, parseRange } from '../../lib/logpush/health.js';
-import { destinationConf, destinationIdentity, jobName, matchingJobs } from '../../lib/logpush/jobs.js';
+import {
+  decodedDestination,
+  destinationConf,
+  destinationIdentity,
+  effectiveOutput,
+  jobName,
+  matchingJobs,
+} from '../../lib/logpush/jobs.js';
 import { loadLogpushConfig, parseLogpushConfig } from '../../lib/logpush/load.js';
 import { Masker } from '../../lib/util/masking.js';
 import { resolveAuth } from '../../lib/logpush/secrets.js';
@@ -102,10 +109,34 @@ describe('logpush config', () => {
     );
   });
 
+  it('GIVEN datasets Cloudflare documents at both levels WHEN under accounts and zones THEN both are accepted', () => {
+    for (const dataset of ['firewall_events', 'websocket_analytics']) {
+      const cfg = parseLogpushConfig(
+        { accounts: [{ ...zoneEntry(dataset), id: ACCOUNT }], zones: [zoneEntry(dataset)] },
+        '/x/l.json',
+      );
+      expect(cfg.accounts[0]?.datasets[0]?.dataset).toBe(dataset);
+      expect(cfg.timestampFormat).toBe('rfc3339');
+    }
+    for (const dataset of [
+      'turnstile_events',
+      'email_security_post_delivery_events',
+      'mnm_flow_logs',
+      'magic_bgp_logs',
+    ]) {
+      expect(problemsOf(() => parseLogpushConfig({ zones: [zoneEntry(dataset)] }, '/x/l.json'))).toEqual([
+        `zones[0].datasets[0].dataset: "${dataset}" is an account-level dataset, not a zone-level one`,
+      ]);
+    }
+    expect(problemsOf(() => parseLogpushConfig({ zones: [zoneEntry()], timestampFormat: 'iso' }, '/x/l.json'))).toEqual(
+      ['timestampFormat: is not a Logpush timestamp format'],
+    );
+  });
+
   it('GIVEN a zone dataset under accounts WHEN parsed THEN it says to move it', () => {
     const problems = problemsOf(() => parseLogpushConfig({ accounts: [{ ...zoneEntry(), id: ACCOUNT }] }, '/x/l.json'));
     expect(problems).toEqual([
-      'accounts[0].datasets[0].dataset: "http_requests" is a zone-level dataset, not a account-level one',
+      'accounts[0].datasets[0].dataset: "http_requests" is a zone-level dataset, not an account-level one',
     ]);
   });
 
@@ -213,6 +244,33 @@ describe('jobs helpers', () => {
       { id: 4, dataset: 'gateway_dns', destination_conf: conf },
     ];
     expect(matchingJobs(jobs, 'gateway_http', 'https://h.example/p?x=1').map((j) => j.id)).toEqual([3, 9]);
+  });
+
+  it('compares destinations decoded, as Cloudflare re-encodes them, and a different key still differs', () => {
+    const sent = destinationConf('https://h.example/p', 'k+/=', 'gateway_http');
+    const stored = sent.replace('dataset:', 'dataset%3A');
+    expect(stored).not.toBe(sent);
+    expect(decodedDestination(stored)).toBe(decodedDestination(sent));
+    expect(decodedDestination(destinationConf('https://h.example/p', 'k+/=X', 'gateway_http'))).not.toBe(
+      decodedDestination(sent),
+    );
+    expect(decodedDestination('https://h.example/p?x=%E0%A4%A')).toBe('https://h.example/p?x=%E0%A4%A');
+  });
+
+  it('reads what Cloudflare uses: output_options when present, else logpull_options', () => {
+    expect(
+      effectiveOutput({
+        output_options: { field_names: ['A'], timestamp_format: 'unix' },
+        logpull_options: 'fields=A,B,C&timestamps=rfc3339',
+      }),
+    ).toEqual({ source: 'output_options', fields: ['A'], timestampFormat: 'unix', outputType: 'ndjson' });
+    expect(effectiveOutput({ output_options: null, logpull_options: 'fields=A,B&timestamps=rfc3339' })).toEqual({
+      source: 'logpull_options',
+      fields: ['A', 'B'],
+      timestampFormat: 'rfc3339',
+      outputType: 'ndjson',
+    });
+    expect(effectiveOutput({}).source).toBe('none');
   });
 });
 

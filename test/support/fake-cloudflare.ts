@@ -8,6 +8,11 @@ import type { AddressInfo } from 'node:net';
  * (`{success, errors[{code,message}], messages, result}`); error codes are the ones Cloudflare documents or
  * returns for these cases as far as we know them. GraphQL is checked by pattern (no GraphQL parser here).
  *
+ * As Cloudflare's published schema says: `output_options` wins over the deprecated `logpull_options` (see
+ * `effectiveFields`); some datasets exist at both levels (`firewall_events` at account level has a `ZoneName` field);
+ * a stored `destination_conf` has its unencoded special characters URL-encoded; Zero Trust datasets (Access, Gateway,
+ * DEX) need "Zero Trust: PII Read" besides Logs Edit (a `no-pii` token gets error 1004).
+ *
  * The real job list answers with a single page today; `perPage` makes the fake paginate like other v4 list
  * endpoints (`result_info`, `?page=&per_page=`) to exercise the client's pagination.
  */
@@ -19,7 +24,7 @@ export interface FakeJob {
   destination_conf: string;
   enabled: boolean;
   logpull_options: string | null;
-  output_options: null;
+  output_options: FakeOutputOptions | null;
   frequency: 'high' | 'low';
   kind: '';
   max_upload_bytes: number | null;
@@ -28,6 +33,14 @@ export interface FakeJob {
   last_complete: string | null;
   last_error: string | null;
   error_message: string | null;
+}
+
+/** The part of `output_options` the fake checks and keeps (Cloudflare fills the rest from `output_type`). */
+export interface FakeOutputOptions {
+  field_names?: string[];
+  timestamp_format?: 'unixnano' | 'unix' | 'rfc3339';
+  output_type?: 'ndjson' | 'csv';
+  [other: string]: unknown;
 }
 
 export interface RecordedRequest {
@@ -64,8 +77,11 @@ export interface HealthRow {
 }
 
 export interface FakeCloudflareOptions {
-  /** Valid API tokens; `read` tokens may only read (Logs Read). @default none */
-  readonly tokens?: Readonly<Record<string, 'write' | 'read'>>;
+  /**
+   * Valid API tokens; `read` tokens may only read (Logs Read); `no-pii` tokens have Logs Edit but not "Zero Trust:
+   * PII Read", so every request about a Zero Trust dataset fails with 1004. @default none
+   */
+  readonly tokens?: Readonly<Record<string, Permission>>;
   /** Valid legacy credentials. */
   readonly legacy?: readonly { readonly email: string; readonly key: string }[];
   readonly accounts?: readonly string[];
@@ -74,10 +90,25 @@ export interface FakeCloudflareOptions {
   readonly perPage?: number;
 }
 
-/** Datasets the fake knows, with a few of their fields (the real lists are longer). */
-export const FAKE_DATASETS: Readonly<Record<string, { scope: 'account' | 'zone'; fields: Record<string, string> }>> = {
+type Permission = 'write' | 'read' | 'no-pii';
+
+/** Zero Trust datasets (Access, Gateway, DEX), as Cloudflare's permissions page names them. */
+const ZERO_TRUST = new Set(['access_requests', 'gateway_dns', 'gateway_http', 'gateway_network']);
+
+/** Datasets the fake knows, with a few of their fields (the real lists are longer), per level. */
+export const FAKE_DATASETS: Readonly<
+  Record<
+    string,
+    {
+      scopes: readonly ('account' | 'zone')[];
+      fields: Record<string, string>;
+      /** Fields only the account-level form of the dataset has. */
+      accountFields?: Record<string, string>;
+    }
+  >
+> = {
   http_requests: {
-    scope: 'zone',
+    scopes: ['zone'],
     fields: {
       ClientIP: 'IP address of the client',
       ClientRequestHost: 'Host requested by the client',
@@ -86,7 +117,8 @@ export const FAKE_DATASETS: Readonly<Record<string, { scope: 'account' | 'zone';
     },
   },
   firewall_events: {
-    scope: 'zone',
+    scopes: ['zone', 'account'],
+    accountFields: { ZoneName: 'The zone of the event (account-level dataset only)' },
     fields: {
       Action: 'The code of the first-class action',
       ClientIP: 'The visitor IP address',
@@ -95,7 +127,7 @@ export const FAKE_DATASETS: Readonly<Record<string, { scope: 'account' | 'zone';
     },
   },
   gateway_dns: {
-    scope: 'account',
+    scopes: ['account'],
     fields: {
       Datetime: 'The date and time',
       QueryName: 'The query name',
@@ -104,7 +136,7 @@ export const FAKE_DATASETS: Readonly<Record<string, { scope: 'account' | 'zone';
     },
   },
   access_requests: {
-    scope: 'account',
+    scopes: ['account'],
     fields: {
       Action: 'What happened',
       Allowed: 'If the request was allowed',
@@ -284,7 +316,7 @@ export class FakeCloudflare {
     }
   }
 
-  private authenticate(req: IncomingMessage): 'write' | 'read' {
+  private authenticate(req: IncomingMessage): Permission {
     const authz = req.headers.authorization;
     const email = req.headers['x-auth-email'];
     const key = req.headers['x-auth-key'];
@@ -341,7 +373,7 @@ export class FakeCloudflare {
     path: string,
     query: URLSearchParams,
     body: unknown,
-    permission: 'write' | 'read',
+    permission: Permission,
   ): { result: unknown; info?: Record<string, number> } {
     const m = /^\/(accounts|zones)\/([^/]+)\/logpush\/(.+)$/.exec(path);
     if (!m) throw new ApiError(404, [{ code: 7000, message: 'No route for that URI' }]);
@@ -354,16 +386,27 @@ export class FakeCloudflare {
       ]);
     if (!jobs) throw new ApiError(403, [{ code: 10000, message: 'Authentication error' }]);
     const scopeKind = kind === 'accounts' ? 'account' : 'zone';
+    // Without "Zero Trust: PII Read", Cloudflare refuses every request about a Zero Trust dataset's jobs.
+    const piiCheck = (dataset: unknown) => {
+      if (permission === 'no-pii' && typeof dataset === 'string' && ZERO_TRUST.has(dataset)) {
+        throw bad(`reading job for product '${dataset.split('_')[0] ?? dataset}' is not allowed`, 1004);
+      }
+    };
 
     const fields = /^datasets\/([^/]+)\/fields$/.exec(rest);
     if (fields) {
       if (method !== 'GET') throw new ApiError(405, [{ code: 7001, message: 'Method not allowed for this route' }]);
-      return { result: this.datasetFor(fields[1] ?? '', scopeKind).fields };
+      piiCheck(fields[1]);
+      return { result: this.fieldsOf(fields[1] ?? '', scopeKind) };
     }
     if (rest === 'jobs') {
-      if (method === 'GET') return this.page(jobs, query);
+      if (method === 'GET') {
+        for (const j of jobs) piiCheck(j.dataset);
+        return this.page(jobs, query);
+      }
       if (method === 'POST') {
-        if (permission !== 'write') throw new ApiError(403, [{ code: 10000, message: 'Authentication error' }]);
+        if (permission === 'read') throw new ApiError(403, [{ code: 10000, message: 'Authentication error' }]);
+        piiCheck((body as { dataset?: unknown } | null)?.dataset);
         return { result: this.create(scope, jobs, body, scopeKind) };
       }
       throw new ApiError(405, [{ code: 7001, message: 'Method not allowed for this route' }]);
@@ -372,9 +415,10 @@ export class FakeCloudflare {
     if (one) {
       const job = jobs.find((j) => j.id === Number(one[1]));
       if (!job) throw new ApiError(404, [{ code: 1002, message: 'job not found' }]);
+      piiCheck(job.dataset);
       if (method === 'GET') return { result: job };
       if (method === 'PUT') {
-        if (permission !== 'write') throw new ApiError(403, [{ code: 10000, message: 'Authentication error' }]);
+        if (permission === 'read') throw new ApiError(403, [{ code: 10000, message: 'Authentication error' }]);
         return { result: this.update(job, body) };
       }
       throw new ApiError(405, [{ code: 7001, message: 'Method not allowed for this route' }]);
@@ -402,11 +446,26 @@ export class FakeCloudflare {
     };
   }
 
-  private datasetFor(dataset: string, scopeKind: 'account' | 'zone') {
+  /** The fields of a dataset at one level (an account-level dataset may have more than its zone-level form). */
+  fieldsOf(dataset: string, scopeKind: 'account' | 'zone'): Record<string, string> {
     const ds = FAKE_DATASETS[dataset];
     if (!ds) throw bad(`invalid dataset: ${dataset}`, 1004);
-    if (ds.scope !== scopeKind) throw bad(`dataset ${dataset} is not available at ${scopeKind} level`, 1004);
-    return ds;
+    if (!ds.scopes.includes(scopeKind)) throw bad(`dataset ${dataset} is not available at ${scopeKind} level`, 1004);
+    return scopeKind === 'account' ? { ...ds.fields, ...ds.accountFields } : ds.fields;
+  }
+
+  /** The fields Cloudflare pushes for a job: its `output_options` when set (then `logpull_options` is ignored). */
+  effectiveFields(job: FakeJob): string[] {
+    if (job.output_options !== null) return [...(job.output_options.field_names ?? [])];
+    const m = /(?:^|&)fields=([^&]*)/.exec(job.logpull_options ?? '');
+    return m?.[1] ? m[1].split(',') : [];
+  }
+
+  /** The scope kind a job lives in. */
+  private kindOf(job: FakeJob): 'account' | 'zone' {
+    for (const [scope, list] of this.jobs)
+      if (list.includes(job)) return scope.startsWith('accounts/') ? 'account' : 'zone';
+    throw new Error(`job ${job.id} is in no scope`);
   }
 
   private checkBody(body: unknown, allowed: ReadonlySet<string>): Record<string, unknown> {
@@ -418,6 +477,19 @@ export class FakeCloudflare {
       b[k] === undefined || typeof b[k] === 'string' || (b[k] === null && k !== 'destination_conf');
     for (const k of ['destination_conf', 'name', 'logpull_options', 'dataset', 'ownership_challenge', 'filter']) {
       if (!str(k)) throw bad(`${k} must be a string`);
+    }
+    if (b.output_options !== undefined && b.output_options !== null) {
+      const o = b.output_options as Record<string, unknown>;
+      if (typeof o !== 'object' || Array.isArray(o)) throw bad('output_options must be an object');
+      if (
+        o.field_names !== undefined &&
+        (!Array.isArray(o.field_names) || o.field_names.some((f) => typeof f !== 'string'))
+      )
+        throw bad('output_options.field_names must be an array of strings');
+      if (o.timestamp_format !== undefined && !['unixnano', 'unix', 'rfc3339'].includes(o.timestamp_format as string))
+        throw bad('output_options.timestamp_format must be one of unixnano, unix, rfc3339');
+      if (o.output_type !== undefined && !['ndjson', 'csv'].includes(o.output_type as string))
+        throw bad('output_options.output_type must be one of ndjson, csv');
     }
     if (b.enabled !== undefined && typeof b.enabled !== 'boolean') throw bad('enabled must be a boolean');
     if (typeof b.name === 'string' && (!/^[a-zA-Z0-9\-.]*$/.test(b.name) || b.name.length > 512)) {
@@ -454,33 +526,50 @@ export class FakeCloudflare {
     if (needsChallenge && typeof ownership !== 'string') throw bad('missing ownership challenge', 1002);
   }
 
-  private checkLogpullOptions(options: unknown, dataset: string): void {
+  private checkLogpullOptions(options: unknown, dataset: string, scopeKind: 'account' | 'zone'): void {
     if (options === undefined || options === null) return;
     if (typeof options !== 'string') throw bad('logpull_options must be a string');
     const m = /^fields=([A-Za-z0-9_,]+)(&timestamps=(rfc3339|unix|unixnano))?$/.exec(options);
     if (!m?.[1]) throw bad(`invalid logpull_options: ${options}`);
-    const known = FAKE_DATASETS[dataset]?.fields ?? {};
-    const unknown = m[1].split(',').filter((f) => !(f in known));
-    if (unknown.length > 0)
-      throw bad(`invalid logpull_options: unknown field(s) ${unknown.join(',')} for dataset ${dataset}`);
+    this.checkFieldNames(m[1].split(','), dataset, scopeKind, 'logpull_options');
+  }
+
+  private checkFieldNames(names: readonly string[], dataset: string, scopeKind: 'account' | 'zone', what: string) {
+    const known = this.fieldsOf(dataset, scopeKind);
+    const unknown = names.filter((f) => !(f in known));
+    if (unknown.length > 0) throw bad(`invalid ${what}: unknown field(s) ${unknown.join(',')} for dataset ${dataset}`);
+  }
+
+  private checkOutputOptions(options: unknown, dataset: string, scopeKind: 'account' | 'zone'): void {
+    const names = (options as FakeOutputOptions | null | undefined)?.field_names;
+    if (names) this.checkFieldNames(names, dataset, scopeKind, 'output_options.field_names');
+  }
+
+  /** Cloudflare URL-encodes the unencoded special characters of the query when it stores a destination. */
+  private stored(conf: string): string {
+    const q = conf.indexOf('?');
+    if (q < 0) return conf;
+    return conf.slice(0, q + 1) + conf.slice(q + 1).replace(/[^A-Za-z0-9\-._~%=&]/g, (c) => encodeURIComponent(c));
   }
 
   private create(scope: string, jobs: FakeJob[], body: unknown, scopeKind: 'account' | 'zone'): FakeJob {
     const b = this.checkBody(body, JOB_KEYS);
     if (typeof b.destination_conf !== 'string') throw bad('destination_conf is required');
     if (typeof b.dataset !== 'string') throw bad('dataset is required');
-    this.datasetFor(b.dataset, scopeKind);
+    this.fieldsOf(b.dataset, scopeKind);
     this.checkDestination(b.destination_conf, true, b.ownership_challenge);
-    this.checkLogpullOptions(b.logpull_options, b.dataset);
+    this.checkLogpullOptions(b.logpull_options, b.dataset, scopeKind);
+    this.checkOutputOptions(b.output_options, b.dataset, scopeKind);
     if (jobs.filter((j) => j.dataset === b.dataset).length >= 4) {
       throw bad(`maximum number of jobs for dataset ${b.dataset} reached`, 1004);
     }
     const job = this.addJob(scope, {
       dataset: b.dataset,
-      destination_conf: b.destination_conf,
+      destination_conf: this.stored(b.destination_conf),
       name: (b.name as string | undefined) ?? null,
       enabled: (b.enabled as boolean | undefined) ?? false,
       logpull_options: (b.logpull_options as string | undefined) ?? null,
+      output_options: (b.output_options as FakeOutputOptions | undefined) ?? null,
       max_upload_bytes: (b.max_upload_bytes as number | undefined) ?? null,
       max_upload_records: (b.max_upload_records as number | undefined) ?? null,
     });
@@ -490,8 +579,11 @@ export class FakeCloudflare {
   private update(job: FakeJob, body: unknown): FakeJob {
     const b = this.checkBody(body, UPDATE_KEYS);
     if (typeof b.destination_conf === 'string') this.checkDestination(b.destination_conf, false, undefined);
-    this.checkLogpullOptions(b.logpull_options, job.dataset);
-    if (typeof b.destination_conf === 'string') job.destination_conf = b.destination_conf;
+    const kind = this.kindOf(job);
+    this.checkLogpullOptions(b.logpull_options, job.dataset, kind);
+    this.checkOutputOptions(b.output_options, job.dataset, kind);
+    if (typeof b.destination_conf === 'string') job.destination_conf = this.stored(b.destination_conf);
+    if (b.output_options !== undefined) job.output_options = b.output_options as FakeOutputOptions | null;
     if (b.name !== undefined) job.name = b.name as string | null;
     if (typeof b.enabled === 'boolean') job.enabled = b.enabled;
     if (b.logpull_options !== undefined) job.logpull_options = b.logpull_options as string | null;

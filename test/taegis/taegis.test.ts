@@ -49,6 +49,11 @@ describe('Taegis API client against the strict fake', () => {
     expect(apiBaseForRegion('ctpx')).toBe('https://api.ctpx.secureworks.com');
     expect(apiBaseForRegion('delta')).toBe('https://api.delta.taegis.secureworks.com');
     expect(apiBaseForRegion('foxtrot')).toBe('https://api.foxtrot.taegis.secureworks.com');
+    // Aliases are their environment's host, never api.us1.taegis.secureworks.com (no such host).
+    expect(apiBaseForRegion('US1')).toBe('https://api.ctpx.secureworks.com');
+    expect(apiBaseForRegion('charlie')).toBe('https://api.ctpx.secureworks.com');
+    expect(apiBaseForRegion('eu')).toBe('https://api.echo.taegis.secureworks.com');
+    expect(apiBaseForRegion('euw1')).toBe('https://api.golf.taegis.secureworks.com');
   });
 
   it('GIVEN several queries WHEN run THEN one token serves them all, with Basic client auth, bearer and tenant header', async () => {

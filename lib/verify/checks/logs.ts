@@ -79,55 +79,64 @@ export async function waitForLogs(
     sleep: clock.sleep,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     round: async () => {
-      await Promise.all(open().map((x) => limit(() => pollOnce(clientsOf(x.w.account), x, now))));
+      const polled = open();
+      await Promise.all(polled.map((x) => limit(() => pollOnce(clientsOf(x.w.account), x, now))));
+      for (const x of polled) if (x.found || x.failure) settle(x, opts, now);
       return open().length;
     },
   });
-  for (const x of watches) {
-    const errs = [...x.errors.values()];
-    const errWarn =
-      errs.length > 0
-        ? [`${errs.length} error-level line(s) since ${x.since.toISOString()}: ${errs.slice(0, 3).join(' | ')}`]
-        : [];
-    if (x.found) {
+  // Those found or failed during the wait are recorded already, with the time it took.
+  for (const x of watches) if (!x.w.checks.has('logs')) settle(x, opts, now);
+}
+
+/**
+ * Records a watch's `logs` result: found or failed as soon as it is known (a partial report after Ctrl-C shows it),
+ * else, once the wait is over, why the line was not seen.
+ */
+function settle(x: LogWatch, opts: LogWaitOptions, now: () => Date): void {
+  const errs = [...x.errors.values()];
+  const errWarn =
+    errs.length > 0
+      ? [`${errs.length} error-level line(s) since ${x.since.toISOString()}: ${errs.slice(0, 3).join(' | ')}`]
+      : [];
+  if (x.found) {
+    record(
+      x.w,
+      'logs',
+      x.start,
+      now,
+      errs.length > 0 ? 'warn' : 'pass',
+      `"${SUCCESS_LINE}" at ${x.found.toISOString()}`,
+      errWarn,
+    );
+  } else if (x.failure) {
+    record(x.w, 'logs', x.start, now, 'fail', x.failure, errWarn);
+  } else {
+    const group = functionLogGroup(x.w.functionName!);
+    const why = x.groupSeen ? `no "${SUCCESS_LINE}" in ${group}` : `log group ${group} does not exist yet`;
+    if (opts.dryRun && opts.check !== true) {
       record(
         x.w,
         'logs',
         x.start,
         now,
-        errs.length > 0 ? 'warn' : 'pass',
-        `"${SUCCESS_LINE}" at ${x.found.toISOString()}`,
+        'warn',
+        `dry run: not yet: ${why} since ${x.since.toISOString()}; the real run moves the trigger, then waits for it (--log-timeout)`,
         errWarn,
       );
-    } else if (x.failure) {
-      record(x.w, 'logs', x.start, now, 'fail', x.failure, errWarn);
-    } else {
-      const group = functionLogGroup(x.w.functionName!);
-      const why = x.groupSeen ? `no "${SUCCESS_LINE}" in ${group}` : `log group ${group} does not exist yet`;
-      if (opts.dryRun && opts.check !== true) {
-        record(
-          x.w,
-          'logs',
-          x.start,
-          now,
-          'warn',
-          `dry run: not yet: ${why} since ${x.since.toISOString()}; the real run moves the trigger, then waits for it (--log-timeout)`,
-          errWarn,
-        );
-        continue;
-      }
-      record(
-        x.w,
-        'logs',
-        x.start,
-        now,
-        'fail',
-        opts.check === true
-          ? `drift: ${why} since ${x.since.toISOString()} (the --since window)`
-          : `${why} since ${x.since.toISOString()} (waited ${opts.logTimeoutSeconds} s); check the trigger and new objects in the bucket, or raise --log-timeout`,
-        errWarn,
-      );
+      return;
     }
+    record(
+      x.w,
+      'logs',
+      x.start,
+      now,
+      'fail',
+      opts.check === true
+        ? `drift: ${why} since ${x.since.toISOString()} (the --since window)`
+        : `${why} since ${x.since.toISOString()} (waited ${opts.logTimeoutSeconds} s); check the trigger and new objects in the bucket, or raise --log-timeout`,
+      errWarn,
+    );
   }
 }
 
