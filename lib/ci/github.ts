@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import type { TaegisConfig } from '../config/load.js';
 import { TaegisError } from '../errors.js';
 import { artifactsDirInRepo, fetchArtifactsCommands, partitionOf, REPORTS_DIR } from '../pipeline/commands.js';
-import { DEFAULT_GITHUB_ROLE_NAME, targetName, type ResolvedWave } from '../pipeline/config.js';
+import { DEFAULT_GITHUB_ROLE_NAME, GITHUB_SESSION_SECONDS, targetName, type ResolvedWave } from '../pipeline/config.js';
 import { shardedWaves, type ShardedWave } from '../pipeline/shards.js';
 import { credentialsSecretFor } from '../secret/secret.js';
 import { formatFailureTolerance } from '../util/tolerance.js';
@@ -28,13 +28,6 @@ export const VERIFY_PROFILE = 'taegis-verify';
 
 /** GitHub's largest matrix: 256 jobs. A wave's matrix is its shards (at most `shardsPerWave`, 24), far below it. */
 export const GITHUB_MATRIX_LIMIT = 256;
-
-/**
- * How long the OIDC session of a shard job lasts: a GitHub-hosted job's longest run (6 h). Every step of `ci shard`
- * assumes the target's role from it afresh, so a shard of many targets outlives the 1 h default. The role's maximum
- * session duration must allow it (the app's role has 6 h).
- */
-export const SHARD_SESSION_SECONDS = 21_600;
 
 /**
  * The GitHub Environment an approval wave's deploy shards are bound to (its reviewers approve the deploy). The OIDC
@@ -97,7 +90,7 @@ export function githubWorkflow(config: TaegisConfig, options: { readonly configF
               'role-to-assume': `arn:${partitionOf(pc.region)}:iam::${pc.account}:role/${roleName}`,
               'aws-region': pc.region,
               'role-session-name': 'taegis-migrate-${{ github.run_id }}',
-              'role-duration-seconds': SHARD_SESSION_SECONDS,
+              'role-duration-seconds': GITHUB_SESSION_SECONDS,
             },
           },
         ]

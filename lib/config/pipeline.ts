@@ -25,6 +25,12 @@ const WAVE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** The GitHub Actions OIDC issuer, without its scheme, as IAM names the provider and the trust conditions. */
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+/**
+ * How long the GitHub deploy workflow's OIDC session lasts: a GitHub-hosted job's longest run (6 h). Every step of
+ * `ci shard` assumes its target's role from it afresh, so a shard of many targets outlives the 1 h default; the role's
+ * maximum session duration must allow it (the app's role in the pipeline account has exactly this).
+ */
+export const GITHUB_SESSION_SECONDS = 21_600;
 const OIDC_PROVIDER_ARN = new RegExp(
   `^arn:${PARTITION}:iam::\\d{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$`,
 );
