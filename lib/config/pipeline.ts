@@ -220,8 +220,9 @@ export const PipelineConfigSchema = z.strictObject({
   github: z
     .strictObject({
       /**
-       * Role the workflow assumes through GitHub's OIDC provider in every target account (it deploys, plans and
-       * verifies there). Its trust policy names the repository and, for approval waves, the environment.
+       * Role the workflows assume through GitHub's OIDC provider: the deploy workflow's in the pipeline account (its
+       * shard jobs assume each target's CDK bootstrap roles and verify role from there), the drift workflow's in each
+       * target account. Its trust policy names the repository and, for approval waves, the environment.
        * @default "taegis-migrate-github"
        */
       roleName: z
@@ -232,8 +233,9 @@ export const PipelineConfigSchema = z.strictObject({
       runsOn: z.string().min(1).optional(),
       /**
        * Let the app deploy the GitHub OIDC provider and the `roleName` role, one `TaegisGitHubOidc-<account>` stack
-       * per target account (in its first configured region; IAM is global). The role may only assume the account's
-       * CDK bootstrap roles and the verify role; the generated workflow's plan and verify then run as those roles.
+       * per target account (in its first configured region; IAM is global) and one in the pipeline account. A target
+       * account's role may only assume that account's CDK bootstrap roles and verify role; the pipeline account's may
+       * assume those of any account (the bootstrap roles by their tag), in sessions of up to 6 h.
        * @default false
        */
       deployOidcRole: z.boolean().default(false),
