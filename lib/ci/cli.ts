@@ -12,9 +12,9 @@ export const CI_USAGE = `usage: taegis-migrate ci github [--config PATH] [--writ
        taegis-migrate ci shard --wave NAME --shard I [...]   (a CI build works through one shard; ci shard --help)
        taegis-migrate ci gate --wave NAME [...]              (applies the wave's failure tolerance; ci gate --help)
 
-Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to the pipeline account; per wave a
-matrix over its shards running "ci shard", then a gate job running "ci gate"; JUnit published, reports uploaded), and the scheduled drift watch beside it
-(${DRIFT_WORKFLOW_NAME}: "verify --check" for every target on "pipeline.drift.schedule", daily by default). Prints
+Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to the pipeline account; per wave
+a matrix over its shards running "ci shard", then a gate job running "ci gate"; JUnit published, reports uploaded),
+and the scheduled drift watch beside it (${DRIFT_WORKFLOW_NAME}: "verify --check" for every target on "pipeline.drift.schedule", daily by default). Prints
 the deploy workflow (--drift: the drift workflow), or with --write writes both (default ${DEFAULT_WORKFLOW_FILE} and
 the drift workflow in its folder); --check FILE exits 1 when FILE or the drift workflow beside it differs from what
 would be written.
