@@ -174,10 +174,13 @@ export async function buildApp(config: TaegisConfig, options: BuildAppOptions = 
 
   const access = accessStacks(app, config, selected);
   const githubOidc = githubOidcStacks(app, config, selected);
-  // IAM refuses a trust policy naming a role that does not exist yet: the GitHub role comes first.
+  // IAM refuses a trust policy naming a role that does not exist yet: the GitHub roles come first (ordering only, so
+  // one in another account is fine).
   for (const a of access) {
-    const oidc = githubOidc.find((g) => g.account === a.account);
-    if (oidc !== undefined && a.sameAccountRoleNames.length > 0) a.addDependency(oidc);
+    for (const r of a.trustedRoles) {
+      const oidc = githubOidc.find((g) => g.account === r.account);
+      if (oidc !== undefined) a.addDependency(oidc);
+    }
   }
   const tooLarge = resourceLimitProblems(app);
   if (tooLarge.length > 0) {
@@ -293,9 +296,15 @@ function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): A
       roleName: spec.roleName,
       ...(externalId !== undefined ? { externalId } : {}),
       targets,
-      // The app's GitHub OIDC role of this account runs the workflow's verify gate through this role.
+      // The app's GitHub OIDC roles run verify through this role: the drift workflow's of this account, the deploy
+      // workflow's shards' of the pipeline account.
       ...(config.pipeline?.github?.deployOidcRole === true && verifyRoleNameOf(config) === spec.roleName
-        ? { sameAccountRoleNames: [config.pipeline.github.roleName ?? DEFAULT_GITHUB_ROLE_NAME] }
+        ? {
+            trustedRoles: [...new Set([account, config.pipeline.account])].map((a) => ({
+              account: a,
+              roleName: config.pipeline!.github!.roleName ?? DEFAULT_GITHUB_ROLE_NAME,
+            })),
+          }
         : {}),
     });
   });
@@ -316,8 +325,10 @@ function githubOidcStacks(app: App, config: TaegisConfig, selected: TaegisConfig
   const roleName = gh.roleName ?? DEFAULT_GITHUB_ROLE_NAME;
   const qualifier: unknown = app.node.tryGetContext('@aws-cdk/core:bootstrapQualifier');
   const accounts = [...new Set(selected.regions.map((r) => r.account))];
+  // The deploy workflow's role is the pipeline account's (lib/ci/github.ts): its stack comes with the whole config.
+  if (!accounts.includes(pc.account) && selected.regions.length === config.regions.length) accounts.push(pc.account);
   return accounts.map((account) => {
-    const region = config.regions.find((r) => r.account === account)!.region;
+    const region = config.regions.find((r) => r.account === account)?.region ?? pc.region;
     return new GitHubOidcStack(app, githubOidcStackId(account), {
       env: { account, region },
       stackName: githubOidcStackId(account),
@@ -327,6 +338,7 @@ function githubOidcStacks(app: App, config: TaegisConfig, selected: TaegisConfig
       environments,
       roleName,
       verifyRoleName: verifyRoleNameOf(config),
+      pipelineAccount: account === pc.account,
       ...(typeof qualifier === 'string' ? { bootstrapQualifier: qualifier } : {}),
       ...(config.monitoring !== undefined
         ? { monitoredTargets: config.regions.filter((r) => r.account === account) }

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { cdkJsonContext } from '../cdk-context.js';
 import { parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { loadConfig } from '../taegis-config.js';
@@ -13,9 +12,9 @@ export const CI_USAGE = `usage: taegis-migrate ci github [--config PATH] [--writ
        taegis-migrate ci shard --wave NAME --shard I [...]   (a CI build works through one shard; ci shard --help)
        taegis-migrate ci gate --wave NAME [...]              (applies the wave's failure tolerance; ci gate --help)
 
-Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to AWS, per wave a matrix over its
-targets in parts of at most 256 jobs; JUnit published, reports uploaded), and the scheduled drift watch beside it
-(${DRIFT_WORKFLOW_NAME}: "verify --check" for every target on "pipeline.drift.schedule", daily by default). Prints
+Generates the GitHub Actions workflow for the config's "pipeline" waves (OIDC to the pipeline account; per wave
+a matrix over its shards running "ci shard", then a gate job running "ci gate"; JUnit published, reports uploaded),
+and the scheduled drift watch beside it (${DRIFT_WORKFLOW_NAME}: "verify --check" for every target on "pipeline.drift.schedule", daily by default). Prints
 the deploy workflow (--drift: the drift workflow), or with --write writes both (default ${DEFAULT_WORKFLOW_FILE} and
 the drift workflow in its folder); --check FILE exits 1 when FILE or the drift workflow beside it differs from what
 would be written.
@@ -68,13 +67,8 @@ function ciGithubMain(argv: readonly string[], deps: CiCliDeps): ExitCode {
     });
   }
   const config = loadConfig(path.resolve(cwd, values.config));
-  // The qualifier the app's own stacks are synthesized with (cdk.json), so plan's deploy role name matches them.
-  const qualifier = cdkJsonContext()['@aws-cdk/core:bootstrapQualifier'];
   const configFile = configFileInRepo(config.configPath, cwd);
-  const text = githubWorkflow(config, {
-    configFile,
-    ...(typeof qualifier === 'string' ? { bootstrapQualifier: qualifier } : {}),
-  });
+  const text = githubWorkflow(config, { configFile });
   const driftText = driftWorkflow(config, { configFile });
   if (values.check !== undefined) {
     const file = path.resolve(cwd, values.check);

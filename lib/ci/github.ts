@@ -2,26 +2,13 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import type { TaegisConfig } from '../config/load.js';
 import { TaegisError } from '../errors.js';
-import {
-  artifactsDirInRepo,
-  assumeRoleProfile,
-  bootstrapDeployRoleName,
-  fetchArtifactsCommands,
-  partitionOf,
-  planCommand,
-  REPORTS_DIR,
-  synthCommand,
-  verifyCommand,
-} from '../pipeline/commands.js';
-import {
-  DEFAULT_GITHUB_ROLE_NAME,
-  resolveWaves,
-  targetName,
-  verifyRoleNameOf,
-  type ResolvedWave,
-} from '../pipeline/config.js';
+import { artifactsDirInRepo, fetchArtifactsCommands, partitionOf, REPORTS_DIR } from '../pipeline/commands.js';
+import { DEFAULT_GITHUB_ROLE_NAME, GITHUB_SESSION_SECONDS, targetName, type ResolvedWave } from '../pipeline/config.js';
+import { shardedWaves, type ShardedWave } from '../pipeline/shards.js';
 import { credentialsSecretFor } from '../secret/secret.js';
+import { formatFailureTolerance } from '../util/tolerance.js';
 import { actionRef, CI_NODE_MAJOR } from '../vendor/ci-runtimes.js';
+import { RESULTS_DIR } from './shard.js';
 
 /** Where `npm run ci -- github --write` puts the workflow unless told otherwise. */
 export const DEFAULT_WORKFLOW_FILE = '.github/workflows/taegis-migrate.yml';
@@ -33,45 +20,39 @@ export const ACTIONS = {
   awsCredentials: actionRef('awsCredentials'),
   junit: actionRef('junit'),
   upload: actionRef('upload'),
+  download: actionRef('download'),
 } as const;
 
-/** AWS profiles the gates run with when the app deploys the OIDC role (it may only assume other roles). */
-export const PLAN_PROFILE = 'taegis-plan';
+/** The AWS profile the drift workflow's verify runs with when the app deploys the OIDC role. */
 export const VERIFY_PROFILE = 'taegis-verify';
 
-/** GitHub's largest matrix: 256 jobs. */
+/** GitHub's largest matrix: 256 jobs. A wave's matrix is its shards (at most `shardsPerWave`, 24), far below it. */
 export const GITHUB_MATRIX_LIMIT = 256;
 
-/** The matrix a wave's jobs run over: one entry per target. */
-const MATRIX_TARGET = { account: '${{ matrix.account }}', region: '${{ matrix.region }}' };
-
 /**
- * The GitHub Environment an approval wave's deploy job is bound to (its reviewers approve the deploy). The OIDC role's
- * trust policy (lib/stacks/github-oidc-stack.ts) admits exactly these names.
+ * The GitHub Environment an approval wave's deploy shards are bound to (its reviewers approve the deploy). The OIDC
+ * role's trust policy (lib/stacks/github-oidc-stack.ts) admits exactly these names.
  */
 export const githubEnvironmentName = (wave: Pick<ResolvedWave, 'name'>): string => `taegis-${wave.name.toLowerCase()}`;
 
 /** A job id from a wave name: GitHub job ids are letters, digits, `-` and `_`, starting with a letter or `_`. */
-const jobId = (wave: ResolvedWave, suffix = ''): string => `wave-${wave.name.toLowerCase()}${suffix}`;
+const jobId = (wave: Pick<ShardedWave, 'name'>, suffix = ''): string => `wave-${wave.name.toLowerCase()}${suffix}`;
+
+/** The artifact a wave's apply shard leaves for its gate: only its result file (`reports/ci/<wave>-apply-<I>.json`). */
+const resultsArtifact = (wave: ShardedWave, shard: string): string => `taegis-results-${wave.name}-shard-${shard}`;
 
 /**
- * The GitHub Actions workflow for the config's `pipeline` waves: per wave, a job with a matrix over its targets that
- * runs npm ci, synth, plan (gate), deploy, verify (gate), publishes the JUnit report and uploads every report, also
- * when a gate failed. Waves run in order (`needs:`); a wave with `approval` plans in a job of its own and deploys in a
- * job bound to a GitHub Environment named `taegis-<wave>` (add required reviewers there), so the approver sees the
- * plan first. AWS access is GitHub OIDC only; the file holds no secret. The same config always gives the same bytes.
+ * The GitHub Actions workflow for the config's `pipeline` waves, sharded as the CodePipeline route is
+ * (lib/pipeline/shards.ts): per wave a job with a matrix over its shards (at most `shardsPerWave`, never more than
+ * the wave's maxConcurrency, all at once), each running `ci shard` (plan, deploy and verify of its targets, a failed
+ * target never stopping the others), publishing its JUnit (a suite per target) and uploading its reports; then the
+ * wave's gate job (`ci gate`: the wave's failure tolerance over the shards' results); the next wave needs the gate. A
+ * wave with `approval` first runs its shards with `--phase plan`, then deploys in jobs bound to the GitHub
+ * Environment `taegis-<wave>` (add required reviewers there). The workflow's size grows with waves and shards, never
+ * with targets. AWS access is GitHub OIDC to `github.roleName` in the pipeline account, from which `ci shard` assumes
+ * each target's roles; the file holds no secret. The same config always gives the same bytes.
  */
-export function githubWorkflow(
-  config: TaegisConfig,
-  options: {
-    readonly configFile: string;
-    /**
-     * CDK bootstrap qualifier of the target accounts, for the deploy role plan runs as (with `deployOidcRole`).
-     * @default "hnb659fds"
-     */
-    readonly bootstrapQualifier?: string;
-  },
-): string {
+export function githubWorkflow(config: TaegisConfig, options: { readonly configFile: string }): string {
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {
@@ -88,154 +69,141 @@ export function githubWorkflow(
   const roleName = pc.github?.roleName ?? DEFAULT_GITHUB_ROLE_NAME;
   const runsOn = pc.github?.runsOn ?? 'ubuntu-latest';
   const artifactsDir = artifactsDirInRepo(config.configPath, config.artifactsDir, configFile);
-  const waves = resolveWaves(config.regions, pc.waves).waves;
   const partitions = [...new Set(config.regions.map((r) => partitionOf(r.region)))];
   if (partitions.length > 1) {
     throw new TaegisError('CONFIG_INVALID', `targets span AWS partitions ${partitions.join(', ')}`, {
       fix: 'generate one workflow per partition (one config each)',
     });
   }
-  const partition = partitions[0] ?? 'aws';
+  const waves = shardedWaves({ regions: config.regions, pipeline: pc });
 
-  const gates = pc.github?.deployOidcRole === true;
-  const gateRole = (name: string): string => `arn:${partition}:iam::\${{ matrix.account }}:role/${name}`;
-  const setup = (): Record<string, unknown>[] => [
+  const setup = (aws: boolean): Record<string, unknown>[] => [
     { name: 'Check out', uses: ACTIONS.checkout },
     { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': CI_NODE_MAJOR, cache: 'npm' } },
-    {
-      name: 'AWS credentials (OIDC)',
-      uses: ACTIONS.awsCredentials,
-      with: {
-        'role-to-assume': `arn:${partition}:iam::\${{ matrix.account }}:role/${roleName}`,
-        'aws-region': '${{ matrix.region }}',
-        'role-session-name': 'taegis-migrate-${{ github.run_id }}',
-      },
-    },
-    // With the app's own OIDC role (`deployOidcRole`), that role may only assume others: plan runs as the target's
-    // CDK deploy role (as in CodePipeline), verify as the verify role.
-    ...(gates
+    ...(aws
       ? [
           {
-            name: 'AWS profiles for the gates',
-            run: [
-              assumeRoleProfile(
-                PLAN_PROFILE,
-                gateRole(bootstrapDeployRoleName(MATRIX_TARGET, options.bootstrapQualifier)),
-                'Environment',
-              ),
-              assumeRoleProfile(VERIFY_PROFILE, gateRole(verifyRoleNameOf(config)), 'Environment'),
-            ].join('\n'),
-          },
-        ]
-      : []),
-    { name: 'Install', run: 'npm ci' },
-    ...(pc.artifactsSource
-      ? [{ name: 'Vendor files (SHA-256 checked)', run: fetchArtifactsCommands(pc, artifactsDir).join('\n') }]
-      : []),
-    { name: 'Synth', run: `${synthCommand(configFile)} -c region=\${{ matrix.region }}` },
-  ];
-  const publish = (what: string): Record<string, unknown>[] => [
-    ...(what === 'verify'
-      ? [
-          {
-            name: 'Publish JUnit',
-            if: 'always()',
-            uses: ACTIONS.junit,
+            // The pipeline account's role, as the CodeBuild shards' role: ci shard assumes each target's roles from it.
+            name: 'AWS credentials (OIDC, pipeline account)',
+            uses: ACTIONS.awsCredentials,
             with: {
-              report_paths: `${REPORTS_DIR}/verify-*.xml`,
-              check_name: 'taegis-migrate verify ${{ matrix.account }}/${{ matrix.region }}',
-              require_tests: false,
+              'role-to-assume': `arn:${partitionOf(pc.region)}:iam::${pc.account}:role/${roleName}`,
+              'aws-region': pc.region,
+              'role-session-name': 'taegis-migrate-${{ github.run_id }}',
+              'role-duration-seconds': GITHUB_SESSION_SECONDS,
             },
           },
         ]
       : []),
-    {
-      name: 'Upload reports',
-      if: 'always()',
-      uses: ACTIONS.upload,
-      with: {
-        name: `${what}-reports-\${{ matrix.account }}-\${{ matrix.region }}`,
-        path: `${REPORTS_DIR}/`,
-        'if-no-files-found': 'warn',
-      },
-    },
+    { name: 'Install', run: 'npm ci' },
+    ...(aws && pc.artifactsSource
+      ? [{ name: 'Vendor files (SHA-256 checked)', run: fetchArtifactsCommands(pc, artifactsDir).join('\n') }]
+      : []),
   ];
-  const planStep = {
-    name: 'Plan (gate)',
-    run: `mkdir -p ${REPORTS_DIR}\n${planCommand(configFile, MATRIX_TARGET, gates ? [`--profile ${PLAN_PROFILE}`] : [])}`,
-  };
-  const deployStep = {
-    name: 'Deploy',
-    // The matrix says which one job of each account in the wave deploys its per-account stacks: jobs run at once,
-    // and two updating TaegisAccess-<account> together would fail one of them.
-    run: `npm run deploy -- --config ${configFile} --account \${{ matrix.account }} --region \${{ matrix.region }} --account-stacks \${{ matrix.accountStacks }}`,
-  };
-  const verifyStep = {
-    name: 'Verify (gate)',
-    run: verifyCommand(configFile, MATRIX_TARGET, [
-      '--log-timeout 600',
-      ...(gates ? [`--profile ${VERIFY_PROFILE}`] : []),
-    ]),
-  };
+  const shardJob = (wave: ShardedWave, phase: 'plan' | 'apply', needs: string | undefined) => ({
+    name: `${wave.name}: ${phase === 'plan' ? 'plan ' : ''}shard \${{ matrix.shard }} (0-${wave.shards.length - 1})`,
+    'runs-on': runsOn,
+    ...(needs !== undefined ? { needs } : {}),
+    ...(phase === 'apply' && wave.approval ? { environment: githubEnvironmentName(wave) } : {}),
+    strategy: {
+      // Every shard runs to its end: one failed target (or shard) never stops the others; the gate decides.
+      'fail-fast': false,
+      // All shards at once (there are never more than the wave's maxConcurrency), each with its share of it.
+      'max-parallel': Math.min(wave.maxConcurrency, wave.shards.length),
+      matrix: { shard: wave.shards.map((_, i) => i) },
+    },
+    steps: [
+      ...setup(true),
+      {
+        name:
+          phase === 'plan' ? 'Plan its targets (ci shard --phase plan)' : 'Plan, deploy, verify its targets (ci shard)',
+        run: [
+          'npm run ci -- shard',
+          `--config ${configFile}`,
+          `--wave ${wave.name}`,
+          '--shard ${{ matrix.shard }}',
+          `--phase ${phase}`,
+          '--credential-source Environment',
+        ].join(' '),
+      },
+      {
+        name: 'Publish JUnit (a suite per target)',
+        if: 'always()',
+        uses: ACTIONS.junit,
+        with: {
+          report_paths: `${REPORTS_DIR}/junit/*.xml`,
+          check_name: `taegis-migrate ${wave.name} ${phase} shard \${{ matrix.shard }}`,
+          require_tests: false,
+        },
+      },
+      ...(phase === 'apply'
+        ? [
+            {
+              name: 'Upload results (for the gate)',
+              if: 'always()',
+              uses: ACTIONS.upload,
+              with: {
+                name: resultsArtifact(wave, '${{ matrix.shard }}'),
+                path: `${RESULTS_DIR}/${wave.name}-apply-\${{ matrix.shard }}.json`,
+                'if-no-files-found': 'warn',
+                // "Re-run failed jobs" uploads again under the same name.
+                overwrite: true,
+              },
+            },
+          ]
+        : []),
+      {
+        name: 'Upload reports',
+        if: 'always()',
+        uses: ACTIONS.upload,
+        with: {
+          name: `taegis-reports-${wave.name}-${phase}-shard-\${{ matrix.shard }}`,
+          path: `${REPORTS_DIR}/`,
+          'if-no-files-found': 'warn',
+          overwrite: true,
+        },
+      },
+    ],
+  });
+  const gateJob = (wave: ShardedWave, shards: string) => ({
+    name: `${wave.name}: gate (failure tolerance ${formatFailureTolerance(wave.tolerance)})`,
+    'runs-on': runsOn,
+    needs: shards,
+    // Also after a failed shard (its targets count as failed); not when the shards never ran (an earlier wave failed).
+    if: `\${{ !cancelled() && needs.${shards}.result != 'skipped' }}`,
+    steps: [
+      ...setup(false),
+      {
+        name: "Download the shards' results",
+        uses: ACTIONS.download,
+        with: { pattern: resultsArtifact(wave, '*'), path: RESULTS_DIR, 'merge-multiple': true },
+      },
+      { name: 'Gate (ci gate)', run: `npm run ci -- gate --config ${configFile} --wave ${wave.name}` },
+      {
+        name: 'Upload the gate report',
+        if: 'always()',
+        uses: ACTIONS.upload,
+        with: {
+          name: `taegis-gate-${wave.name}`,
+          path: `${REPORTS_DIR}/${wave.name}-gate.json`,
+          'if-no-files-found': 'warn',
+          overwrite: true,
+        },
+      },
+    ],
+  });
 
   const jobs: Record<string, unknown> = {};
-  let previous: string[] | undefined;
+  let previous: string | undefined;
   for (const wave of waves) {
-    const spec = pc.waves.find((w) => w.name === wave.name);
-    const entries = wave.targets.map((t, i) => ({
-      target: targetName(t),
-      account: t.account,
-      region: t.region,
-      // The account's first target in this wave deploys its per-account stacks; the others skip them.
-      accountStacks: wave.targets.findIndex((o) => o.account === t.account) === i ? 'include' : 'skip',
-    }));
-    // GitHub refuses a matrix of more than 256 jobs: a larger wave runs as several jobs of at most 256 each.
-    const parts = Array.from({ length: Math.ceil(entries.length / GITHUB_MATRIX_LIMIT) }, (_, i) =>
-      entries.slice(i * GITHUB_MATRIX_LIMIT, (i + 1) * GITHUB_MATRIX_LIMIT),
-    );
-    const matrix = (include: typeof entries) => ({
-      'fail-fast': false,
-      // The wave's maxConcurrency over all its parts.
-      ...(spec?.maxConcurrency !== undefined
-        ? { 'max-parallel': Math.max(1, Math.floor(spec.maxConcurrency / parts.length)) }
-        : {}),
-      matrix: { include },
-    });
-    const base = (name: string, needs: string[] | undefined, include: typeof entries) => ({
-      name,
-      'runs-on': runsOn,
-      ...(needs !== undefined ? { needs: needs.length === 1 ? needs[0] : needs } : {}),
-      strategy: matrix(include),
-    });
-    const part = (i: number) => (parts.length === 1 ? '' : ` (part ${i + 1} of ${parts.length})`);
-    const suffix = (i: number) => (i === 0 ? '' : `-part${i + 1}`);
+    let needs = previous;
     if (wave.approval) {
-      const planJobs = parts.map((_, i) => jobId(wave, `-plan${suffix(i)}`));
-      parts.forEach((include, i) => {
-        jobs[planJobs[i]!] = {
-          ...base(`${wave.name}${part(i)}: plan \${{ matrix.target }}`, previous, include),
-          steps: [...setup(), planStep, ...publish('plan')],
-        };
-      });
-      const deployJobs = parts.map((_, i) => jobId(wave, suffix(i)));
-      parts.forEach((include, i) => {
-        jobs[deployJobs[i]!] = {
-          ...base(`${wave.name}${part(i)}: deploy and verify \${{ matrix.target }}`, planJobs, include),
-          environment: githubEnvironmentName(wave),
-          steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
-        };
-      });
-      previous = deployJobs;
-    } else {
-      const ids = parts.map((_, i) => jobId(wave, suffix(i)));
-      parts.forEach((include, i) => {
-        jobs[ids[i]!] = {
-          ...base(`${wave.name}${part(i)}: \${{ matrix.target }}`, previous, include),
-          steps: [...setup(), planStep, deployStep, verifyStep, ...publish('verify')],
-        };
-      });
-      previous = ids;
+      jobs[jobId(wave, '-plan')] = shardJob(wave, 'plan', needs);
+      needs = jobId(wave, '-plan');
     }
+    jobs[jobId(wave)] = shardJob(wave, 'apply', needs);
+    jobs[jobId(wave, '-gate')] = gateJob(wave, jobId(wave));
+    previous = jobId(wave, '-gate');
   }
 
   const workflow = {

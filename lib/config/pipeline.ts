@@ -25,6 +25,12 @@ const WAVE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** The GitHub Actions OIDC issuer, without its scheme, as IAM names the provider and the trust conditions. */
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+/**
+ * How long the GitHub deploy workflow's OIDC session lasts: a GitHub-hosted job's longest run (6 h). Every step of
+ * `ci shard` assumes its target's role from it afresh, so a shard of many targets outlives the 1 h default; the role's
+ * maximum session duration must allow it (the app's role in the pipeline account has exactly this).
+ */
+export const GITHUB_SESSION_SECONDS = 21_600;
 const OIDC_PROVIDER_ARN = new RegExp(
   `^arn:${PARTITION}:iam::\\d{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$`,
 );
@@ -214,8 +220,9 @@ export const PipelineConfigSchema = z.strictObject({
   github: z
     .strictObject({
       /**
-       * Role the workflow assumes through GitHub's OIDC provider in every target account (it deploys, plans and
-       * verifies there). Its trust policy names the repository and, for approval waves, the environment.
+       * Role the workflows assume through GitHub's OIDC provider: the deploy workflow's in the pipeline account (its
+       * shard jobs assume each target's CDK bootstrap roles and verify role from there), the drift workflow's in each
+       * target account. Its trust policy names the repository and, for approval waves, the environment.
        * @default "taegis-migrate-github"
        */
       roleName: z
@@ -226,8 +233,9 @@ export const PipelineConfigSchema = z.strictObject({
       runsOn: z.string().min(1).optional(),
       /**
        * Let the app deploy the GitHub OIDC provider and the `roleName` role, one `TaegisGitHubOidc-<account>` stack
-       * per target account (in its first configured region; IAM is global). The role may only assume the account's
-       * CDK bootstrap roles and the verify role; the generated workflow's plan and verify then run as those roles.
+       * per target account (in its first configured region; IAM is global) and one in the pipeline account. A target
+       * account's role may only assume that account's CDK bootstrap roles and verify role; the pipeline account's may
+       * assume those of any account (the bootstrap roles by their tag), in sessions of up to 6 h.
        * @default false
        */
       deployOidcRole: z.boolean().default(false),

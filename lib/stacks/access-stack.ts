@@ -18,10 +18,11 @@ export interface AccessStackProps extends StackProps {
   /** This account's configured targets: the role reaches only their stacks, functions, log groups and buckets. */
   readonly targets: readonly Pick<RegionConfig, 'region' | 'account' | 'lambdaStacks'>[];
   /**
-   * Roles of this same account that may also assume the role (the GitHub Actions OIDC role runs verify through it).
+   * Roles that may also assume the role: the GitHub Actions OIDC roles that run verify through it (the drift workflow's
+   * of this account, the deploy workflow's of the pipeline account). `account` defaults to this stack's.
    * @default - none
    */
-  readonly sameAccountRoleNames?: readonly string[];
+  readonly trustedRoles?: readonly { readonly account?: string; readonly roleName: string }[];
 }
 
 /**
@@ -32,8 +33,8 @@ export interface AccessStackProps extends StackProps {
  */
 export class AccessStack extends Stack {
   public readonly role: iam.Role;
-  /** Roles of this account the trust policy also names (`sameAccountRoleNames`). */
-  public readonly sameAccountRoleNames: readonly string[];
+  /** Roles the trust policy also names (`trustedRoles`), each with its account. */
+  public readonly trustedRoles: readonly { readonly account: string; readonly roleName: string }[];
 
   constructor(scope: Construct, id: string, props: AccessStackProps) {
     super(scope, id, props);
@@ -116,12 +117,15 @@ export class AccessStack extends Stack {
       },
     });
 
-    this.sameAccountRoleNames = [...(props.sameAccountRoleNames ?? [])];
-    for (const name of this.sameAccountRoleNames) {
+    this.trustedRoles = (props.trustedRoles ?? []).map((r) => ({
+      account: r.account ?? props.targets[0]?.account ?? account,
+      roleName: r.roleName,
+    }));
+    for (const r of this.trustedRoles) {
       this.role.assumeRolePolicy?.addStatements(
         new iam.PolicyStatement({
           actions: ['sts:AssumeRole'],
-          principals: [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::${account}:role/${name}`)],
+          principals: [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::${r.account}:role/${r.roleName}`)],
         }),
       );
     }

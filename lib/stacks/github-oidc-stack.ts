@@ -1,7 +1,7 @@
-import { Aws, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { GITHUB_OIDC_HOST } from '../config/pipeline.js';
+import { GITHUB_OIDC_HOST, GITHUB_SESSION_SECONDS } from '../config/pipeline.js';
 import type { RegionConfig } from '../config/schema.js';
 import { VENDOR_FUNCTION_INFIX } from '../vendor/facts.js';
 
@@ -40,6 +40,14 @@ export interface GitHubOidcStackProps extends StackProps {
    * @default - none (no `monitoring` in the config)
    */
   readonly monitoredTargets?: readonly Pick<RegionConfig, 'region' | 'lambdaStacks'>[];
+  /**
+   * This is the pipeline account: the role is the deploy workflow's, whose shard jobs (`ci shard`) assume every
+   * target's CDK bootstrap roles (only those tagged deploy, file-publishing or lookup, as the CodeBuild shards) and
+   * verify role from here, in sessions of up to 6 h. Each target decides by trusting this account
+   * (`cdk bootstrap --trust`, the verify role's trust).
+   * @default false - the role reaches this account's own roles only (the drift workflow's, per target account)
+   */
+  readonly pipelineAccount?: boolean;
 }
 
 /**
@@ -68,8 +76,15 @@ export class GitHubOidcStack extends Stack {
     }
     const qualifier = props.bootstrapQualifier ?? 'hnb659fds';
     const roleArn = (name: string): string => `arn:${Aws.PARTITION}:iam::${account}:role/${name}`;
-    // Every bootstrap role of this account, in any region: deploy, file and image publishing, lookup.
-    const bootstrapRoles = roleArn(`cdk-${qualifier}-*-${account}-*`);
+    // Every bootstrap role of this account, in any region: deploy, file and image publishing, lookup. In the pipeline
+    // account, those of any account (a list of targets would outgrow IAM's policy size), narrowed by their tag.
+    const fleet = props.pipelineAccount === true;
+    const bootstrapRoles = fleet
+      ? `arn:${Aws.PARTITION}:iam::*:role/cdk-${qualifier}-*`
+      : roleArn(`cdk-${qualifier}-*-${account}-*`);
+    const verifyRoles = fleet
+      ? `arn:${Aws.PARTITION}:iam::*:role/${props.verifyRoleName}`
+      : roleArn(props.verifyRoleName);
     const subjects = [
       `repo:${props.repository}:ref:refs/heads/${props.branch}`,
       ...props.environments.map((e) => `repo:${props.repository}:environment:${e}`),
@@ -84,7 +99,8 @@ export class GitHubOidcStack extends Stack {
     );
     this.role = new iam.Role(this, 'GitHubRole', {
       roleName: props.roleName,
-      description: `taegis-migrate GitHub Actions (${props.repository}): assumes the CDK bootstrap roles and the verify role`,
+      description: `taegis-migrate GitHub Actions (${props.repository}): assumes the CDK bootstrap roles and the verify role${fleet ? ' of every target account' : ''}`,
+      ...(fleet ? { maxSessionDuration: Duration.seconds(GITHUB_SESSION_SECONDS) } : {}),
       assumedBy: new iam.FederatedPrincipal(
         providerArn,
         {
@@ -102,11 +118,20 @@ export class GitHubOidcStack extends Stack {
               sid: 'AssumeCdkBootstrapRoles',
               actions: ['sts:AssumeRole'],
               resources: [bootstrapRoles],
+              ...(fleet
+                ? {
+                    conditions: {
+                      'ForAnyValue:StringEquals': {
+                        'iam:ResourceTag/aws-cdk:bootstrap-role': ['deploy', 'file-publishing', 'lookup'],
+                      },
+                    },
+                  }
+                : {}),
             }),
             new iam.PolicyStatement({
               sid: 'AssumeVerifyRole',
               actions: ['sts:AssumeRole'],
-              resources: [roleArn(props.verifyRoleName)],
+              resources: [verifyRoles],
             }),
             ...(logGroups.length > 0
               ? [
@@ -133,11 +158,25 @@ export class GitHubOidcStack extends Stack {
 
     // Each wildcard is acknowledged by its exact resource, so a wider one added later still fails synth.
     Validations.of(this.role).acknowledge(
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${account}:role/cdk-${qualifier}-*-${account}-*]`,
-        reason:
-          'The CDK bootstrap roles of this account (deploy, publishing, lookup) are named per region: the workflow deploys and plans through them, the way cdk deploy does.',
-      },
+      ...(fleet
+        ? [
+            {
+              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/cdk-${qualifier}-*]`,
+              reason:
+                'The CDK bootstrap roles (deploy, file publishing, lookup; tag-conditioned) of any target account: the shard jobs deploy and plan there as the CodeBuild shards do. The targets trust the pipeline account (cdk bootstrap --trust).',
+            },
+            {
+              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${props.verifyRoleName}]`,
+              reason: `The verify role ${props.verifyRoleName} of any target account, which trusts this role.`,
+            },
+          ]
+        : [
+            {
+              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${account}:role/cdk-${qualifier}-*-${account}-*]`,
+              reason:
+                'The CDK bootstrap roles of this account (deploy, publishing, lookup) are named per region: the workflow deploys and plans through them, the way cdk deploy does.',
+            },
+          ]),
       ...logGroups.map((g) => ({
         id: `AwsSolutions-IAM5[Resource::${g.nag}]`,
         reason:

@@ -65,6 +65,13 @@ export const ACTION_FACTS = {
     runsUsing: { 2: 'node12', 3: 'node16', 4: 'node20', 5: 'node20', 6: 'node24', 7: 'node24' },
     source: 'action.yml at tags v2..v7, snapshot bbbca2dd (2026-02-25)',
   },
+  download: {
+    repository: 'actions/download-artifact',
+    pinned: 8,
+    // v1 ran as a runner plugin (no runs.using); v5 and v6 still declare node20.
+    runsUsing: { 2: 'node12', 3: 'node16', 4: 'node20', 5: 'node20', 6: 'node20', 7: 'node24', 8: 'node24' },
+    source: 'action.yml at tags v1..v8, snapshot 484a0b5 (2026-03-12)',
+  },
   githubScript: {
     repository: 'actions/github-script',
     pinned: 8,

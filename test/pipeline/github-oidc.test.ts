@@ -52,6 +52,8 @@ describe('pipeline.github.deployOidcRole: the GitHub OIDC provider and role, one
     expect(built.githubOidc.map((s) => `${s.stackName}@${s.account}/${s.region}`)).toEqual([
       'TaegisGitHubOidc-123456789012@123456789012/us-east-1',
       'TaegisGitHubOidc-222222222222@222222222222/us-west-2',
+      // The pipeline account (no target there): the deploy workflow's role, in the pipeline's region.
+      'TaegisGitHubOidc-111111111111@111111111111/us-east-1',
     ]);
     expect(built.nag?.own).toEqual([]);
     const t = Template.fromStack(built.githubOidc[1]!);
@@ -112,6 +114,42 @@ describe('pipeline.github.deployOidcRole: the GitHub OIDC provider and role, one
     expect(text).not.toMatch(/"Action":"\*"|"Action":\["\*"\]|AdministratorAccess|"Resource":"\*"/);
   });
 
+  it('GIVEN deployOidcRole WHEN built THEN the pipeline account’s role may assume, in any account, only the tagged CDK bootstrap roles and the verify role, for 6 h sessions; a target account’s role reaches its own roles only', async () => {
+    const built = await build(withPipeline((raw) => (github(raw).deployOidcRole = true)));
+    expect(built.nag?.own).toEqual([]);
+    const roleOf = (i: number) =>
+      Object.values(Template.fromStack(built.githubOidc[i]!).findResources('AWS::IAM::Role'))[0]!.Properties as {
+        MaxSessionDuration?: number;
+        Policies: { PolicyDocument: { Statement: unknown[] } }[];
+      };
+    const pipelineRole = roleOf(2);
+    expect(built.githubOidc[2]!.account).toBe('111111111111');
+    expect(pipelineRole.MaxSessionDuration).toBe(21600);
+    const partition = { Ref: 'AWS::Partition' };
+    expect(pipelineRole.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
+      {
+        Sid: 'AssumeCdkBootstrapRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: { 'Fn::Join': ['', ['arn:', partition, ':iam::*:role/cdk-hnb659fds-*']] },
+        Condition: {
+          'ForAnyValue:StringEquals': {
+            'iam:ResourceTag/aws-cdk:bootstrap-role': ['deploy', 'file-publishing', 'lookup'],
+          },
+        },
+      },
+      {
+        Sid: 'AssumeVerifyRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: { 'Fn::Join': ['', ['arn:', partition, ':iam::*:role/taegis-migrate-verify']] },
+      },
+    ]);
+    // The target accounts' roles (the drift workflow's) keep the 1 h default and their own account's roles.
+    expect(roleOf(1).MaxSessionDuration).toBeUndefined();
+    expect(JSON.stringify(roleOf(1).Policies)).not.toContain(':iam::*:');
+  });
+
   it('GIVEN the bootstrap qualifier in the context, accessRole and a role name WHEN built THEN the role assumes that qualifier’s roles and the verify role, which trusts it back', async () => {
     const cfg = withPipeline((raw) => {
       Object.assign(github(raw), { deployOidcRole: true, roleName: 'gh-deployer' });
@@ -144,8 +182,24 @@ describe('pipeline.github.deployOidcRole: the GitHub OIDC provider and role, one
         ]),
       },
     });
-    // The GitHub role must exist before a trust policy may name it.
+    // ... and the pipeline account's GitHub role, which runs the deploy workflow's verify steps.
+    access.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: {
+              AWS: Match.arrayWith([
+                { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/gh-deployer']] },
+              ]),
+            },
+          }),
+        ]),
+      },
+    });
+    // The GitHub roles must exist before a trust policy may name them.
     expect(built.access[0]!.dependencies).toContain(built.githubOidc[0]);
+    expect(built.githubOidc[2]!.account).toBe('111111111111');
+    expect(built.access[0]!.dependencies).toContain(built.githubOidc[2]);
   });
 
   it('GIVEN oidcProviderArn WHEN built THEN no provider is created and each account trusts its own provider of that URL', async () => {

