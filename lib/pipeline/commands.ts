@@ -30,19 +30,6 @@ export const targetSlug = (t: Target): string => `${t.account}-${t.region}`;
 
 export const synthCommand = (configFile: string): string => `npx cdk synth -c config=${configFile}`;
 
-/** `npm run plan` for one target; exit 1 stops the pipeline. */
-export function planCommand(configFile: string, t: Target, extra: readonly string[] = []): string {
-  return [
-    'npm run plan --',
-    `--config ${configFile}`,
-    // Both: the same region may be a target in several accounts.
-    `--account ${t.account}`,
-    `--region ${t.region}`,
-    `--json ${REPORTS_DIR}/plan-${targetSlug(t)}.json`,
-    ...extra,
-  ].join(' ');
-}
-
 /** `npm run verify` for one target with both reports; exit 1 stops the pipeline. */
 export function verifyCommand(configFile: string, t: Target, extra: readonly string[] = []): string {
   return [
@@ -55,13 +42,6 @@ export function verifyCommand(configFile: string, t: Target, extra: readonly str
     ...extra,
   ].join(' ');
 }
-
-/**
- * Runs a gate so that its reports are still published when it fails: the exit code is kept, the shell goes on to the
- * end of the command, and the step fails with the gate's own code afterwards.
- */
-export const keepExitCode = (command: string): string =>
-  `rc=0; ${command} || rc=$?; echo "gate exit code: $rc"; exit $rc`;
 
 /**
  * Shell lines that make an AWS profile `name` assuming `role` with the build's own credentials (CodeBuild's container

@@ -4,14 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app.js';
 import { loadConfig } from '../../lib/taegis-config.js';
-import {
-  assumeRoleProfile,
-  keepExitCode,
-  planCommand,
-  REPORTS_DIR,
-  targetSlug,
-  verifyCommand,
-} from '../../lib/pipeline/commands.js';
+import { assumeRoleProfile, REPORTS_DIR, targetSlug, verifyCommand } from '../../lib/pipeline/commands.js';
 import { GATE_PROFILE } from '../../lib/pipeline/pipeline-stack.js';
 import { ROOT } from '../support/example.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
@@ -19,9 +12,26 @@ import { vendorArtifacts } from '../support/real-app.js';
 import { run } from '../support/run.js';
 import { seedMixed } from '../support/verify-seed.js';
 
-// The pipeline's gate steps, run as the pipeline runs them: the exact command lines of lib/pipeline/commands.ts, in a
-// shell, from a checkout of the repository, with an AWS profile that assumes the target account's role (moto's STS
-// answers the AssumeRole). Only credential_source differs: CodeBuild's container credentials become the environment's.
+// plan and verify for one target as a CI step runs them (verify: the drift watch's exact line from
+// lib/pipeline/commands.ts), in a shell, from a checkout of the repository, with an AWS profile that assumes the target
+// account's role (moto's STS answers the AssumeRole). Only credential_source differs: CodeBuild's container
+// credentials become the environment's.
+
+type Target = { readonly account: string; readonly region: string };
+
+/** `npm run plan` for one target, as `ci shard` plans it. */
+const planCommand = (configFile: string, t: Target, extra: readonly string[] = []): string =>
+  [
+    'npm run plan --',
+    `--config ${configFile}`,
+    `--account ${t.account}`,
+    `--region ${t.region}`,
+    `--json ${REPORTS_DIR}/plan-${targetSlug(t)}.json`,
+    ...extra,
+  ].join(' ');
+
+/** The step fails with the command's own exit code, after the shell went on to the end (its reports are kept). */
+const keepExitCode = (command: string): string => `rc=0; ${command} || rc=$?; echo "gate exit code: $rc"; exit $rc`;
 
 const WEST = { account: MOTO_ACCOUNT, region: 'us-west-2' };
 const EAST = { account: MOTO_ACCOUNT, region: 'us-east-1' };
