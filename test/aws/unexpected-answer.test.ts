@@ -47,12 +47,10 @@ describe('an answer AWS would never give', () => {
     const spy = vi
       .spyOn(process.stderr, 'write')
       .mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-    });
+    // Set and put back key by key: process.env stays the process's own object (other files share this worker).
+    const set = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+    const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, set);
     try {
       const code = await programMain([
         'verify',
@@ -67,7 +65,10 @@ describe('an answer AWS would never give', () => {
       expect(stderr).not.toContain('(, )');
     } finally {
       spy.mockRestore();
-      process.env = saved;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 
