@@ -8,21 +8,13 @@ import { buildApp } from '../../lib/app.js';
 import { runAwsSolutionsChecks } from '../../lib/nag.js';
 import { acknowledgePipelineGrants } from '../../lib/pipeline/grants.js';
 import { loadConfig } from '../../lib/taegis-config.js';
-import { copyExample, ROOT, writeJson } from '../support/example.js';
+import { copyExampleWith, ROOT } from '../support/example.js';
 import { heldOutPipelineRaw, readmePipelineExample } from '../support/pipeline.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A copy of the bundled example with `mutate` applied to its config; returns the config file. */
-function configWith(mutate: (raw: Record<string, unknown>) => void): string {
-  const example = copyExample();
-  dirs.push(example.dir);
-  const raw = JSON.parse(readFileSync(example.config, 'utf8')) as Record<string, unknown>;
-  mutate(raw);
-  writeJson(example.config, raw);
-  return example.config;
-}
+const configWith = (mutate: (raw: Record<string, unknown>) => void): string => copyExampleWith(mutate, dirs);
 
 const outdir = (): string => {
   const d = mkdtempSync(path.join(tmpdir(), 'taegis-pipeline-nag-'));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyExample, ROOT, writeJson } from '../support/example.js';
+import { copyExampleWith, ROOT } from '../support/example.js';
 import { listFiles } from '../support/files.js';
 import { heldOutPipelineRaw, readmePipelineExample } from '../support/pipeline.js';
 import { run } from '../support/run.js';
@@ -12,14 +12,7 @@ const BIN = path.join(ROOT, 'bin', 'taegis-migrate.mjs');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function configWith(mutate: (raw: Record<string, unknown>) => void): string {
-  const example = copyExample();
-  dirs.push(example.dir);
-  const raw = JSON.parse(readFileSync(example.config, 'utf8')) as Record<string, unknown>;
-  mutate(raw);
-  writeJson(example.config, raw);
-  return example.config;
-}
+const configWith = (mutate: (raw: Record<string, unknown>) => void): string => copyExampleWith(mutate, dirs);
 
 /**
  * Every template of an assembly (nested stage assemblies too) by its path in the assembly, without what only says

@@ -33,3 +33,13 @@ export function copyExample(): { dir: string; config: string } {
 export function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2));
 }
+
+/** A temp copy of the example folder whose config has `mutate` applied; the folder is handed to `track` for removal. */
+export function copyExampleWith(mutate: (raw: Record<string, unknown>) => void, track: string[]): string {
+  const example = copyExample();
+  track.push(example.dir);
+  const raw = JSON.parse(readFileSync(example.config, 'utf8')) as Record<string, unknown>;
+  mutate(raw);
+  writeJson(example.config, raw);
+  return example.config;
+}
