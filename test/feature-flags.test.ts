@@ -7,7 +7,7 @@ import { buildApp } from '../lib/app.js';
 import { cdkJsonContext } from '../lib/cdk-context.js';
 import { exampleConfig } from './support/example.js';
 
-/** Recommended flags cdk.json leaves out or sets the other way, each with its reason in README "Feature flags". */
+/** Recommended flags cdk.json leaves out or sets the other way, each with its reason in docs/feature-flags.md. */
 const NOT_AS_RECOMMENDED = [
   '@aws-cdk/aws-lambda:useCdkManagedLogGroup',
   '@aws-cdk/core:annotationsInValidationReport',

@@ -320,12 +320,12 @@ describe('health helpers', () => {
   });
 });
 
-describe('README', () => {
-  it('GIVEN the config example in the logpush section THEN it is a valid config (main-file form)', () => {
-    const readme = readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
-    const start = readme.indexOf('## Cloudflare Logpush to Taegis HTTP ingest');
+describe('docs/logpush.md', () => {
+  it('GIVEN the config example of the Logpush page THEN it is a valid config (main-file form)', () => {
+    const page = readFileSync(path.join(process.cwd(), 'docs', 'logpush.md'), 'utf8');
+    const start = page.indexOf('\n## Config\n');
     expect(start).toBeGreaterThan(-1);
-    const section = readme.slice(start);
+    const section = page.slice(start);
     const json = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
     expect(json).toBeDefined();
     const cfg = parseLogpushConfig(JSON.parse(json ?? '{}'), '/x/taegis.config.json');

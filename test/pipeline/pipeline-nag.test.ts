@@ -9,7 +9,7 @@ import { runAwsSolutionsChecks } from '../../lib/nag.js';
 import { acknowledgePipelineGrants } from '../../lib/pipeline/grants.js';
 import { loadConfig } from '../../lib/taegis-config.js';
 import { copyExampleWith, ROOT } from '../support/example.js';
-import { heldOutPipelineRaw, readmePipelineExample } from '../support/pipeline.js';
+import { PIPELINE_DOC, docsPipelineExample, heldOutPipelineRaw } from '../support/pipeline.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -23,8 +23,8 @@ const outdir = (): string => {
 };
 
 const CONFIGS = {
-  "the README's pipeline example": () =>
-    configWith((raw) => readmePipelineExample(raw, readFileSync(path.join(ROOT, 'README.md'), 'utf8'))),
+  'the pipeline example of docs/pipelines.md': () =>
+    configWith((raw) => docsPipelineExample(raw, readFileSync(path.join(ROOT, PIPELINE_DOC), 'utf8'))),
   'a held-out pipeline config (8 targets, 4 accounts, 6 regions, 4 waves)': () => configWith(heldOutPipelineRaw),
 };
 
@@ -43,7 +43,7 @@ describe('TaegisPipeline is cdk-nag clean for any valid config, with and without
   }
 
   it('GIVEN grants added to the pipeline roles WHEN acknowledged and checked THEN a CDK Pipelines grant of a known kind passes, any other wildcard is a finding', async () => {
-    const built = await buildApp(loadConfig(CONFIGS["the README's pipeline example"]()), {
+    const built = await buildApp(loadConfig(CONFIGS['the pipeline example of docs/pipelines.md']()), {
       appProps: { outdir: outdir(), builtinCloudFormationValidation: false },
       nag: false,
     });

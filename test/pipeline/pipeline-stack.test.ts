@@ -76,7 +76,7 @@ describe('TaegisPipeline: two waves over three targets in two accounts', () => {
     expect(stages[2]!.Actions.map((a) => a.Name)).toEqual(['SelfMutate']);
   });
 
-  it('GIVEN the synth step THEN it runs npm ci and the README cdk synth with the config path in the repository', () => {
+  it('GIVEN the synth step THEN it runs npm ci and npx cdk synth with the config path in the repository', () => {
     const spec = buildSpecOf('Synth');
     expect(spec).toContain('npm ci');
     expect(spec).toContain('npx cdk synth -c config=deploy/taegis.config.json');

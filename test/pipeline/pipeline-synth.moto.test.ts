@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyExampleWith, ROOT } from '../support/example.js';
 import { listFiles } from '../support/files.js';
-import { heldOutPipelineRaw, readmePipelineExample } from '../support/pipeline.js';
+import { PIPELINE_DOC, docsPipelineExample, heldOutPipelineRaw } from '../support/pipeline.js';
 import { run } from '../support/run.js';
 
 const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1' };
@@ -37,8 +37,8 @@ function templates(outdir: string): Map<string, unknown> {
 }
 
 const CASES = {
-  "the README's pipeline example": () =>
-    configWith((raw) => readmePipelineExample(raw, readFileSync(path.join(ROOT, 'README.md'), 'utf8'))),
+  'the pipeline example of docs/pipelines.md': () =>
+    configWith((raw) => docsPipelineExample(raw, readFileSync(path.join(ROOT, PIPELINE_DOC), 'utf8'))),
   'a held-out pipeline config (8 targets, 4 accounts, 6 regions, 4 waves)': () => configWith(heldOutPipelineRaw),
 };
 

@@ -75,7 +75,7 @@ async function reset(endpoint: string): Promise<void> {
 export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   if (process.env.TAEGIS_TEST_KIND === 'unit') {
     throw new Error(
-      'unit tests start no moto: name this test file *.moto.test.ts (the integration project, see README "Development")',
+      'unit tests start no moto: name this test file *.moto.test.ts (the integration project, see CONTRIBUTING.md "Tests")',
     );
   }
   const sharedPort = options.dedicated || sharedLent ? undefined : await sharedPortOfThisWorker();

@@ -25,14 +25,18 @@ export function pipelineRaw(raw: Record<string, unknown>): void {
   };
 }
 
+/** The page whose CodePipeline example the pipeline tests synthesize. */
+export const PIPELINE_DOC = 'docs/pipelines.md';
+
 /**
- * The README's CodePipeline example: the `json` block under "## Pipeline: AWS CodePipeline", added to the bundled
- * example config (`raw`), as a user following the README writes it. Throws when the README no longer has the block.
+ * The CodePipeline example of docs/pipelines.md (`page`, its text): the `json` block under "## AWS CodePipeline",
+ * added to the bundled example config (`raw`), as a user following the page writes it. Throws when the page no longer
+ * has the block.
  */
-export function readmePipelineExample(raw: Record<string, unknown>, readme: string): void {
-  const section = readme.split(/^## Pipeline: AWS CodePipeline.*$/m)[1];
+export function docsPipelineExample(raw: Record<string, unknown>, page: string): void {
+  const section = page.split(/^## AWS CodePipeline.*$/m)[1];
   const block = section === undefined ? undefined : /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
-  if (block === undefined) throw new Error('README: no json block under "## Pipeline: AWS CodePipeline"');
+  if (block === undefined) throw new Error(`${PIPELINE_DOC}: no json block under "## AWS CodePipeline"`);
   Object.assign(raw, JSON.parse(`{${block}}`) as Record<string, unknown>);
 }
 

@@ -16,7 +16,7 @@ export function run(
   const cdkCli = path.basename(command) === 'cdk' || (path.basename(command) === 'npx' && args[0] === 'cdk');
   if (cdkCli && process.env.TAEGIS_TEST_KIND === 'unit') {
     return Promise.reject(
-      new Error('unit tests run no CDK CLI: name this test file *.moto.test.ts (see README "Development")'),
+      new Error('unit tests run no CDK CLI: name this test file *.moto.test.ts (see CONTRIBUTING.md "Tests")'),
     );
   }
   return new Promise((resolve, reject) => {
