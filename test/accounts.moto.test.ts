@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountClients } from '../lib/aws/accounts.js';
 import type { AwsClientFactory } from '../lib/aws/clients.js';
-import { verifyMain } from '../lib/verify/cli.js';
+import { verifyMain } from '../lib/commands/verify.js';
 import type { VerifyReport } from '../lib/verify/report.js';
 import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A, MEMBER_B, stsParam } from './support/accounts.js';
 import { startProxy, type SeenRequest } from './support/aws-proxy.js';
@@ -330,7 +330,7 @@ describe('GIVEN bad account input', () => {
   });
 
   it('WHEN one region appears in two accounts THEN the config is valid', async () => {
-    const { parseConfig } = await import('../lib/taegis-config.js');
+    const { parseConfig } = await import('../lib/config/load.js');
     const cfg = parseConfig(
       { taegisRegion: 'ctpx', access: { roleName: ROLE }, regions: [entry(MEMBER_A), entry(MEMBER_B)] },
       '/x.json',

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../lib/app.js';
-import { defaultStackPatterns } from '../lib/deploy.js';
-import { deployMain } from '../lib/program/deploy.js';
+import { buildApp } from '../lib/app/app.js';
+import { defaultStackPatterns } from '../lib/deploy/engine.js';
+import { deployMain } from '../lib/commands/deploy.js';
 import { exampleConfig } from './support/example.js';
 
 const outdirs: string[] = [];

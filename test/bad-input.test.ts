@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../lib/app.js';
+import { buildApp } from '../lib/app/app.js';
 import { readCredentials } from '../lib/artifacts/vendor.js';
-import { loadAppConfig } from '../lib/taegis-config.js';
-import { TaegisError } from '../lib/errors.js';
+import { loadConfig } from '../lib/config/load.js';
+import { TaegisError } from '../lib/util/errors.js';
 import { copyExample, ROOT, writeJson } from './support/example.js';
 import { listFiles } from './support/files.js';
 import { run } from './support/run.js';
@@ -204,7 +204,7 @@ describe('bad input: one clear error listing every problem, and nothing synthesi
     dirs.push(path.dirname(outdir));
 
     const err = await (async () =>
-      buildApp(loadAppConfig(example.config), {
+      buildApp(loadConfig(example.config, { templateProblems: true }), {
         appProps: { outdir },
         ...(c.regions ? { regions: c.regions } : {}),
         ...(c.requireCredentials ? { requireCredentials: true } : {}),

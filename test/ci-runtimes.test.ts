@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { utcDay } from '../lib/vendor/runtimes.js';
+import { utcDay } from '../lib/facts/lambda-runtimes.js';
 import {
   ACTION_FACTS,
   actionRef,
@@ -12,13 +12,13 @@ import {
   nodeLts,
   SUPPORTED_ACTION_RUNTIMES,
   type ActionKey,
-} from '../lib/vendor/ci-runtimes.js';
+} from '../lib/facts/ci-runtimes.js';
 
 const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
   engines: { node: string };
 };
 
-describe('the CI runtimes table (lib/vendor/ci-runtimes.ts)', () => {
+describe('the CI runtimes table (lib/facts/ci-runtimes.ts)', () => {
   it.each(Object.keys(ACTION_FACTS) as ActionKey[])(
     'GIVEN %s THEN its pinned major is one whose action.yml was read and declares a supported runtime',
     (key) => {

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runtimeDeprecationMessage } from '../lib/app.js';
-import { defaultLambdaRuntime } from '../lib/vendor/runtimes.js';
+import { runtimeDeprecationMessage } from '../lib/facts/lambda-runtimes.js';
+import { defaultLambdaRuntime } from '../lib/facts/lambda-runtimes.js';
 import { EXAMPLE_CONFIG, ROOT } from './support/example.js';
 import { run } from './support/run.js';
 

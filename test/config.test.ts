@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { selectRegions, formatPath } from '../lib/config/load.js';
-import { parseConfig } from '../lib/taegis-config.js';
+import { parseConfig } from '../lib/config/load.js';
 import { deriveTaegisRegion } from '../lib/config/schema.js';
-import { TaegisError } from '../lib/errors.js';
+import { TaegisError } from '../lib/util/errors.js';
 
 const CONFIG_PATH = path.resolve('/tmp/project/taegis.config.json');
 

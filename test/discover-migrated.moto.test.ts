@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/taegis-config.js';
-import { discoverMain } from '../lib/discover/cli.js';
+import { parseConfig } from '../lib/config/load.js';
+import { discoverMain } from '../lib/commands/discover.js';
 import { discover } from '../lib/discover/discover.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from './support/moto.js';
 import { synthApp, vendorArtifacts } from './support/real-app.js';

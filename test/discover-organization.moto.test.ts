@@ -5,13 +5,13 @@ import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } 
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../lib/aws/accounts.js';
-import { parseConfig } from '../lib/taegis-config.js';
-import { discoverMain } from '../lib/discover/cli.js';
+import { parseConfig } from '../lib/config/load.js';
+import { discoverMain } from '../lib/commands/discover.js';
 import { accessKeyOf, accountsProxy, clientsIn } from './support/accounts.js';
 import { startProxy } from './support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from './support/moto.js';
 import { vendorArtifacts } from './support/real-app.js';
-import { buildApp } from '../lib/app.js';
+import { buildApp } from '../lib/app/app.js';
 import { createCodeBucket, createStack, currentLambdaTemplate, unrelatedTemplate } from './support/taegis-fixtures.js';
 
 const E = 'us-east-1';

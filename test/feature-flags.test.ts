@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../lib/app.js';
-import { cdkJsonContext } from '../lib/cdk-context.js';
+import { buildApp } from '../lib/app/app.js';
+import { cdkJsonContext } from '../lib/config/cdk-json.js';
 import { exampleConfig } from './support/example.js';
 
 /** Recommended flags cdk.json leaves out or sets the other way, each with its reason in docs/feature-flags.md. */

@@ -7,7 +7,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../lib/aws/accounts.js';
 import type { WaveOutcome } from '../lib/cli/fleet.js';
-import { verifyMain } from '../lib/verify/cli.js';
+import { verifyMain } from '../lib/commands/verify.js';
 import type { VerifyReport } from '../lib/verify/report.js';
 import { accountsProxy, clientsIn, MEMBER_A } from './support/accounts.js';
 import type { startProxy } from './support/aws-proxy.js';

@@ -10,9 +10,9 @@ import {
   type FleetWave,
 } from '../lib/cli/fleet.js';
 import { unknownRegion, EXTRA_REGIONS_ENV } from '../lib/config/regions.js';
-import { reportError, TaegisError, type Problem } from '../lib/errors.js';
-import { programMain } from '../lib/program/program.js';
-import { loadConfig } from '../lib/taegis-config.js';
+import { reportError, TaegisError, type Problem } from '../lib/util/errors.js';
+import { programMain } from '../lib/commands/program.js';
+import { loadConfig } from '../lib/config/load.js';
 import { NO_FAILURES } from '../lib/util/tolerance.js';
 import { countingEndpoint } from './support/counting-endpoint.js';
 import { copyExample } from './support/example.js';

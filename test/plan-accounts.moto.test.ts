@@ -5,8 +5,8 @@ import { DescribeStacksCommand, ListChangeSetsCommand } from '@aws-sdk/client-cl
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../lib/aws/accounts.js';
-import { parseConfig } from '../lib/taegis-config.js';
-import { planMain } from '../lib/plan/cli.js';
+import { parseConfig } from '../lib/config/load.js';
+import { planMain } from '../lib/commands/plan.js';
 import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A, MEMBER_B, stsParam } from './support/accounts.js';
 import { startProxy } from './support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from './support/moto.js';

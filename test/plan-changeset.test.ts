@@ -275,7 +275,7 @@ describe('reading a cloud assembly', () => {
 
 describe('plan input validation (before any AWS call)', () => {
   it('GIVEN a missing config, a bad config or an unconfigured region WHEN planning THEN exit-2 errors and no AWS call', async () => {
-    const { planMain } = await import('../lib/plan/cli.js');
+    const { planMain } = await import('../lib/commands/plan.js');
     const { AwsClientFactory } = await import('../lib/aws/clients.js');
     const calls: string[] = [];
     const deps = { clients: new AwsClientFactory({ onRequest: (r) => calls.push(r.operation) }), out: () => {} };
@@ -307,7 +307,7 @@ describe('plan input validation (before any AWS call)', () => {
   });
 
   it('GIVEN vendor files the app rejects WHEN planning THEN the app own bad-input error (exit 2) names them, and no AWS call', async () => {
-    const { planMain } = await import('../lib/plan/cli.js');
+    const { planMain } = await import('../lib/commands/plan.js');
     const { AwsClientFactory } = await import('../lib/aws/clients.js');
     const calls: string[] = [];
     // Schema-valid, so plan's own check passes; the app then finds no vendor files in artifactsDir.

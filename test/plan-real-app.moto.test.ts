@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { defaultLambdaRuntime } from '../lib/vendor/runtimes.js';
+import { defaultLambdaRuntime } from '../lib/facts/lambda-runtimes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAssembly } from '../lib/plan/assembly.js';
 import { snapshotState } from './support/aws-state.js';

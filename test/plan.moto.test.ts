@@ -5,14 +5,14 @@ import { DescribeStacksCommand, ListChangeSetsCommand } from '@aws-sdk/client-cl
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/taegis-config.js';
-import { planMain } from '../lib/plan/cli.js';
+import { parseConfig } from '../lib/config/load.js';
+import { planMain } from '../lib/commands/plan.js';
 import { planStack } from '../lib/plan/changeset.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from './support/moto.js';
 import { synthApp, vendorArtifacts } from './support/real-app.js';
 import { createCodeBucket, createStack, currentLambdaTemplate } from './support/taegis-fixtures.js';
 
-// Plan against assemblies of the real app (lib/app.ts, synthesized in-process), whose vendor Lambda template has the
+// Plan against assemblies of the real app (lib/app/app.ts, synthesized in-process), whose vendor Lambda template has the
 // logical IDs of the seeded stacks (currentLambdaTemplate) so the update is in place. The whole user flow through
 // the npm scripts and the CDK CLI is in plan-real-app.moto.test.ts.
 const NEW_TEMPLATE = currentLambdaTemplate({ runtime: 'provided.al2023' });

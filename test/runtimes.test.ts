@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runtimeDeprecationMessage } from '../lib/app.js';
-import { parseConfig } from '../lib/taegis-config.js';
-import { ExitCode, TaegisError } from '../lib/errors.js';
+import { runtimeDeprecationMessage } from '../lib/facts/lambda-runtimes.js';
+import { parseConfig } from '../lib/config/load.js';
+import { ExitCode, TaegisError } from '../lib/util/errors.js';
 import {
   defaultLambdaRuntime,
   RUNTIME_LIFECYCLES,
   runtimeStage,
   runtimeWarning,
   SUCCESSOR_RUNTIME,
-} from '../lib/vendor/runtimes.js';
+} from '../lib/facts/lambda-runtimes.js';
 import { exampleRawConfig } from './support/example.js';
 
 const day = (iso: string): Date => new Date(`${iso}T00:00:00Z`);
@@ -95,7 +95,7 @@ describe('the runtime table against AWS validator in the pinned aws-cdk-lib', ()
 
   it('GIVEN the table THEN its stated source names the validator and aws-cdk-lib versions that are installed', () => {
     const { validator, cdkVersion } = loadValidator();
-    const source = readFileSync(path.join(import.meta.dirname, '..', 'lib', 'vendor', 'runtimes.ts'), 'utf8');
+    const source = readFileSync(path.join(import.meta.dirname, '..', 'lib', 'facts', 'lambda-runtimes.ts'), 'utf8');
     expect(source).toContain(`aws-cdk-lib (${cdkVersion})`);
     expect(source).toContain(`\`@aws/cloudformation-validate\` ${validator.version()}`);
   });

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../lib/app.js';
-import { loadConfig } from '../lib/taegis-config.js';
+import { buildApp } from '../lib/app/app.js';
+import { loadConfig } from '../lib/config/load.js';
 import { copyExample } from './support/example.js';
 import { listFiles } from './support/files.js';
 

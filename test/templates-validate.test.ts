@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../lib/app.js';
-import type { TaegisConfig } from '../lib/config/load.js';
+import { buildApp } from '../lib/app/app.js';
+import type { MigrationConfig } from '../lib/config/load.js';
 import { bakedSubText } from '../lib/stacks/plain-subs.js';
 import { exampleConfig } from './support/example.js';
 
@@ -41,7 +41,7 @@ const ALLOWED: readonly { rule: string; matches: (f: Finding) => boolean; reason
     rule: 'W2531',
     matches: (f) => f.entity?.resourceType === 'AWS::Lambda::Function',
     reason:
-      "the example keeps the vendor's documented provided.al2; the runtime rule (lib/vendor/runtimes.ts) owns this finding and tells the user",
+      "the example keeps the vendor's documented provided.al2; the runtime rule (lib/facts/lambda-runtimes.ts) owns this finding and tells the user",
   },
   {
     rule: 'W8003',
@@ -81,7 +81,7 @@ const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** Every template the app synthesizes for `config`, nested assemblies included. */
-async function synthesizedTemplates(config: TaegisConfig): Promise<{ file: string; body: string }[]> {
+async function synthesizedTemplates(config: MigrationConfig): Promise<{ file: string; body: string }[]> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'taegis-validate-'));
   outdirs.push(outdir);
   // The app's own synth-time validation is off: this test runs the same validator itself, once per template.
@@ -107,7 +107,7 @@ function subsWithoutVariable(node: unknown, at = ''): string[] {
   return out;
 }
 
-const CONFIGS: readonly [string, () => TaegisConfig][] = [
+const CONFIGS: readonly [string, () => MigrationConfig][] = [
   ['the example', () => exampleConfig()],
   [
     'a multi-account config (two accounts, access role, monitoring)',

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../lib/app.js';
-import { TaegisError } from '../lib/errors.js';
+import { buildApp } from '../lib/app/app.js';
+import { TaegisError } from '../lib/util/errors.js';
 import { exampleConfig } from './support/example.js';
 
 const outdirs: string[] = [];

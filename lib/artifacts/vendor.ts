@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { TaegisError, type Problem } from '../errors.js';
+import { TaegisError, type Problem } from '../util/errors.js';
 import { parseCfnYaml } from './cfn-yaml.js';
 import { checkLambdaZip } from './zip.js';
-import { DEFAULT_CODE_KEY, LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
+import { DEFAULT_CODE_KEY, LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../facts/taegis.js';
 
 /** Absolute paths of the four vendor downloads. */
 export interface ArtifactPaths {

@@ -3,7 +3,7 @@ import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-s
 import { memoize } from '@smithy/property-provider';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareStack, Pluggable } from '@smithy/types';
 import type { AccessConfig } from '../config/schema.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import { AwsClientFactory, requestCounter, type ClientFactoryOptions } from './clients.js';
 import { reasonOf } from './errors.js';
 

@@ -1,5 +1,5 @@
 import type { AwsClientFactory } from './clients.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 
 /** Resolving credentials makes no AWS request; a missing chain is bad input (exit 2) before anything is read or written. */
 export async function requireCredentials(clients: AwsClientFactory, region: string): Promise<void> {

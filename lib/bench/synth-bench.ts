@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildApp } from '../app.js';
+import { buildApp } from '../app/app.js';
 import { templateParseCount } from '../artifacts/cfn-yaml.js';
-import { parseConfig } from '../taegis-config.js';
+import { parseConfig } from '../config/load.js';
 
 /** 17 commercial regions, the "every region" case the benchmark models. */
 export const BENCH_REGIONS = [

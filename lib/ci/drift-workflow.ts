@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { driftSettings } from '../config/drift.js';
-import type { TaegisConfig } from '../config/load.js';
-import { TaegisError } from '../errors.js';
+import type { MigrationConfig } from '../config/load.js';
+import { TaegisError } from '../util/errors.js';
 import { assumeRoleProfile, partitionOf, REPORTS_DIR, verifyCommand } from '../pipeline/commands.js';
 import { readOnlySessionPolicy } from '../pipeline/drift-policy.js';
-import { DEFAULT_GITHUB_ROLE_NAME, targetName, verifyRoleNameOf, type Target } from '../pipeline/config.js';
-import { actionRef, CI_NODE_MAJOR } from '../vendor/ci-runtimes.js';
+import { DEFAULT_GITHUB_ROLE_NAME, targetName, verifyRoleNameOf, type Target } from '../config/pipeline.js';
+import { actionRef, CI_NODE_MAJOR } from '../facts/ci-runtimes.js';
 import { VERIFY_PROFILE } from './github.js';
 
 /** The drift workflow's file name; `ci github --write` puts it beside the deploy workflow. */
@@ -48,7 +48,7 @@ else await github.rest.issues.create({ ...context.repo, title, body, labels: ['$
  * `openIssues` it also opens (or comments on) one issue per drifted target. Targets are sharded into jobs of at most
  * 256 (GitHub's matrix limit). The same config always gives the same bytes.
  */
-export function driftWorkflow(config: TaegisConfig, options: { readonly configFile: string }): string {
+export function driftWorkflow(config: MigrationConfig, options: { readonly configFile: string }): string {
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {

@@ -1,19 +1,24 @@
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { TaegisConfig } from '../config/load.js';
-import { TaegisError } from '../errors.js';
+import type { MigrationConfig } from '../config/load.js';
+import { TaegisError } from '../util/errors.js';
 import { artifactsDirInRepo, fetchArtifactsCommands, partitionOf, REPORTS_DIR } from '../pipeline/commands.js';
-import { DEFAULT_GITHUB_ROLE_NAME, GITHUB_SESSION_SECONDS, targetName, type ResolvedWave } from '../pipeline/config.js';
+import {
+  DEFAULT_GITHUB_ROLE_NAME,
+  GITHUB_SESSION_SECONDS,
+  githubEnvironmentName,
+  targetName,
+} from '../config/pipeline.js';
 import { shardedWaves, type ShardedWave } from '../pipeline/shards.js';
 import { credentialsSecretFor } from '../secret/secret.js';
 import { formatFailureTolerance } from '../util/tolerance.js';
-import { actionRef, CI_NODE_MAJOR } from '../vendor/ci-runtimes.js';
+import { actionRef, CI_NODE_MAJOR } from '../facts/ci-runtimes.js';
 import { RESULTS_DIR } from './shard.js';
 
 /** Where `npm run ci -- github --write` puts the workflow unless told otherwise. */
 export const DEFAULT_WORKFLOW_FILE = '.github/workflows/taegis-migrate.yml';
 
-/** Actions the workflow uses, each pinned to the major lib/vendor/ci-runtimes.ts records as running on node24. */
+/** Actions the workflow uses, each pinned to the major lib/facts/ci-runtimes.ts records as running on node24. */
 export const ACTIONS = {
   checkout: actionRef('checkout'),
   setupNode: actionRef('setupNode'),
@@ -28,12 +33,6 @@ export const VERIFY_PROFILE = 'taegis-verify';
 
 /** GitHub's largest matrix: 256 jobs. A wave's matrix is its shards (at most `shardsPerWave`, 24), far below it. */
 export const GITHUB_MATRIX_LIMIT = 256;
-
-/**
- * The GitHub Environment an approval wave's deploy shards are bound to (its reviewers approve the deploy). The OIDC
- * role's trust policy (lib/stacks/github-oidc-stack.ts) admits exactly these names.
- */
-export const githubEnvironmentName = (wave: Pick<ResolvedWave, 'name'>): string => `taegis-${wave.name.toLowerCase()}`;
 
 /** A job id from a wave name: GitHub job ids are letters, digits, `-` and `_`, starting with a letter or `_`. */
 const jobId = (wave: Pick<ShardedWave, 'name'>, suffix = ''): string => `wave-${wave.name.toLowerCase()}${suffix}`;
@@ -52,7 +51,7 @@ const resultsArtifact = (wave: ShardedWave, shard: string): string => `taegis-re
  * with targets. AWS access is GitHub OIDC to `github.roleName` in the pipeline account, from which `ci shard` assumes
  * each target's roles; the file holds no secret. The same config always gives the same bytes.
  */
-export function githubWorkflow(config: TaegisConfig, options: { readonly configFile: string }): string {
+export function githubWorkflow(config: MigrationConfig, options: { readonly configFile: string }): string {
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {

@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { cdkJsonContext } from '../cdk-context.js';
+import { cdkJsonContext } from '../config/cdk-json.js';
 import { parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, type TaegisConfig } from '../config/load.js';
-import { ExitCode, TaegisError } from '../errors.js';
+import { DEFAULT_CONFIG_FILE, type MigrationConfig } from '../config/load.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
 import { assumeRoleProfile, bootstrapDeployRoleName, REPORTS_DIR, roleArn, targetSlug } from '../pipeline/commands.js';
-import { targetName, verifyRoleNameOf, type Target } from '../pipeline/config.js';
+import { targetName, verifyRoleNameOf, type Target } from '../config/pipeline.js';
 import { shardedWaves, type ShardedWave } from '../pipeline/shards.js';
-import { loadConfig } from '../taegis-config.js';
+import { loadConfig } from '../config/load.js';
 import { mapLimit } from '../util/concurrency.js';
 import { allowedFailures, formatFailureTolerance, toleranceExceeded } from '../util/tolerance.js';
 
@@ -79,7 +79,7 @@ Exit: 0 the wave passed (failures within its tolerance), 1 more targets failed t
 not start), 2 bad input.`;
 
 /** The wave `name` of the config's pipeline, sharded; bad input when there is no pipeline or no such wave. */
-function waveOf(config: TaegisConfig, name: string | undefined): ShardedWave {
+function waveOf(config: MigrationConfig, name: string | undefined): ShardedWave {
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {

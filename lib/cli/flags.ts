@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { IAM_ROLE_NAME } from '../config/schema.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 
 /**
  * The flags that mean the same thing in every command. Commands spread the ones they take into their own

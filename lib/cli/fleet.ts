@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
-import type { TaegisConfig } from '../config/load.js';
+import type { MigrationConfig } from '../config/load.js';
 import { resolveWaves, targetName, type Target } from '../config/pipeline.js';
-import { TaegisError, type Problem } from '../errors.js';
+import { TaegisError, type Problem } from '../util/errors.js';
 import {
   FAILURE_TOLERANCE_FORM,
   NO_FAILURES,
@@ -121,8 +121,8 @@ export const ALL_TARGETS_WAVE = 'all';
  * configured target), `selected` after: a wave keeps only selected targets, a wave left empty is dropped.
  */
 export function fleetWaves(
-  full: Pick<TaegisConfig, 'regions' | 'pipeline' | 'configPath'>,
-  selected: Pick<TaegisConfig, 'regions'>,
+  full: Pick<MigrationConfig, 'regions' | 'pipeline' | 'configPath'>,
+  selected: Pick<MigrationConfig, 'regions'>,
   flags: FleetFlags,
   defaultConcurrency: number,
 ): FleetWave[] {

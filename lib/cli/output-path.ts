@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import type { Problem } from '../errors.js';
+import type { Problem } from '../util/errors.js';
 
 /**
  * Kernel file systems where a folder can never be made. Node 20's recursive mkdir loops forever under /proc (it

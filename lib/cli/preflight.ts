@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { AwsClientFactory } from '../aws/clients.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import { requireCredentials } from '../aws/credentials.js';
 
 /** How long the endpoint may take to accept a connection before the command gives up on it. */

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AccountClients } from '../aws/accounts.js';
 import { AwsClientFactory } from '../aws/clients.js';
-import { ExitCode, reportError, TaegisError } from '../errors.js';
+import { ExitCode, reportError, TaegisError } from '../util/errors.js';
 
 /** Exit code of a command stopped by SIGINT (Ctrl-C): 128 + the signal number, as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;

@@ -2,17 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import type { ArtifactPaths } from '../artifacts/vendor.js';
-import { invalidInput, TaegisError, type Problem } from '../errors.js';
+import { invalidInput, TaegisError, type Problem } from '../util/errors.js';
 import { resolveLambdaRuntime, type ResolvedRuntime } from './runtime.js';
+import { ConfigFileSchema, type ConfigFileInput } from './file-schema.js';
 import { deriveTaegisRegion, FIX_SEPARATOR, type LambdaRuntime, type MigrationConfigInput } from './schema.js';
+import { templateProblemsOfRawConfig } from './template-problems.js';
 
 /** Default config file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'taegis.config.json';
 
-/**
- * A config parsed by `schema` (the migration fields, plus whatever sections the caller's schema adds) with everything
- * relative resolved. Passed down typed; nothing re-reads the file.
- */
+/** A config's fields as parsed, with everything relative resolved. Passed down typed; nothing re-reads the file. */
 export type ResolvedConfig<I extends MigrationConfigInput> = Omit<I, 'taegisRegion' | 'lambdaRuntime'> & {
   /** The Taegis region, given or derived from `xdrLoginUrl`. */
   readonly taegisRegion: string;
@@ -32,26 +31,37 @@ export interface LoadConfigOptions {
    * @default - the current date
    */
   readonly now?: Date;
+  /**
+   * When the schema rejects the file, also judge its values against the vendor templates' `AllowedValues`, so one
+   * error lists every problem (the commands that build the app: synth, plan, deploy, `cdk synth`).
+   * @default false
+   */
+  readonly templateProblems?: boolean;
 }
 
-/** The validated config as lib/ needs it: the migration fields (other features' sections are theirs to read). */
-export type TaegisConfig = ResolvedConfig<MigrationConfigInput>;
+/** The migration part of the config, which most of lib/ needs (a `ConfigFile` is one). */
+export type MigrationConfig = ResolvedConfig<MigrationConfigInput>;
 
-/**
- * Reads, parses and validates a config file with `schema` (the whole file's schema is composed in
- * lib/taegis-config.ts, which callers use); throws one TaegisError listing every problem.
- */
-export function loadConfigWith<I extends MigrationConfigInput>(
-  schema: z.ZodType<I>,
-  configPath: string = DEFAULT_CONFIG_FILE,
-  options: LoadConfigOptions = {},
-): ResolvedConfig<I> {
+/** The whole validated config file, every section typed. */
+export type ConfigFile = ResolvedConfig<ConfigFileInput>;
+
+/** Reads, parses and validates a config file; throws one TaegisError listing every problem. */
+export function loadConfig(configPath: string = DEFAULT_CONFIG_FILE, options: LoadConfigOptions = {}): ConfigFile {
   const abs = path.resolve(configPath);
   const raw = readConfigJson(
     abs,
-    `create it (see README "Config", or run "npm run discover -- --write ${configPath}"), or pass another path with -c config=PATH / --config PATH`,
+    `create it (see docs/config.md, or run "taegis-migrate discover --write ${configPath}"), or pass another path with -c config=PATH / --config PATH`,
   );
-  return parseConfigWith(schema, raw, abs, options);
+  try {
+    return parseConfig(raw, abs, options);
+  } catch (err) {
+    if (!options.templateProblems || !(err instanceof TaegisError) || err.code !== 'CONFIG_INVALID') throw err;
+    if (err.problems.length === 0) throw err;
+    const seen = new Set(err.problems.map((p) => p.path));
+    const extra = templateProblemsOfRawConfig(raw, abs).filter((p) => !seen.has(p.path));
+    if (extra.length === 0) throw err;
+    throw invalidInput('CONFIG_INVALID', `config ${abs}`, [...err.problems, ...extra]);
+  }
 }
 
 /**
@@ -71,15 +81,10 @@ export function readConfigJson(abs: string, missingFix: string): unknown {
   }
 }
 
-/** Validates an already-read config object with `schema`. `configPath` anchors the relative `artifactsDir`. */
-export function parseConfigWith<I extends MigrationConfigInput>(
-  schema: z.ZodType<I>,
-  raw: unknown,
-  configPath: string,
-  options: LoadConfigOptions = {},
-): ResolvedConfig<I> {
+/** Validates an already-read config object. `configPath` anchors the relative `artifactsDir`. */
+export function parseConfig(raw: unknown, configPath: string, options: LoadConfigOptions = {}): ConfigFile {
   // reportInput lets zodProblems tell a missing field from one of the wrong type.
-  const result = schema.safeParse(raw, { reportInput: true });
+  const result = ConfigFileSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     throw invalidInput('CONFIG_INVALID', `config ${configPath}`, [
       ...zodProblems(result.error),
@@ -115,7 +120,7 @@ export function parseConfigWith<I extends MigrationConfigInput>(
  * Limits the config to the named regions (from `-c region=` or `--region`).
  * A name that is not configured is bad input, not an empty run.
  */
-export function selectRegions<C extends TaegisConfig>(config: C, wanted: readonly string[]): C {
+export function selectRegions<C extends MigrationConfig>(config: C, wanted: readonly string[]): C {
   const names = wanted
     .flatMap((w) => w.split(','))
     .map((w) => w.trim())
@@ -136,7 +141,7 @@ export function selectRegions<C extends TaegisConfig>(config: C, wanted: readonl
  * Limits the config to the named accounts (from `-c account=` or `--account`, repeatable or comma list).
  * An account that is not configured is bad input, not an empty run.
  */
-export function selectAccounts(config: TaegisConfig, wanted: readonly string[]): TaegisConfig {
+export function selectAccounts(config: MigrationConfig, wanted: readonly string[]): MigrationConfig {
   const ids = wanted
     .flatMap((w) => w.split(','))
     .map((w) => w.trim())

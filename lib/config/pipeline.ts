@@ -417,3 +417,9 @@ export function resolveWaves(
   });
   return { waves: resolved, problems };
 }
+
+/**
+ * The GitHub Environment an approval wave's deploy shards are bound to (its reviewers approve the deploy). The OIDC
+ * role's trust policy (lib/stacks/github-oidc-stack.ts) admits exactly these names.
+ */
+export const githubEnvironmentName = (wave: Pick<ResolvedWave, 'name'>): string => `taegis-${wave.name.toLowerCase()}`;

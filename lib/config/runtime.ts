@@ -1,4 +1,4 @@
-import type { Problem } from '../errors.js';
+import type { Problem } from '../util/errors.js';
 import {
   defaultLambdaRuntime,
   lifecycleDates,
@@ -6,7 +6,7 @@ import {
   runtimeStage,
   utcDay,
   type LambdaRuntime,
-} from '../vendor/runtimes.js';
+} from '../facts/lambda-runtimes.js';
 
 /** The runtime a config means on a given day, and whether the file chose it or the date did. */
 export interface ResolvedRuntime {

@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../vendor/runtimes.js';
+import { LAMBDA_RUNTIMES, VENDOR_RUNTIME } from '../facts/lambda-runtimes.js';
 import {
   normalizeTaegisRegion,
   TAEGIS_ENVIRONMENTS,
   TAEGIS_ENVIRONMENTS_HINT,
   taegisRegionOfUrl,
-} from '../vendor/facts.js';
+} from '../facts/taegis.js';
 import { MonitoringSchema, TaegisApiSchema, taegisSourceFields } from './extras-schema.js';
 import { CredentialsSecretSchema, PipelineConfigSchema, resolveWaves } from './pipeline.js';
 import { FailedEventsSchema } from './failed-events.js';
 import { unknownRegion } from './regions.js';
 
 /**
- * The config file's fields for the migration (everything but other features' sections, which lib/taegis-config.ts
+ * The config file's fields for the migration (everything but other features' sections, which lib/config/file.ts
  * adds on top): the one definition of the interface users and CI write. Field names are public; never rename one.
  *
  * Messages carry their fix after FIX_SEPARATOR so `loadConfig` can report "what is wrong" and "how to fix it" apart.
@@ -26,7 +26,7 @@ const m = (what: string, fix: string): string => `${what}${FIX_SEPARATOR}${fix}`
  */
 export const KNOWN_TAEGIS_REGIONS: readonly string[] = TAEGIS_ENVIRONMENTS.map((e) => e.name);
 
-export { LAMBDA_RUNTIMES, type LambdaRuntime } from '../vendor/runtimes.js';
+export { LAMBDA_RUNTIMES, type LambdaRuntime } from '../facts/lambda-runtimes.js';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
@@ -282,7 +282,7 @@ export const MigrationConfigSchema = z
     }),
     /**
      * Runtime the migrated functions run on. Resolved when the config is loaded (lib/config/runtime.ts), against
-     * the dates in lib/vendor/runtimes.ts.
+     * the dates in lib/facts/lambda-runtimes.ts.
      * @default - "provided.al2" (the vendor's) while AWS still accepts updates of functions on it, "provided.al2023"
      * from AWS's block-update date (2027-03-03) on
      */

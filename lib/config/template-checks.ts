@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import type { TemplateParameter, VendorTemplate } from '../artifacts/vendor.js';
-import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
-import type { Problem } from '../errors.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../facts/taegis.js';
+import type { Problem } from '../util/errors.js';
 import { stagingBucketName } from './derived.js';
-import type { TaegisConfig } from './load.js';
+import type { MigrationConfig } from './load.js';
 
 /**
  * Checks the config against what the vendor templates allow (`AllowedValues`, `AllowedPattern`) for every value the app
@@ -11,7 +11,7 @@ import type { TaegisConfig } from './load.js';
  * Returns every problem, each with its JSON path in the config and the fix.
  */
 export function checkConfigAgainstTemplates(
-  config: TaegisConfig,
+  config: MigrationConfig,
   templates: { readonly shared?: VendorTemplate; readonly lambda?: VendorTemplate },
 ): Problem[] {
   const problems: Problem[] = [];

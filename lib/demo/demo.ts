@@ -6,9 +6,9 @@ import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } fr
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { AwsClientFactory } from '../aws/clients.js';
 import { onInterrupt } from '../cli/run.js';
-import { ExitCode, TaegisError } from '../errors.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, motoEnv, spawnMotoServer, type MotoServer } from '../emulator/moto.js';
-import { functionLogGroup, SUCCESS_LINE, vendorFunctionName } from '../vendor/facts.js';
+import { functionLogGroup, SUCCESS_LINE, vendorFunctionName } from '../facts/taegis.js';
 import { createBucket, DEMO_REGIONS, seedDemoAccount } from './seed.js';
 import { stagingBucketName } from '../config/derived.js';
 

@@ -10,7 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
-import { vendorFunctionName } from '../vendor/facts.js';
+import { vendorFunctionName } from '../facts/taegis.js';
 
 /** What the demo seeds in one region: console-made Taegis stacks and the log buckets that notify them. */
 export interface DemoRegion {

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseConfig } from '../taegis-config.js';
+import { parseConfig } from '../config/load.js';
 import { LambdaStackConfigSchema, FIX_SEPARATOR, type LambdaStackConfig } from '../config/schema.js';
-import { TaegisError } from '../errors.js';
-import { defaultLambdaRuntime } from '../vendor/runtimes.js';
+import { TaegisError } from '../util/errors.js';
+import { defaultLambdaRuntime } from '../facts/lambda-runtimes.js';
 import type { DiscoverReport, DiscoveredLambdaStack } from './discover.js';
 
 /** Statuses in which CloudFormation cannot update a stack in place: writing them into the config would only fail at deploy. */
@@ -28,7 +28,7 @@ export interface DraftOptions {
   /** The Taegis region to write (from `--xdr-login-url` or `--taegis-region`). */
   readonly taegisRegion: string;
   /**
-   * Today: the config gets the runtime the default chooses on this date (lib/vendor/runtimes.ts).
+   * Today: the config gets the runtime the default chooses on this date (lib/facts/lambda-runtimes.ts).
    * @default - the current date
    */
   readonly now?: Date;

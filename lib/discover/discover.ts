@@ -15,10 +15,10 @@ import { GetBucketNotificationConfigurationCommand, type NotificationConfigurati
 import type { AwsClientFactory } from '../aws/clients.js';
 import { lambdaTargetMatch, parseLambdaArn } from '../aws/lambda-arn.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import { readMigrationMarker, type MigrationMarker } from '../stacks/marker.js';
 import { mapLimit } from '../util/concurrency.js';
-import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../facts/taegis.js';
 import {
   isSharedResourcesStack,
   matchesDescription,

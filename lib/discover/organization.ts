@@ -1,7 +1,7 @@
 import { ListAccountsCommand, type Account } from '@aws-sdk/client-organizations';
 import type { AccountClients } from '../aws/accounts.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { discover, type AccountEntry, type DiscoverReport, type RegionReport } from './discover.js';
 

@@ -8,7 +8,7 @@ import {
   parseVendorFunctionName,
   SHARED_PARAMETERS,
   VENDOR_DESCRIPTION,
-} from '../vendor/facts.js';
+} from '../facts/taegis.js';
 
 import type { MigrationMarker } from '../stacks/marker.js';
 

@@ -1,7 +1,7 @@
 import { formatTable } from '../cli/table.js';
-import { runtimeWarning } from '../vendor/runtimes.js';
+import { runtimeWarning } from '../facts/lambda-runtimes.js';
 import type { DiscoverReport, NotificationState } from './discover.js';
-import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../vendor/facts.js';
+import { LAMBDA_PARAMETERS, SHARED_PARAMETERS } from '../facts/taegis.js';
 
 const dash = (v: string | undefined): string => (v === undefined || v === '' ? '-' : v);
 
@@ -22,7 +22,7 @@ function notified(n: NotificationState): string {
 
 /**
  * The human report: one table of Taegis Lambda stacks, then shared stacks, unreadable stacks and warnings.
- * `now` dates the runtime notes (lib/vendor/runtimes.ts).
+ * `now` dates the runtime notes (lib/facts/lambda-runtimes.ts).
  */
 export function formatDiscoverReport(report: DiscoverReport, now: Date = new Date()): string {
   const out: string[] = [];

@@ -1,5 +1,5 @@
-import { TaegisError } from '../errors.js';
-import { ZERO_TRUST_DATASETS } from './config.js';
+import { TaegisError } from '../util/errors.js';
+import { ZERO_TRUST_DATASETS } from '../config/logpush.js';
 import type { CloudflareAuth } from './secrets.js';
 
 /** The real API; `CLOUDFLARE_API_BASE_URL` (read at the CLI edge) overrides it, e.g. for the fake in tests. */

@@ -1,6 +1,6 @@
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import type { CloudflareClient } from './client.js';
-import { scopesOf, type LogpushConfigInput, type Scope, type ScopeKind } from './config.js';
+import { scopesOf, type LogpushConfigInput, type Scope, type ScopeKind } from '../config/logpush.js';
 import { listJobs, matchingJobs, type LogpushJob } from './jobs.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,4 +1,4 @@
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import type { CloudflareClient } from './client.js';
 import {
   scopesOf,
@@ -7,7 +7,7 @@ import {
   type Scope,
   type ScopeKind,
   type TimestampFormat,
-} from './config.js';
+} from '../config/logpush.js';
 import { datasetKey } from './secrets.js';
 
 /** A Logpush job as the API returns it (fields we use). */

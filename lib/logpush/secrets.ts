@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { TaegisError, type Problem } from '../errors.js';
-import { scopesOf } from './config.js';
-import type { LogpushConfig } from './load.js';
+import { TaegisError, type Problem } from '../util/errors.js';
+import { scopesOf } from '../config/logpush.js';
+import type { LogpushConfig } from '../config/logpush-load.js';
 import type { Masker } from '../util/masking.js';
 import { readSecret } from '../util/secret-source.js';
 

@@ -1,14 +1,14 @@
 import { readConfigJson, zodProblems } from '../config/load.js';
 import { TaegisApiSchema } from '../config/extras-schema.js';
 import { deriveTaegisRegion } from '../config/schema.js';
-import { invalidInput, TaegisError } from '../errors.js';
-import { normalizeTaegisRegion } from '../vendor/facts.js';
+import { invalidInput, TaegisError } from '../util/errors.js';
+import { normalizeTaegisRegion } from '../facts/taegis.js';
 import { DataSourcesApi } from '../taegis/datasources.js';
 import { resolveTaegisApi, taegisClient, type TaegisApiSettings } from '../taegis/setup.js';
 import { waitForTaegisData, type SourceOutcome, type SourceTarget } from '../taegis/source-check.js';
 import type { Masker } from '../util/masking.js';
-import { scopesOf } from './config.js';
-import type { LogpushConfig } from './load.js';
+import { scopesOf } from '../config/logpush.js';
+import type { LogpushConfig } from '../config/logpush-load.js';
 import { datasetKey } from './secrets.js';
 
 /**

@@ -1,4 +1,4 @@
-export { functionLogGroup } from '../vendor/facts.js';
+export { functionLogGroup } from '../facts/taegis.js';
 
 /** Every alarm of one function starts with this, so `verify` finds them with one DescribeAlarms call. */
 export const alarmPrefix = (functionName: string): string => `taegis-migrate-${functionName}-`;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { PipelineConfig, Target } from './config.js';
+import type { PipelineConfig, Target } from '../config/pipeline.js';
 
 /**
  * The command lines the pipelines run per target, shared by CDK Pipelines (lib/stacks/pipeline-stack.ts) and the GitHub

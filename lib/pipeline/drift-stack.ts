@@ -9,10 +9,10 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { driftSettings, eventBridgeCron } from '../config/drift.js';
-import { CODEBUILD_IMAGE, codeBuildRuntimeVersions } from '../vendor/ci-runtimes.js';
+import { CODEBUILD_IMAGE, codeBuildRuntimeVersions } from '../facts/ci-runtimes.js';
 import { partitionOf, REPORTS_DIR } from './commands.js';
 import { readOnlySessionPolicy } from './drift-policy.js';
-import { verifyRoleNameOf, type PipelineConfig } from './config.js';
+import { verifyRoleNameOf, type PipelineConfig } from '../config/pipeline.js';
 
 /** Construct id and CloudFormation name of the drift watch stack. */
 export const DRIFT_STACK_ID = 'TaegisDrift';

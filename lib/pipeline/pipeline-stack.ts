@@ -17,12 +17,12 @@ import {
   type ProduceActionOptions,
 } from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
-import type { TargetWiring } from '../targets.js';
+import type { TargetWiring } from '../stacks/targets.js';
 import { artifactsDirInRepo, fetchArtifactsCommands, partitionOf, REPORTS_DIR, synthCommand } from './commands.js';
 import { acknowledgeOwnWildcards, acknowledgePipelineGrants } from './grants.js';
-import { verifyRoleNameOf, type PipelineConfig } from './config.js';
+import { verifyRoleNameOf, type PipelineConfig } from '../config/pipeline.js';
 import { shardedWaves, type ShardedWave } from './shards.js';
-import { CODEBUILD_IMAGE, codeBuildRuntimeVersions } from '../vendor/ci-runtimes.js';
+import { CODEBUILD_IMAGE, codeBuildRuntimeVersions } from '../facts/ci-runtimes.js';
 
 /** Construct id and default CloudFormation name of the pipeline stack. */
 export const PIPELINE_STACK_ID = 'TaegisPipeline';

@@ -1,4 +1,4 @@
-import type { TaegisConfig } from '../config/load.js';
+import type { MigrationConfig } from '../config/load.js';
 import { NO_FAILURES, parseFailureTolerance, type FailureTolerance } from '../util/tolerance.js';
 import {
   DEFAULT_MAX_CONCURRENCY,
@@ -7,7 +7,7 @@ import {
   targetName,
   type PipelineConfig,
   type Target,
-} from './config.js';
+} from '../config/pipeline.js';
 
 /**
  * A wave as both CI routes run it: its targets split into at most `shardsPerWave` shards, each shard worked through by
@@ -50,7 +50,7 @@ export function shardTargets(targets: readonly Target[], count: number): Target[
 
 /** Every wave of the config's pipeline, sharded. Throws nothing: the config was validated when it was loaded. */
 export function shardedWaves(
-  config: Pick<TaegisConfig, 'regions'> & { readonly pipeline: PipelineConfig },
+  config: Pick<MigrationConfig, 'regions'> & { readonly pipeline: PipelineConfig },
 ): ShardedWave[] {
   const pc = config.pipeline;
   const count = pc.shardsPerWave ?? DEFAULT_SHARDS_PER_WAVE;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { CloudAssembly, CloudFormationStackArtifact, NestedCloudAssemblyArtifact } from 'aws-cdk-lib/cx-api';
 import * as path from 'node:path';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 
 /** One CloudFormation stack of a cloud assembly (`cdk.out`). */
 export interface AssemblyStack {

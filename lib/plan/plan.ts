@@ -1,7 +1,7 @@
 import type { AwsClientFactory } from '../aws/clients.js';
 import type { WaveOutcome } from '../cli/fleet.js';
 import { formatTable } from '../cli/table.js';
-import type { TaegisConfig } from '../config/load.js';
+import type { MigrationConfig } from '../config/load.js';
 import { mapLimit } from '../util/concurrency.js';
 import { findStack, type AssemblyStack } from './assembly.js';
 import { planStack, type ChangeSetOptions, type StackPlan } from './changeset.js';
@@ -44,7 +44,7 @@ export function stackFails(s: StackPlan): boolean {
 /** Plans every configured Lambda stack against the synthesized assembly. Read-only apart from the change sets it deletes again. */
 export async function plan(
   clients: AwsClientFactory,
-  config: TaegisConfig,
+  config: MigrationConfig,
   assembly: readonly AssemblyStack[],
   options: PlanOptions = {},
 ): Promise<PlanReport> {

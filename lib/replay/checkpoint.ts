@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 
 /** One object a backfill sent (its invocation was accepted), one JSON line each. */
 export interface CheckpointEntry {

@@ -1,7 +1,7 @@
 import type { AwsClientFactory } from '../aws/clients.js';
-import type { TaegisConfig } from '../config/load.js';
+import type { MigrationConfig } from '../config/load.js';
 import type { LambdaStackConfig } from '../config/schema.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import { checkStack } from '../verify/checks/stack.js';
 import type { StackWork } from '../verify/work.js';
 
@@ -24,7 +24,7 @@ export interface ResolvedStack {
  * The configured stacks `--stack` names (all when none is named), in config order. A name that is not configured in
  * the selected regions and accounts is bad input, before any AWS call.
  */
-export function selectStackTargets(config: TaegisConfig, names: readonly string[]): StackTarget[] {
+export function selectStackTargets(config: MigrationConfig, names: readonly string[]): StackTarget[] {
   const all = config.regions.flatMap((r) =>
     r.lambdaStacks.map((stack) => ({ account: r.account, region: r.region, stack })),
   );

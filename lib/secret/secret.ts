@@ -7,13 +7,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { readCredentials } from '../artifacts/vendor.js';
 import type { AwsClientFactory } from '../aws/clients.js';
-import type { TaegisConfig } from '../config/load.js';
+import type { MigrationConfig } from '../config/load.js';
 import type { RegionConfig } from '../config/schema.js';
 import type { CredentialsSecretConfig } from '../config/pipeline.js';
 
 /** The secret a target's shared stack reads `SecretValue` from: the region's own, else the top-level one. */
 export function credentialsSecretFor(
-  config: Pick<TaegisConfig, 'credentialsSecret'>,
+  config: Pick<MigrationConfig, 'credentialsSecret'>,
   region: Pick<RegionConfig, 'credentialsSecret'>,
 ): CredentialsSecretConfig | undefined {
   return region.credentialsSecret ?? config.credentialsSecret;
@@ -41,7 +41,7 @@ export interface SecretPlacement {
 }
 
 /** The distinct secrets the config's (selected) targets read: one per name and target, or one per ARN. */
-export function secretPlacements(config: TaegisConfig): SecretPlacement[] {
+export function secretPlacements(config: MigrationConfig): SecretPlacement[] {
   const byKey = new Map<string, { id: string; region: string; account: string; targets: string[] }>();
   for (const r of config.regions) {
     const s = credentialsSecretFor(config, r);
@@ -84,7 +84,7 @@ export interface PutSecretsOptions {
  */
 export async function putCredentialsSecrets(
   clients: AwsClientFactory,
-  config: TaegisConfig,
+  config: MigrationConfig,
   options: PutSecretsOptions = {},
 ): Promise<PutResult[]> {
   const value = readCredentials(config.artifactPaths.credentials);

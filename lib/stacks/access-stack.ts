@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { failedEventsQueueName } from '../monitoring/failed-events.js';
 import type { RegionConfig } from '../config/schema.js';
-import { VENDOR_FUNCTION_INFIX } from '../vendor/facts.js';
+import { VENDOR_FUNCTION_INFIX } from '../facts/taegis.js';
 
 export interface AccessStackProps extends StackProps {
   /** The principal allowed to assume the role (the operator's or the pipeline's role). */

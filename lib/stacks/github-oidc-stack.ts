@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { GITHUB_OIDC_HOST, GITHUB_SESSION_SECONDS } from '../config/pipeline.js';
 import type { RegionConfig } from '../config/schema.js';
-import { VENDOR_FUNCTION_INFIX } from '../vendor/facts.js';
+import { VENDOR_FUNCTION_INFIX } from '../facts/taegis.js';
 
 /** The audience GitHub's token carries for AWS (`aws-actions/configure-aws-credentials`). */
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { Construct } from 'constructs';
 import type { LambdaVendorTemplate } from '../artifacts/vendor.js';
-import { LAMBDA_PARAMETERS } from '../vendor/facts.js';
+import { LAMBDA_PARAMETERS } from '../facts/taegis.js';
 import type { LambdaRuntime, LambdaStackConfig } from '../config/schema.js';
 import type { ResolvedFailedEvents } from '../config/failed-events.js';
 import { FailedEventsDestination } from './failed-events.js';

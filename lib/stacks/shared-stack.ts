@@ -3,7 +3,7 @@ import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { writePlainSubs } from './plain-subs.js';
 import type { Construct } from 'constructs';
 import type { VendorTemplate } from '../artifacts/vendor.js';
-import { SHARED_PARAMETERS } from '../vendor/facts.js';
+import { SHARED_PARAMETERS } from '../facts/taegis.js';
 
 /** Construct id of the included vendor template in the shared and Lambda stacks. */
 export const VENDOR_TEMPLATE_ID = 'Vendor';

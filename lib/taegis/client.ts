@@ -1,5 +1,5 @@
-import { TaegisError } from '../errors.js';
-import { normalizeTaegisRegion } from '../vendor/facts.js';
+import { TaegisError } from '../util/errors.js';
+import { normalizeTaegisRegion } from '../facts/taegis.js';
 
 /** The token path of the Taegis API (OAuth2 client credentials), as the vendor's SDKs use it. */
 export const TOKEN_PATH = '/auth/api/v2/auth/token';

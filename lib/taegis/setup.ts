@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { TaegisApiConfig } from '../config/extras-schema.js';
-import { TaegisError, type Problem } from '../errors.js';
+import { TaegisError, type Problem } from '../util/errors.js';
 import type { Masker } from '../util/masking.js';
 import { readSecret } from '../util/secret-source.js';
 import { apiBaseForRegion, TaegisClient, type TaegisClientOptions } from './client.js';

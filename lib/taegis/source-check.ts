@@ -1,4 +1,4 @@
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import { lastSeenDate, type DataSourcesApi, type LastSeenAsset } from './datasources.js';
 import { pollRounds } from '../util/poll.js';
 

@@ -1,4 +1,4 @@
-import { TaegisError } from '../errors.js';
+import { TaegisError } from './errors.js';
 
 /** What a masked secret is replaced with. */
 export const MASK = '****';

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import type { BucketNotifications } from './notifications.js';
 
 export const BACKUP_KIND = 'taegis-migrate/bucket-notification-backup';

@@ -1,7 +1,7 @@
 import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { reasonOf } from '../aws/errors.js';
-import type { TaegisConfig } from '../config/load.js';
+import type { MigrationConfig } from '../config/load.js';
 import { alarmPrefix } from '../monitoring/names.js';
 import { monitoringStackName } from '../stacks/names.js';
 import type { DataSourcesApi } from '../taegis/datasources.js';
@@ -31,7 +31,7 @@ export const targetKey = (account: string, region: string, stackName: string): s
   `${account}/${region}/${stackName}`;
 
 export interface ExtraCheckOptions {
-  readonly config: TaegisConfig;
+  readonly config: MigrationConfig;
   /** Ask Taegis (verify --taegis). */
   readonly taegis?: DataSourcesApi;
   readonly logTimeoutSeconds: number;

@@ -6,7 +6,7 @@ import type {
   TopicConfiguration,
 } from '@aws-sdk/client-s3';
 import { parseLambdaArn } from '../aws/lambda-arn.js';
-import { isVendorFunctionOf, looksLikeVendorFunction } from '../vendor/facts.js';
+import { isVendorFunctionOf, looksLikeVendorFunction } from '../facts/taegis.js';
 
 /**
  * The pure part of the trigger move: which entries of a bucket's notification configuration are stale,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { routeAccounts, type AccountClients } from '../aws/accounts.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import type { AccessConfig } from '../config/schema.js';
-import { ExitCode, TaegisError } from '../errors.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
 import { readBackup } from './backup.js';
 import { readNotifications, replaceNotifications } from './bucket-write.js';
 import { requireCredentials } from '../aws/credentials.js';

@@ -1,5 +1,5 @@
 import type { TopicConfiguration } from '@aws-sdk/client-s3';
-import { isVendorFunctionOf } from '../vendor/facts.js';
+import { isVendorFunctionOf } from '../facts/taegis.js';
 import { describeEntry, parseLambdaArn, type BucketNotifications } from './notifications.js';
 import { asArray, globMatch, policyAllowsService } from './permission.js';
 

@@ -10,7 +10,7 @@ import {
 import { RemovePermissionCommand } from '@aws-sdk/client-lambda';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { awsErrorName } from '../aws/errors.js';
-import { TaegisError } from '../errors.js';
+import { TaegisError } from '../util/errors.js';
 import { addInvokePermission, functionPolicy } from './lambda-permission.js';
 import type { BucketNotifications } from './notifications.js';
 import { policyAllowsService } from './permission.js';

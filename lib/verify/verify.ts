@@ -1,6 +1,6 @@
 import type { AwsClientFactory } from '../aws/clients.js';
-import type { TaegisConfig } from '../config/load.js';
-import { TaegisError } from '../errors.js';
+import type { MigrationConfig } from '../config/load.js';
+import { TaegisError } from '../util/errors.js';
 import { waitForLogs } from './checks/logs.js';
 import { checkRuntimeAndHealth, type ExpectedPackage } from './checks/runtime-health.js';
 import { checkStack } from './checks/stack.js';
@@ -21,10 +21,10 @@ import { describeError, failed, record, SYSTEM_CLOCK, type Clock, type StackWork
 import { targetKey, type ExtraChecks } from './extra-checks.js';
 
 // Vendor facts verify used to own; re-exported for older imports (the benchmark).
-export { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../vendor/facts.js';
+export { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../facts/taegis.js';
 
 export interface VerifyOptions {
-  readonly config: TaegisConfig;
+  readonly config: MigrationConfig;
   /** Only these stacks (names already validated against the config). @default - all configured */
   readonly stacks?: readonly string[];
   readonly dryRun: boolean;

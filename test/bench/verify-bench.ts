@@ -21,8 +21,8 @@ import { AccountClients, routeAccounts, targetsOf, type AccountRouting } from '.
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
 import { clientsIn } from '../support/accounts.js';
 import { parseFlags } from '../../lib/cli/run.js';
-import { parseConfig } from '../../lib/taegis-config.js';
-import { ExitCode } from '../../lib/errors.js';
+import { parseConfig } from '../../lib/config/load.js';
+import { ExitCode } from '../../lib/util/errors.js';
 import { functionFromOutputs } from '../../lib/verify/checks/stack.js';
 import { limiter } from '../../lib/verify/limit.js';
 import {

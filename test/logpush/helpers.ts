@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { reportError } from '../../lib/errors.js';
-import { logpushMain } from '../../lib/logpush/cli.js';
+import { reportError } from '../../lib/util/errors.js';
+import { logpushMain } from '../../lib/commands/logpush.js';
 
 export const ACCOUNT = '0123456789abcdef0123456789abcdef';
 export const ZONE = 'fedcba9876543210fedcba9876543210';

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/taegis-config.js';
-import { TaegisError } from '../../lib/errors.js';
+import { parseConfig } from '../../lib/config/load.js';
+import { TaegisError } from '../../lib/util/errors.js';
 import { CloudflareClient, formatCloudflareErrors, retryAfterMs } from '../../lib/logpush/client.js';
 import { daysOf, healthQuery, parseRange } from '../../lib/logpush/health.js';
 import {
@@ -14,7 +14,7 @@ import {
   jobName,
   matchingJobs,
 } from '../../lib/logpush/jobs.js';
-import { loadLogpushConfig, parseLogpushConfig } from '../../lib/logpush/load.js';
+import { loadLogpushConfig, parseLogpushConfig } from '../../lib/config/logpush-load.js';
 import { Masker } from '../../lib/util/masking.js';
 import { resolveAuth } from '../../lib/logpush/secrets.js';
 import { ACCOUNT, INGEST_HTTP, ZONE } from './helpers.js';

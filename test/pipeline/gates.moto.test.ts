@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/app.js';
-import { loadConfig } from '../../lib/taegis-config.js';
+import { buildApp } from '../../lib/app/app.js';
+import { loadConfig } from '../../lib/config/load.js';
 import { assumeRoleProfile, REPORTS_DIR, targetSlug, verifyCommand } from '../../lib/pipeline/commands.js';
 import { GATE_PROFILE } from '../../lib/pipeline/pipeline-stack.js';
 import { ROOT } from '../support/example.js';

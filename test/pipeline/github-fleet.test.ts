@@ -6,8 +6,8 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GITHUB_MATRIX_LIMIT, githubWorkflow } from '../../lib/ci/github.js';
 import { ciGateMain, ciShardMain } from '../../lib/ci/shard.js';
-import { ExitCode } from '../../lib/errors.js';
-import { loadConfig } from '../../lib/taegis-config.js';
+import { ExitCode } from '../../lib/util/errors.js';
+import { loadConfig } from '../../lib/config/load.js';
 import { copyExample, writeJson } from '../support/example.js';
 import { fleetRaw } from '../support/pipeline.js';
 

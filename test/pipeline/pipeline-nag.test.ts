@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/app.js';
-import { runAwsSolutionsChecks } from '../../lib/nag.js';
+import { buildApp } from '../../lib/app/app.js';
+import { runAwsSolutionsChecks } from '../../lib/app/nag.js';
 import { acknowledgePipelineGrants } from '../../lib/pipeline/grants.js';
-import { loadConfig } from '../../lib/taegis-config.js';
+import { loadConfig } from '../../lib/config/load.js';
 import { copyExampleWith, ROOT } from '../support/example.js';
 import { PIPELINE_DOC, docsPipelineExample, heldOutPipelineRaw } from '../support/pipeline.js';
 

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountClients } from '../../lib/aws/accounts.js';
-import { secretMain } from '../../lib/secret/cli.js';
+import { secretMain } from '../../lib/commands/secret.js';
 import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A, MEMBER_B, stsParam } from '../support/accounts.js';
 import { startProxy } from '../support/aws-proxy.js';
 import { copyExample, writeJson } from '../support/example.js';

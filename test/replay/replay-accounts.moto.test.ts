@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountClients } from '../../lib/aws/accounts.js';
 import { failedEventsQueueName } from '../../lib/monitoring/failed-events.js';
-import { backfillMain, replayMain } from '../../lib/replay/cli.js';
+import { backfillMain, replayMain } from '../../lib/commands/replay.js';
 import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A } from '../support/accounts.js';
 import type { startProxy } from '../support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS } from '../support/moto.js';

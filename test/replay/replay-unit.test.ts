@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../lib/replay/checkpoint.js';
 import { failedEventsFor } from '../../lib/config/failed-events.js';
-import { TaegisError } from '../../lib/errors.js';
+import { TaegisError } from '../../lib/util/errors.js';
 import { encodeS3EventKey, s3PutEvent } from '../../lib/replay/s3-event.js';
 import { pacer } from '../../lib/replay/targets.js';
 import { exampleConfig } from '../support/example.js';

@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { LoadConfigOptions, TaegisConfig } from '../../lib/config/load.js';
-import { parseConfig } from '../../lib/taegis-config.js';
+import type { LoadConfigOptions, MigrationConfig } from '../../lib/config/load.js';
+import { parseConfig } from '../../lib/config/load.js';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 export const EXAMPLE_DIR = path.join(ROOT, 'assets', 'example');
@@ -17,7 +17,7 @@ export function exampleRawConfig(): Record<string, unknown> {
 export function exampleConfig(
   mutate: (raw: Record<string, unknown>) => void = () => {},
   options: LoadConfigOptions = {},
-): TaegisConfig {
+): MigrationConfig {
   const raw = exampleRawConfig();
   mutate(raw);
   return parseConfig(raw, EXAMPLE_CONFIG, options);

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildApp } from '../../lib/app.js';
-import type { TaegisConfig } from '../../lib/config/load.js';
+import { buildApp } from '../../lib/app/app.js';
+import type { MigrationConfig } from '../../lib/config/load.js';
 import { EXAMPLE_DIR } from './example.js';
 
 const LAMBDA_TEMPLATE = 'taegis-cloudformation-lambda-template.yaml';
@@ -27,7 +27,7 @@ export function vendorArtifacts(dir: string, lambdaTemplate?: Record<string, unk
  * was built before cdk.json set feature flags. cdk-nag is skipped: it judges the stacks, not what plan reads from them.
  */
 export async function synthApp(
-  config: TaegisConfig,
+  config: MigrationConfig,
   outdir: string,
   flags: 'cdk.json' | 'none' = 'cdk.json',
 ): Promise<string> {

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
 import { FUNCTION_ARN_OUTPUT } from '../../lib/stacks/marker.js';
-import { defaultLambdaRuntime } from '../../lib/vendor/runtimes.js';
+import { defaultLambdaRuntime } from '../../lib/facts/lambda-runtimes.js';
 import type { BucketNotifications } from '../../lib/verify/notifications.js';
 import { MOTO_ACCOUNT } from './moto.js';
 
@@ -130,7 +130,7 @@ export async function createLambdaStack(
           { ParameterKey: 'IntegrationType', ParameterValue: integration },
           { ParameterKey: 'NotificationBucket', ParameterValue: bucket },
           // The runtime verify expects by default on the day the test runs, so the suite does not change verdict on
-          // AWS's block-update date (lib/vendor/runtimes.ts).
+          // AWS's block-update date (lib/facts/lambda-runtimes.ts).
           { ParameterKey: 'Runtime', ParameterValue: options.runtime ?? defaultLambdaRuntime(new Date()) },
         ],
       }),

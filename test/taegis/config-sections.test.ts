@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/taegis-config.js';
-import { TaegisError } from '../../lib/errors.js';
+import { parseConfig } from '../../lib/config/load.js';
+import { TaegisError } from '../../lib/util/errors.js';
 
 const CONFIG_PATH = path.resolve('/tmp/project/taegis.config.json');
 const base = (extra: Record<string, unknown>, stack: Record<string, unknown> = {}) => ({

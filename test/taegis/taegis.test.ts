@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TaegisError } from '../../lib/errors.js';
+import { TaegisError } from '../../lib/util/errors.js';
 import { apiBaseForRegion, retryAfterMs, TaegisClient } from '../../lib/taegis/client.js';
 import { DataSourcesApi } from '../../lib/taegis/datasources.js';
 import { resolveTaegisApi } from '../../lib/taegis/setup.js';

@@ -7,7 +7,7 @@ import {
   parseVendorFunctionName,
   SHARED_PARAMETERS,
   vendorFunctionName,
-} from '../../lib/vendor/facts.js';
+} from '../../lib/facts/taegis.js';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';

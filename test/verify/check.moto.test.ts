@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../lib/aws/clients.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
-import { verifyMain } from '../../lib/verify/cli.js';
+import { verifyMain } from '../../lib/commands/verify.js';
 import { isWrite, operationOf, startProxy } from '../support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { getNotifications, putNotifications, seedMixed } from '../support/verify-seed.js';

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { FUNCTION_ARN_OUTPUT } from '../../lib/stacks/marker.js';
-import { parseConfig } from '../../lib/taegis-config.js';
+import { parseConfig } from '../../lib/config/load.js';
 import { functionFromOutputs } from '../../lib/verify/checks/stack.js';
 import { runVerify } from '../../lib/verify/verify.js';
-import { defaultLambdaRuntime } from '../../lib/vendor/runtimes.js';
+import { defaultLambdaRuntime } from '../../lib/facts/lambda-runtimes.js';
 import { MOTO_ACCOUNT, type Moto } from '../support/moto.js';
 import { useMoto } from '../support/use-moto.js';
 import {

@@ -5,7 +5,7 @@ import { AwsClientFactory } from '../../lib/aws/clients.js';
 import { waitForLogs } from '../../lib/verify/checks/logs.js';
 import { limiter } from '../../lib/verify/limit.js';
 import type { Clock, StackWork } from '../../lib/verify/work.js';
-import { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../../lib/vendor/facts.js';
+import { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../../lib/facts/taegis.js';
 
 const T0 = new Date('2026-11-27T12:00:00Z');
 const logs = mockClient(CloudWatchLogsClient);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountClients } from '../../lib/aws/accounts.js';
-import { verifyMain } from '../../lib/verify/cli.js';
+import { verifyMain } from '../../lib/commands/verify.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { accessKeyOf, accountsProxy, clientsIn, MEMBER_A } from '../support/accounts.js';
 import type { startProxy } from '../support/aws-proxy.js';

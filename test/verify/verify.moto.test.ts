@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
-import { verifyMain } from '../../lib/verify/cli.js';
-import { defaultLambdaRuntime } from '../../lib/vendor/runtimes.js';
+import { verifyMain } from '../../lib/commands/verify.js';
+import { defaultLambdaRuntime } from '../../lib/facts/lambda-runtimes.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
 import {

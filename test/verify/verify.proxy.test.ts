@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../lib/aws/clients.js';
-import { verifyMain } from '../../lib/verify/cli.js';
+import { verifyMain } from '../../lib/commands/verify.js';
 import { startProxy, throttle, type ProxyHooks } from '../support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { functionArn, functionName, getNotifications, putNotifications, seedMixed } from '../support/verify-seed.js';

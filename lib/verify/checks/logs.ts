@@ -3,7 +3,7 @@ import type { AwsClientFactory } from '../../aws/clients.js';
 import { awsErrorName } from '../../aws/errors.js';
 import { Masker } from '../../util/masking.js';
 import { pollRounds } from '../../util/poll.js';
-import { ERROR_LINE, functionLogGroup, LOG_FILTER_PATTERN, SUCCESS_LINE } from '../../vendor/facts.js';
+import { ERROR_LINE, functionLogGroup, LOG_FILTER_PATTERN, SUCCESS_LINE } from '../../facts/taegis.js';
 import { describeError, failed, record, type Clock, type StackWork } from '../work.js';
 
 const LOG_MASKER = new Masker();

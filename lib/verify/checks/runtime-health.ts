@@ -5,7 +5,7 @@ import type { AwsClientFactory } from '../../aws/clients.js';
 import { lambdaCodeSha256 } from '../../artifacts/vendor.js';
 import { awsErrorName } from '../../aws/errors.js';
 import { parseLambdaArn } from '../notifications.js';
-import { runtimeWarning } from '../../vendor/runtimes.js';
+import { runtimeWarning } from '../../facts/lambda-runtimes.js';
 import { describeError, record, type StackWork } from '../work.js';
 
 /** The vendor zip the config stages, as Lambda reports a deployment package: base64 SHA-256. */

@@ -1,7 +1,7 @@
 import { DescribeStackResourcesCommand, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { accountOfArn } from '../../aws/accounts.js';
 import type { AwsClientFactory } from '../../aws/clients.js';
-import { isVendorFunctionOf, LAMBDA_PARAMETERS, looksLikeVendorFunction } from '../../vendor/facts.js';
+import { isVendorFunctionOf, LAMBDA_PARAMETERS, looksLikeVendorFunction } from '../../facts/taegis.js';
 import { parseLambdaArn } from '../notifications.js';
 import { describeError, record, type StackWork } from '../work.js';
 

@@ -1,15 +1,15 @@
 import * as path from 'node:path';
 import { Annotations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { VendorArtifacts } from './artifacts/vendor.js';
-import type { TaegisConfig } from './config/load.js';
-import type { RegionConfig } from './config/schema.js';
-import { failedEventsFor } from './config/failed-events.js';
-import { failedEventsQueueName } from './monitoring/failed-events.js';
-import { resolveFunctionName } from './monitoring/function-name.js';
-import { credentialsSecretFor, dynamicReference } from './secret/secret.js';
-import { LambdaStack, lambdaParameterValues } from './stacks/lambda-stack.js';
-import { MonitoringStack, type MonitoredFunction } from './stacks/monitoring-stack.js';
+import type { VendorArtifacts } from '../artifacts/vendor.js';
+import type { MigrationConfig } from '../config/load.js';
+import type { RegionConfig } from '../config/schema.js';
+import { failedEventsFor } from '../config/failed-events.js';
+import { failedEventsQueueName } from '../monitoring/failed-events.js';
+import { resolveFunctionName } from '../monitoring/function-name.js';
+import { credentialsSecretFor, dynamicReference } from '../secret/secret.js';
+import { LambdaStack, lambdaParameterValues } from './lambda-stack.js';
+import { MonitoringStack, type MonitoredFunction } from './monitoring-stack.js';
 import {
   lambdaStackId,
   monitoringStackId,
@@ -19,9 +19,9 @@ import {
   stagingStackId,
   stagingStackName,
   type IdScope,
-} from './stacks/names.js';
-import { SharedStack } from './stacks/shared-stack.js';
-import { StagingStack } from './stacks/staging-stack.js';
+} from './names.js';
+import { SharedStack } from './shared-stack.js';
+import { StagingStack } from './staging-stack.js';
 
 /** One configured region's stacks. */
 export interface RegionStacks {
@@ -36,7 +36,7 @@ export interface RegionStacks {
 
 /** What every target's stacks are built from: the validated config and vendor files. */
 export interface TargetWiring {
-  readonly config: TaegisConfig;
+  readonly config: MigrationConfig;
   readonly artifacts: VendorArtifacts;
   /**
    * The account to put into construct ids, decided on the whole config (lib/stacks/names.ts), so ids do not change
@@ -103,12 +103,12 @@ export function addTargetStacks(scope: Construct, r: RegionConfig, wiring: Targe
  */
 function monitoringStack(
   app: Construct,
-  r: TaegisConfig['regions'][number],
+  r: MigrationConfig['regions'][number],
   scope: IdScope,
   lambdas: readonly LambdaStack[],
   artifacts: VendorArtifacts,
   stagingBucket: string,
-  monitoring: NonNullable<TaegisConfig['monitoring']>,
+  monitoring: NonNullable<MigrationConfig['monitoring']>,
 ): MonitoringStack {
   const fnProps = (artifacts.lambda.template.Resources as Record<string, { Properties?: Record<string, unknown> }>)[
     artifacts.lambda.functionLogicalId

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
-import { loadAppConfig } from '../taegis-config.js';
+import { loadConfig } from '../config/load.js';
 import {
   ACCOUNT_STACKS_CHOICES,
   deployApp,
   type AccountStacksChoice,
   type DeployAppResult,
   type TargetDeploy,
-} from '../deploy.js';
-import { ExitCode, invalidInput, TaegisError, type Problem } from '../errors.js';
+} from '../deploy/engine.js';
+import { ExitCode, invalidInput, TaegisError, type Problem } from '../util/errors.js';
 import {
   FLEET_FLAGS,
   fleetFlags,
@@ -146,7 +146,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
     env.AWS_ENDPOINT_URL = toolkit.endpoint;
   }
   try {
-    const config = loadAppConfig(configPathFrom(values.config));
+    const config = loadConfig(configPathFrom(values.config));
     setInterruptContext({ inFlight: 'a stack deploy already started goes on in CloudFormation (see its events)' });
     const accountsWanted = listFlag(values.account);
     const regionsWanted = listFlag(values.region);

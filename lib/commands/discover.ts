@@ -9,12 +9,12 @@ import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { unknownRegion } from '../config/regions.js';
-import { normalizeTaegisRegion, TAEGIS_ENVIRONMENTS_HINT } from '../vendor/facts.js';
-import { ExitCode, invalidInput, TaegisError } from '../errors.js';
-import { draftConfig, writeConfig } from './config.js';
-import { discover, enabledRegions, judgePackages, type DiscoverReport } from './discover.js';
-import { discoverOrganization } from './organization.js';
-import { formatDiscoverReport } from './report.js';
+import { normalizeTaegisRegion, TAEGIS_ENVIRONMENTS_HINT } from '../facts/taegis.js';
+import { ExitCode, invalidInput, TaegisError } from '../util/errors.js';
+import { draftConfig, writeConfig } from '../discover/config.js';
+import { discover, enabledRegions, judgePackages, type DiscoverReport } from '../discover/discover.js';
+import { discoverOrganization } from '../discover/organization.js';
+import { formatDiscoverReport } from '../discover/report.js';
 
 export const DISCOVER_USAGE = `usage: taegis-migrate discover (--region R1,R2 | --all-regions) [flags]     (npm run discover -- ... is the same)
 

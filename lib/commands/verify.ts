@@ -5,11 +5,18 @@ import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, with
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
 import { accountClientsFromFlags, onInterrupt, parseFlags, setInterruptContext } from '../cli/run.js';
-import { selectAccounts, selectRegions, type TaegisConfig } from '../config/load.js';
+import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
 import type { AccessConfig } from '../config/schema.js';
-import { loadConfig } from '../taegis-config.js';
-import { ExitCode, TaegisError, type Problem } from '../errors.js';
-import { exitCodeOf, formatJUnit, formatTable, summarize, type RegionReport, type VerifyReport } from './report.js';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, TaegisError, type Problem } from '../util/errors.js';
+import {
+  exitCodeOf,
+  formatJUnit,
+  formatTable,
+  summarize,
+  type RegionReport,
+  type VerifyReport,
+} from '../verify/report.js';
 import {
   FLEET_FLAGS,
   fleetFlags,
@@ -26,11 +33,11 @@ import {
   type WaveOutcome,
 } from '../cli/fleet.js';
 import { targetName, type Target } from '../config/pipeline.js';
-import { restoreBackup } from './restore.js';
-import { runVerify, type VerifyOptions } from './verify.js';
-import { extraChecks } from './extra-checks.js';
-import { withDriftFixes } from './drift.js';
-import { expectedPackage } from './checks/runtime-health.js';
+import { restoreBackup } from '../verify/restore.js';
+import { runVerify, type VerifyOptions } from '../verify/verify.js';
+import { extraChecks } from '../verify/extra-checks.js';
+import { withDriftFixes } from '../verify/drift.js';
+import { expectedPackage } from '../verify/checks/runtime-health.js';
 import { DataSourcesApi } from '../taegis/datasources.js';
 import { resolveTaegisApi, taegisClient } from '../taegis/setup.js';
 import { Masker } from '../util/masking.js';
@@ -282,7 +289,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
 
   // Verify needs only the stacks, not the vendor artifacts: loadConfig does not look at them.
   const fullConfig = loadConfig(configPathFrom(f.config), { now: now() });
-  let config: TaegisConfig = selectRegions(selectAccounts(fullConfig, f.account ?? []), f.region ?? []);
+  let config: MigrationConfig = selectRegions(selectAccounts(fullConfig, f.account ?? []), f.region ?? []);
   const stacks = (f.stack ?? [])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())

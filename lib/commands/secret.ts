@@ -6,10 +6,10 @@ import { listFlag, roleNameFlag } from '../cli/flags.js';
 import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE, selectAccounts, selectRegions } from '../config/load.js';
-import { loadConfig } from '../taegis-config.js';
-import { ExitCode, TaegisError } from '../errors.js';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
 import { DEFAULT_SECRET_NAME } from '../config/pipeline.js';
-import { putCredentialsSecrets, secretPlacements } from './secret.js';
+import { putCredentialsSecrets, secretPlacements } from '../secret/secret.js';
 
 export const SECRET_USAGE = `usage: npm run secret -- put [--config PATH] [--region R]... [--account A]... [--role-name NAME]
                            [--kms-key-id KEY] [--profile NAME] [--endpoint-url URL]

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ExitCode, TaegisError } from '../errors.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
 import { COMMON_HELP } from '../cli/flags.js';
 import { runCli, setInterruptContext } from '../cli/run.js';
 
@@ -31,7 +31,7 @@ interface Command {
 export const COMMANDS: Readonly<Record<string, Command>> = {
   discover: {
     summary: 'find the existing Taegis stacks in your regions; --write drafts the config (read-only)',
-    run: async (argv) => (await import('../discover/cli.js')).discoverMain(argv),
+    run: async (argv) => (await import('./discover.js')).discoverMain(argv),
   },
   synth: {
     summary: 'check config and vendor files, build every stack and write cdk.out (no AWS call)',
@@ -39,7 +39,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   plan: {
     summary: 'one CloudFormation change set per Lambda stack: what deploy would change (nothing executed)',
-    run: async (argv) => (await import('../plan/cli.js')).planMain(argv),
+    run: async (argv) => (await import('./plan.js')).planMain(argv),
   },
   deploy: {
     summary: 'deploy the staging, shared and Lambda stacks (credentials never on a command line)',
@@ -47,7 +47,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   verify: {
     summary: 'move the S3 trigger to the updated function and wait for its logs ("verify restore" undoes it)',
-    run: async (argv) => (await import('../verify/cli.js')).verifyMain(argv),
+    run: async (argv) => (await import('./verify.js')).verifyMain(argv),
   },
   restore: {
     summary: "put a bucket's notification configuration back from a verify backup",
@@ -56,37 +56,37 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         process.stdout.write(`${RESTORE_USAGE}\n`);
         return ExitCode.Ok;
       }
-      return (await import('../verify/cli.js')).verifyMain(['restore', ...argv]);
+      return (await import('./verify.js')).verifyMain(['restore', ...argv]);
     },
   },
   replay: {
     summary: 'send the events a function failed on again, from its on-failure queue (config failedEvents)',
-    run: async (argv) => (await import('../replay/cli.js')).replayMain(argv),
+    run: async (argv) => (await import('./replay.js')).replayMain(argv),
   },
   backfill: {
     summary: 'send every object of a log bucket written in a time window to its function, once',
-    run: async (argv) => (await import('../replay/cli.js')).backfillMain(argv),
+    run: async (argv) => (await import('./replay.js')).backfillMain(argv),
   },
   logpush: {
     summary: 'Cloudflare Logpush jobs feeding Taegis: setup, status, health',
-    run: async (argv) => (await import('../logpush/cli.js')).logpushMain(argv, { env: process.env }),
+    run: async (argv) => (await import('./logpush.js')).logpushMain(argv, { env: process.env }),
   },
   secret: {
     summary: 'put credentials.txt into AWS Secrets Manager for the shared stacks (never on a command line)',
-    run: async (argv) => (await import('../secret/cli.js')).secretMain(argv),
+    run: async (argv) => (await import('./secret.js')).secretMain(argv),
   },
   ci: {
     summary:
       'CI: write the GitHub Actions workflow ("ci github"); run one shard of a wave ("ci shard"), its gate ("ci gate")',
-    run: async (argv) => (await import('../ci/cli.js')).ciMain(argv),
+    run: async (argv) => (await import('./ci.js')).ciMain(argv),
   },
   demo: {
     summary: 'the whole migration on a local AWS emulator (moto), no AWS account needed',
-    run: async (argv) => (await import('../demo/cli.js')).demoMain(argv),
+    run: async (argv) => (await import('./demo.js')).demoMain(argv),
   },
   bench: {
     summary: 'benchmarks: "bench synth" (synth time vs stack count), "bench verify" (verify against moto)',
-    run: async (argv) => (await import('../bench/cli.js')).benchMain(argv),
+    run: async (argv) => (await import('./bench.js')).benchMain(argv),
   },
 };
 

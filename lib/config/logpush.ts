@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { FIX_SEPARATOR } from '../config/schema.js';
+import { FIX_SEPARATOR } from './schema.js';
 import { SecretSourceSchema } from '../util/secret-source.js';
-import { taegisSourceFields } from '../config/extras-schema.js';
+import { taegisSourceFields } from './extras-schema.js';
 
 /** The config's FIX_SEPARATOR: `zodProblems` splits these messages into "what is wrong" and the fix. */
 export const LOGPUSH_FIX_SEPARATOR = FIX_SEPARATOR;

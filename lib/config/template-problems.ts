@@ -1,36 +1,15 @@
 import * as path from 'node:path';
 import { readTemplate, type VendorTemplate } from '../artifacts/vendor.js';
-import { LAMBDA_PARAMETERS, normalizeTaegisRegion, SHARED_PARAMETERS } from '../vendor/facts.js';
-import { invalidInput, TaegisError, type Problem } from '../errors.js';
-import { loadConfigWith, readConfigJson, type LoadConfigOptions, type ResolvedConfig } from './load.js';
-import { ArtifactNamesSchema, deriveTaegisRegion, type MigrationConfigInput } from './schema.js';
-import type { z } from 'zod';
+import { LAMBDA_PARAMETERS, normalizeTaegisRegion, SHARED_PARAMETERS } from '../facts/taegis.js';
+import type { Problem } from '../util/errors.js';
+import { ArtifactNamesSchema, deriveTaegisRegion } from './schema.js';
 import { parameterProblem } from './template-checks.js';
 
-/**
- * Loads the config for the commands that build the app (`cdk synth`, `npm run deploy`, `npm run plan`).
- *
- * When the schema rejects the file, the values the vendor templates judge (each `integrationType`, the Taegis
- * region) are checked against the templates' `AllowedValues` as well, so the one error lists those problems too
- * instead of leaving them for a second fix-and-retry round. On a valid file the full checks run in `buildApp`.
- * Callers use `loadAppConfig` of lib/taegis-config.ts, which passes the whole file's schema.
+/*
+ * When the schema rejects a file, the values the vendor templates judge (each `integrationType`, the Taegis region)
+ * are checked against the templates' `AllowedValues` as well, so the one error lists those problems too instead of
+ * leaving them for a second fix-and-retry round. On a valid file the full checks run in `buildApp`.
  */
-export function loadAppConfigWith<I extends MigrationConfigInput>(
-  schema: z.ZodType<I>,
-  configPath: string,
-  options: LoadConfigOptions = {},
-): ResolvedConfig<I> {
-  try {
-    return loadConfigWith(schema, configPath, options);
-  } catch (err) {
-    if (!(err instanceof TaegisError) || err.code !== 'CONFIG_INVALID' || err.problems.length === 0) throw err;
-    const abs = path.resolve(configPath);
-    const seen = new Set(err.problems.map((p) => p.path));
-    const extra = templateProblemsOfRawConfig(readConfigJson(abs, ''), abs).filter((p) => !seen.has(p.path));
-    if (extra.length === 0) throw err;
-    throw invalidInput('CONFIG_INVALID', `config ${abs}`, [...err.problems, ...extra]);
-  }
-}
 
 type Raw = Record<string, unknown>;
 const asRecord = (v: unknown): Raw | undefined =>
@@ -38,7 +17,7 @@ const asRecord = (v: unknown): Raw | undefined =>
 const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Best effort over a config the schema rejected: templates that cannot be read are skipped (buildApp reports them). */
-function templateProblemsOfRawConfig(raw: unknown, configPath: string): Problem[] {
+export function templateProblemsOfRawConfig(raw: unknown, configPath: string): Problem[] {
   const cfg = asRecord(raw);
   if (!cfg) return [];
   const names = ArtifactNamesSchema.safeParse(cfg.artifacts ?? {});

@@ -117,3 +117,36 @@ export function runtimeWarning(runtime: string, now: Date): string | undefined {
           : `AWS deprecates it on ${life.deprecated}`;
   return `runtime ${runtime} (as of ${day}): ${where} (${lifecycleDates(life)}); move to ${life.successor}`;
 }
+
+/**
+ * What AWS's lifecycle dates for the chosen runtime (the table above) mean for this migration, in two lines,
+ * worded for today; undefined for a runtime AWS announced nothing for, and for one the config pins before AWS
+ * deprecates it (a deliberate choice that needs no word yet). The migration only updates existing functions, so the
+ * block-update date is the one that matters. Callers say it once per run (`buildApp` once per build).
+ */
+export function runtimeDeprecationMessage(
+  runtime: LambdaRuntime,
+  now: Date,
+  chosenBy: 'config' | 'default' = 'config',
+): string | undefined {
+  const life = lifecycleOf(runtime);
+  if (!life) return undefined;
+  const stage = runtimeStage(runtime, now);
+  if (stage === 'supported' && chosenBy === 'config') return undefined;
+  const standing =
+    stage === 'update-blocked'
+      ? `updates refused since ${life.blockUpdate}; acknowledged: the stacks update only if AWS extended it for the account`
+      : `${
+          stage === 'supported'
+            ? `AWS deprecates it on ${life.deprecated}`
+            : stage === 'deprecated'
+              ? `deprecated since ${life.deprecated}`
+              : `new functions refused since ${life.blockCreate}`
+        }; updating functions on it fails from ${life.blockUpdate}`;
+  const how = chosenBy === 'default' ? "the vendor's, the default" : 'set in the config';
+  const move =
+    chosenBy === 'default'
+      ? `Set "lambdaRuntime": "${life.successor}" to move now (same package); without it taegis-migrate switches on ${life.blockUpdate}.`
+      : `Set "lambdaRuntime": "${life.successor}" to move (same package; verify then expects it).`;
+  return `note: lambdaRuntime ${runtime} (${how}): ${standing}.\n${move}`;
+}

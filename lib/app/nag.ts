@@ -1,6 +1,6 @@
 import { Annotations, Stage, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { VENDOR_TEMPLATE_ID } from './stacks/shared-stack.js';
+import { VENDOR_TEMPLATE_ID } from '../stacks/shared-stack.js';
 
 /** One cdk-nag AwsSolutions finding that no acknowledgement covers. */
 export interface NagFinding {

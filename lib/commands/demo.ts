@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { parseFlags } from '../cli/run.js';
-import { ExitCode, TaegisError } from '../errors.js';
-import { checkDemoDir, demoDir, runDemo } from './demo.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
+import { checkDemoDir, demoDir, runDemo } from '../demo/demo.js';
 
 export const DEMO_USAGE = `usage: npm run demo -- [--dir DIR] [--log-timeout SECONDS]
 

@@ -13,15 +13,15 @@ import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
 import { failedEventsFor } from '../config/failed-events.js';
-import { selectAccounts, selectRegions, type TaegisConfig } from '../config/load.js';
-import { ExitCode, TaegisError, type Problem } from '../errors.js';
-import { loadConfig } from '../taegis-config.js';
+import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
+import { ExitCode, TaegisError, type Problem } from '../util/errors.js';
+import { loadConfig } from '../config/load.js';
 import { mapLimit } from '../util/concurrency.js';
-import { parseSince } from '../verify/cli.js';
-import { backfillStack, type StackBackfill } from './backfill.js';
-import { Checkpoint } from './checkpoint.js';
-import { replayStack, type StackReplay } from './replay.js';
-import { pacer, selectStackTargets, type StackTarget } from './targets.js';
+import { parseSince } from './verify.js';
+import { backfillStack, type StackBackfill } from '../replay/backfill.js';
+import { Checkpoint } from '../replay/checkpoint.js';
+import { replayStack, type StackReplay } from '../replay/replay.js';
+import { pacer, selectStackTargets, type StackTarget } from '../replay/targets.js';
 
 /** Invocations per second unless `--rate` says otherwise: well under a function's concurrency and Invoke limits. */
 export const DEFAULT_RATE = 5;
@@ -165,7 +165,7 @@ function throwProblems(problems: readonly Problem[]): void {
 function selectTargets(
   f: { config?: string; account?: string[]; region?: string[]; stack?: string[] },
   now: Date,
-): { config: TaegisConfig; targets: StackTarget[] } {
+): { config: MigrationConfig; targets: StackTarget[] } {
   const config = selectRegions(
     selectAccounts(loadConfig(configPathFrom(f.config), { now }), listFlag(f.account)),
     listFlag(f.region),
@@ -179,7 +179,7 @@ function selectTargets(
  */
 async function openRouting(
   f: { profile?: string; 'endpoint-url'?: string; 'role-name'?: string },
-  config: TaegisConfig,
+  config: MigrationConfig,
   targets: readonly StackTarget[],
   command: string,
   deps: ReplayCliDeps,

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { readConfigJson, zodProblems } from '../config/load.js';
-import { invalidInput, TaegisError, type Problem } from '../errors.js';
-import { LogpushConfigSchema, type LogpushConfigInput } from './config.js';
+import { readConfigJson, zodProblems } from './load.js';
+import { invalidInput, TaegisError, type Problem } from '../util/errors.js';
+import { LogpushConfigSchema, type LogpushConfigInput } from './logpush.js';
 
 /** The validated logpush config plus where it was read from (secret files are relative to it). */
 export type LogpushConfig = LogpushConfigInput & {

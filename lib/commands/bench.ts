@@ -2,8 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseFlags } from '../cli/run.js';
-import { ExitCode, TaegisError } from '../errors.js';
-import { timeAppProcess, timeInProcess, writeBenchConfig, type BenchConfig, type SynthTiming } from './synth-bench.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
+import {
+  timeAppProcess,
+  timeInProcess,
+  writeBenchConfig,
+  type BenchConfig,
+  type SynthTiming,
+} from '../bench/synth-bench.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 

@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
-import { loadConfig } from '../taegis-config.js';
-import { ExitCode, TaegisError } from '../errors.js';
-import { configFileInRepo, DEFAULT_WORKFLOW_FILE, githubWorkflow } from './github.js';
-import { DRIFT_WORKFLOW_NAME, driftWorkflow, driftWorkflowFile } from './drift-workflow.js';
-import { ciGateMain, ciShardMain } from './shard.js';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
+import { configFileInRepo, DEFAULT_WORKFLOW_FILE, githubWorkflow } from '../ci/github.js';
+import { DRIFT_WORKFLOW_NAME, driftWorkflow, driftWorkflowFile } from '../ci/drift-workflow.js';
+import { ciGateMain, ciShardMain } from '../ci/shard.js';
 
 export const CI_USAGE = `usage: taegis-migrate ci github [--config PATH] [--write [FILE]] [--check FILE] [--drift]
        taegis-migrate ci shard --wave NAME --shard I [...]   (a CI build works through one shard; ci shard --help)

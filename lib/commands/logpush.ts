@@ -3,11 +3,11 @@ import { COMMON_FLAGS, configPathFrom, isStdout, withOptionalValue } from '../cl
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { parseFlags } from '../cli/run.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
-import { ExitCode, TaegisError } from '../errors.js';
-import { CloudflareClient, DEFAULT_BASE_URL } from './client.js';
-import { collectHealth, parseRange } from './health.js';
-import { applySetup, collectStatus, planSetup, statusFailed } from './jobs.js';
-import { loadLogpushConfig, type LogpushConfig } from './load.js';
+import { ExitCode, TaegisError } from '../util/errors.js';
+import { CloudflareClient, DEFAULT_BASE_URL } from '../logpush/client.js';
+import { collectHealth, parseRange } from '../logpush/health.js';
+import { applySetup, collectStatus, planSetup, statusFailed } from '../logpush/jobs.js';
+import { loadLogpushConfig, type LogpushConfig } from '../config/logpush-load.js';
 import { Masker } from '../util/masking.js';
 import {
   appliedLine,
@@ -21,9 +21,14 @@ import {
   unconfiguredNotes,
   statusLines,
   type Output,
-} from './output.js';
-import { resolveAuth, resolveIntegrationKeys } from './secrets.js';
-import { resolveTaegisForLogpush, taegisDatasetHealth, taegisHealthJson, taegisHealthLines } from './taegis-health.js';
+} from '../logpush/output.js';
+import { resolveAuth, resolveIntegrationKeys } from '../logpush/secrets.js';
+import {
+  resolveTaegisForLogpush,
+  taegisDatasetHealth,
+  taegisHealthJson,
+  taegisHealthLines,
+} from '../logpush/taegis-health.js';
 
 export const USAGE = `usage: taegis-migrate logpush <setup|status|health> [flags]     (npm run logpush -- ... is the same)
 

@@ -8,12 +8,12 @@ import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
 import { preflight } from '../cli/preflight.js';
 import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
 import { selectAccounts, selectRegions } from '../config/load.js';
-import { loadAppConfig } from '../taegis-config.js';
-import { ExitCode, invalidInput } from '../errors.js';
-import { readAssembly } from './assembly.js';
-import { buildApp } from '../app.js';
-import { formatPlanReport, plan, planJson, stackFails, type PlanOptions, type PlanReport } from './plan.js';
-import type { StackPlan } from './changeset.js';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, invalidInput } from '../util/errors.js';
+import { readAssembly } from '../plan/assembly.js';
+import { buildApp } from '../app/app.js';
+import { formatPlanReport, plan, planJson, stackFails, type PlanOptions, type PlanReport } from '../plan/plan.js';
+import type { StackPlan } from '../plan/changeset.js';
 import {
   FLEET_FLAGS,
   fleetFlags,
@@ -91,7 +91,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   if (problems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', problems);
   const roleName = roleNameFlag(values['role-name']);
   const configPath = path.resolve(configPathFrom(values.config));
-  const fullConfig = loadAppConfig(configPath);
+  const fullConfig = loadConfig(configPath, { templateProblems: true });
   const config = selectRegions(selectAccounts(fullConfig, values.account ?? []), values.region ?? []);
   const waves = fleetWaves(fullConfig, config, fleet, deps.planOptions?.concurrency ?? 4);
 

@@ -1,25 +1,24 @@
 import * as path from 'node:path';
 import { App, CfnResource, Stack, type AppProps } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { withParsedTemplates } from './artifacts/cfn-yaml.js';
-import { cdkJsonContext } from './cdk-context.js';
-import { inspectVendorArtifacts, type VendorArtifacts } from './artifacts/vendor.js';
-import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
-import { checkConfigAgainstTemplates } from './config/template-checks.js';
-import { invalidInput } from './errors.js';
+import { withParsedTemplates } from '../artifacts/cfn-yaml.js';
+import { cdkJsonContext } from '../config/cdk-json.js';
+import { inspectVendorArtifacts, type VendorArtifacts } from '../artifacts/vendor.js';
+import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
+import { checkConfigAgainstTemplates } from '../config/template-checks.js';
+import { invalidInput } from '../util/errors.js';
 import { runAwsSolutionsChecks, type NagResult } from './nag.js';
-import { AccessStack } from './stacks/access-stack.js';
-import { GitHubOidcStack } from './stacks/github-oidc-stack.js';
-import { accessStackId, githubOidcStackId, idScope } from './stacks/names.js';
-import { githubEnvironmentName } from './ci/github.js';
-import { partitionOf } from './pipeline/commands.js';
-import { DEFAULT_GITHUB_ROLE_NAME, resolveWaves, verifyRoleNameOf } from './config/pipeline.js';
-import { lifecycleOf, runtimeStage, type LambdaRuntime } from './vendor/runtimes.js';
-import { addPipelineStack, type PipelineStack } from './pipeline/pipeline-stack.js';
-import { addDriftStack, type DriftStack } from './pipeline/drift-stack.js';
-import { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
+import { AccessStack } from '../stacks/access-stack.js';
+import { GitHubOidcStack } from '../stacks/github-oidc-stack.js';
+import { accessStackId, githubOidcStackId, idScope } from '../stacks/names.js';
+import { partitionOf } from '../pipeline/commands.js';
+import { DEFAULT_GITHUB_ROLE_NAME, githubEnvironmentName, resolveWaves, verifyRoleNameOf } from '../config/pipeline.js';
+import { runtimeDeprecationMessage } from '../facts/lambda-runtimes.js';
+import { addPipelineStack, type PipelineStack } from '../pipeline/pipeline-stack.js';
+import { addDriftStack, type DriftStack } from '../pipeline/drift-stack.js';
+import { addTargetStacks, type RegionStacks, type TargetWiring } from '../stacks/targets.js';
 
-export { addTargetStacks, type RegionStacks, type TargetWiring } from './targets.js';
+export { addTargetStacks, type RegionStacks, type TargetWiring } from '../stacks/targets.js';
 
 export interface BuildAppOptions {
   /**
@@ -92,7 +91,7 @@ export function createApp(props: AppProps = {}, options: { readonly cdkJsonConte
 
 export interface TaegisApp {
   readonly app: App;
-  readonly config: TaegisConfig;
+  readonly config: MigrationConfig;
   readonly artifacts: VendorArtifacts;
   readonly regions: readonly RegionStacks[];
   /** The opt-in least-privilege verify role stacks (`accessRole` in config): one per selected account. */
@@ -111,7 +110,7 @@ export interface TaegisApp {
  * Validates the vendor artifacts and the config against them, then builds every stack `cdk deploy --all` needs.
  * Any problem throws one TaegisError listing all of them, before a single construct exists: nothing is synthesized.
  */
-export async function buildApp(config: TaegisConfig, options: BuildAppOptions = {}): Promise<TaegisApp> {
+export async function buildApp(config: MigrationConfig, options: BuildAppOptions = {}): Promise<TaegisApp> {
   const selected = selectRegions(selectAccounts(config, options.accounts ?? []), options.regions ?? []);
   const inspected = await inspectVendorArtifacts(selected, { requireCredentials: options.requireCredentials ?? false });
   const configProblems = checkConfigAgainstTemplates(selected, {
@@ -280,7 +279,7 @@ export function checkAssemblyLimits(assembly: CloudAssembly, configPath: string)
  * `accessRole.region`, else the account's first configured region. Its role covers all of the account's configured
  * targets, selected or not, so a `-c region=` selection does not narrow a role other runs rely on.
  */
-function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): AccessStack[] {
+function accessStacks(app: App, config: MigrationConfig, selected: MigrationConfig): AccessStack[] {
   const spec = config.accessRole;
   if (spec === undefined) return [];
   const accounts = [...new Set(selected.regions.map((r) => r.account))];
@@ -315,7 +314,7 @@ function accessStacks(app: App, config: TaegisConfig, selected: TaegisConfig): A
  * (`pipeline.github.deployOidcRole`), in the account's first configured region (IAM is global). Its role trusts the
  * configured repository's branch and the GitHub Environments of its approval waves, as lib/ci/github.ts names them.
  */
-function githubOidcStacks(app: App, config: TaegisConfig, selected: TaegisConfig): GitHubOidcStack[] {
+function githubOidcStacks(app: App, config: MigrationConfig, selected: MigrationConfig): GitHubOidcStack[] {
   const pc = config.pipeline;
   const gh = pc?.github;
   if (pc === undefined || gh?.deployOidcRole !== true) return [];
@@ -359,37 +358,4 @@ function githubOidcStacks(app: App, config: TaegisConfig, selected: TaegisConfig
         : {}),
     });
   });
-}
-
-/**
- * What AWS's lifecycle dates for the chosen runtime (lib/vendor/runtimes.ts) mean for this migration, in two lines,
- * worded for today; undefined for a runtime AWS announced nothing for, and for one the config pins before AWS
- * deprecates it (a deliberate choice that needs no word yet). The migration only updates existing functions, so the
- * block-update date is the one that matters. Callers say it once per run (`buildApp` once per build).
- */
-export function runtimeDeprecationMessage(
-  runtime: LambdaRuntime,
-  now: Date,
-  chosenBy: 'config' | 'default' = 'config',
-): string | undefined {
-  const life = lifecycleOf(runtime);
-  if (!life) return undefined;
-  const stage = runtimeStage(runtime, now);
-  if (stage === 'supported' && chosenBy === 'config') return undefined;
-  const standing =
-    stage === 'update-blocked'
-      ? `updates refused since ${life.blockUpdate}; acknowledged: the stacks update only if AWS extended it for the account`
-      : `${
-          stage === 'supported'
-            ? `AWS deprecates it on ${life.deprecated}`
-            : stage === 'deprecated'
-              ? `deprecated since ${life.deprecated}`
-              : `new functions refused since ${life.blockCreate}`
-        }; updating functions on it fails from ${life.blockUpdate}`;
-  const how = chosenBy === 'default' ? "the vendor's, the default" : 'set in the config';
-  const move =
-    chosenBy === 'default'
-      ? `Set "lambdaRuntime": "${life.successor}" to move now (same package); without it taegis-migrate switches on ${life.blockUpdate}.`
-      : `Set "lambdaRuntime": "${life.successor}" to move (same package; verify then expects it).`;
-  return `note: lambdaRuntime ${runtime} (${how}): ${standing}.\n${move}`;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** cdk.json of this project: the app's feature flags and bootstrap qualifier. */
-export const CDK_JSON = path.join(import.meta.dirname, '..', 'cdk.json');
+export const CDK_JSON = path.join(import.meta.dirname, '..', '..', 'cdk.json');
 
 /**
  * The `context` of cdk.json. `cdk synth` / `cdk deploy` pass it to the app themselves; `npm run plan` and

@@ -11,19 +11,19 @@ import {
   ToolkitError,
   type IIoHost,
 } from '@aws-cdk/toolkit-lib';
-import { buildApp, type RegionStacks, type TaegisApp } from './app.js';
-import { readCredentials } from './artifacts/vendor.js';
-import { SHARED_PARAMETERS } from './vendor/facts.js';
-import { selectAccounts, selectRegions, type TaegisConfig } from './config/load.js';
-import { credentialsSecretFor } from './secret/secret.js';
-import { TaegisError } from './errors.js';
-import { ApprovingIoHost, type RequireApproval } from './cli/approval.js';
-import { AccountClients, routeAccounts, targetsOf } from './aws/accounts.js';
-import { ensureLogGroups, type NeededLogGroup } from './monitoring/log-groups.js';
-import { functionLogGroup } from './monitoring/names.js';
-import { ALL_TARGETS_WAVE, runWaves, type FleetWave, type WaveOutcome } from './cli/fleet.js';
-import { mapLimit } from './util/concurrency.js';
-import { NO_FAILURES } from './util/tolerance.js';
+import { buildApp, type RegionStacks, type TaegisApp } from '../app/app.js';
+import { readCredentials } from '../artifacts/vendor.js';
+import { SHARED_PARAMETERS } from '../facts/taegis.js';
+import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
+import { credentialsSecretFor } from '../secret/secret.js';
+import { TaegisError } from '../util/errors.js';
+import { ApprovingIoHost, type RequireApproval } from '../cli/approval.js';
+import { AccountClients, routeAccounts, targetsOf } from '../aws/accounts.js';
+import { ensureLogGroups, type NeededLogGroup } from '../monitoring/log-groups.js';
+import { functionLogGroup } from '../monitoring/names.js';
+import { ALL_TARGETS_WAVE, runWaves, type FleetWave, type WaveOutcome } from '../cli/fleet.js';
+import { mapLimit } from '../util/concurrency.js';
+import { NO_FAILURES } from '../util/tolerance.js';
 
 export interface DeployAppOptions {
   /**
@@ -221,7 +221,7 @@ export function deployUnits(
  * CloudFormation as a NoEcho parameter through the SDK: the credentials never appear on a command line (nothing is
  * spawned), in the cloud assembly (it is synthesized before they are read) or in any output.
  */
-export async function deployApp(config: TaegisConfig, options: DeployAppOptions = {}): Promise<DeployAppResult> {
+export async function deployApp(config: MigrationConfig, options: DeployAppOptions = {}): Promise<DeployAppResult> {
   const outdir = options.outdir ?? mkdtempSync(path.join(tmpdir(), 'taegis-deploy-'));
   try {
     const selected = selectRegions(selectAccounts(config, options.accounts ?? []), options.regions ?? []);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { buildApp, checkAssemblyLimits } from '../app.js';
-import { loadAppConfig } from '../taegis-config.js';
-import { ExitCode, invalidInput } from '../errors.js';
+import { buildApp, checkAssemblyLimits } from '../app/app.js';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, invalidInput } from '../util/errors.js';
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, listFlag } from '../cli/flags.js';
 import { outputDirProblem } from '../cli/output-path.js';
 import { parseFlags } from '../cli/run.js';
@@ -42,7 +42,7 @@ export async function synthMain(argv: readonly string[], deps: SynthCliDeps = {}
   const problem = outputDirProblem('--output', outdir);
   if (problem) throw invalidInput('INPUT_INVALID', 'flags', [problem]);
 
-  const config = loadAppConfig(configPathFrom(values.config));
+  const config = loadConfig(configPathFrom(values.config));
   const built = await buildApp(config, {
     regions: listFlag(values.region),
     // As in bin/cdk-app.ts: aws-cdk-lib's own template validation is slow and lints the vendor's templates.
