@@ -11,12 +11,7 @@ import { CredentialsSecretSchema, PipelineConfigSchema, resolveWaves } from './p
 import { FailedEventsSchema } from './failed-events.js';
 import { unknownRegion } from './regions.js';
 
-/**
- * The config file's fields for the migration (everything but other features' sections, which lib/config/file.ts
- * adds on top): the one definition of the interface users and CI write. Field names are public; never rename one.
- *
- * Messages carry their fix after FIX_SEPARATOR so `loadConfig` can report "what is wrong" and "how to fix it" apart.
- */
+/** Messages carry their fix after it, so `loadConfig` can report "what is wrong" and "how to fix it" apart. */
 export const FIX_SEPARATOR = '\u0000';
 const m = (what: string, fix: string): string => `${what}${FIX_SEPARATOR}${fix}`;
 
@@ -255,6 +250,10 @@ export const ArtifactNamesSchema = z.strictObject({
   credentials: z.string().min(1).default('credentials.txt'),
 });
 
+/**
+ * The config file's fields for the migration (everything but other features' sections, which file-schema.ts adds on
+ * top): the one definition of the interface users and CI write. Field names are public; never rename one.
+ */
 export const MigrationConfigSchema = z
   .strictObject({
     /**

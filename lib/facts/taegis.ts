@@ -1,7 +1,7 @@
 /**
  * What the vendor (Secureworks Taegis) decides and we only read: how its functions are named, what its templates'
  * parameters are called, what a healthy function logs. One home, so discover, plan, verify, the stacks and the
- * config checks cannot drift apart. Runtime lifecycle dates live in `./runtimes.ts`, not here.
+ * config checks cannot drift apart. Runtime lifecycle dates live in `./lambda-runtimes.ts`, not here.
  */
 
 /** The part of a vendor function name between the stack name and the integration. */

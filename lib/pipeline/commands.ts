@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { PipelineConfig, Target } from '../config/pipeline.js';
 
 /**
- * The command lines the pipelines run per target, shared by CDK Pipelines (lib/stacks/pipeline-stack.ts) and the GitHub
+ * The command lines the pipelines run per target, shared by CDK Pipelines (lib/pipeline/pipeline-stack.ts) and the GitHub
  * workflow (lib/ci/github.ts) so both gate on exactly the same commands. None of them ever carries a secret.
  */
 
