@@ -4,7 +4,7 @@ import { TaegisError } from '../util/errors.js';
 import { waitForLogs } from './checks/logs.js';
 import { checkRuntimeAndHealth, type ExpectedPackage } from './checks/runtime-health.js';
 import { checkStack } from './checks/stack.js';
-import { limiter } from './limit.js';
+import { limiter } from '../util/concurrency.js';
 import {
   checkNamesOf,
   OPTIONAL_CHECK_NAMES,

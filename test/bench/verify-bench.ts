@@ -24,7 +24,7 @@ import { parseFlags } from '../../lib/cli/run.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { ExitCode } from '../../lib/util/errors.js';
 import { functionFromOutputs } from '../../lib/verify/checks/stack.js';
-import { limiter } from '../../lib/verify/limit.js';
+import { limiter } from '../../lib/util/concurrency.js';
 import {
   notificationsFromResponse,
   parseLambdaArn,
