@@ -20,9 +20,6 @@ import { moveTriggers } from './trigger.js';
 import { describeError, failed, record, SYSTEM_CLOCK, type Clock, type StackWork } from './work.js';
 import { targetKey, type ExtraChecks } from './extra-checks.js';
 
-// Vendor facts verify used to own; re-exported for older imports (the benchmark).
-export { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../facts/taegis.js';
-
 export interface VerifyOptions {
   readonly config: MigrationConfig;
   /** Only these stacks (names already validated against the config). @default - all configured */
