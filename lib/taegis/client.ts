@@ -174,7 +174,7 @@ export class TaegisClient {
     return { value: body.access_token, usableUntil: expiresAt - EXPIRY_MARGIN_MS };
   }
 
-  /** One HTTP exchange with the shared retry policy (lib/util/http.ts); every Taegis call only reads, so all retry. */
+  /** One HTTP exchange with the shared retry policy (lib/util/http.ts); every Taegis call is safe to repeat (a token, reads). */
   private async send(what: string, url: string, init: () => RequestInit): Promise<Response> {
     const outcome = await sendWithRetry(url, init, {
       idempotent: true,
