@@ -44,5 +44,7 @@ export async function benchMain(argv: readonly string[], out = (t: string) => co
 }
 
 if (import.meta.filename === process.argv[1]) {
+  // As the program does: the SDK's Node-version notice would only clutter the numbers.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await benchMain(process.argv.slice(2)).catch((err: unknown) => reportError(err));
 }
