@@ -1,5 +1,5 @@
 /**
- * `npm run bench:fleet` (taegis-migrate bench fleet): the cost of a fleet run. Seeds moto with ACCOUNTS x REGIONS
+ * `npm run bench:fleet`: the cost of a fleet run. Seeds moto with ACCOUNTS x REGIONS
  * targets of STACKS stacks each (the caller's own account and members entered by STS AssumeRole, one bucket per
  * target), runs verify over them through the CLI as a user would (one wave, a failure tolerance, the JSON report and
  * the Markdown summary), and runs the same number of stacks in one account (the same regions) as the reference.
@@ -15,9 +15,9 @@ import { parseFlags } from '../../lib/cli/run.js';
 import { ExitCode, TaegisError } from '../../lib/util/errors.js';
 import { verifyMain } from '../../lib/commands/verify.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
-import { clientsIn } from '../support/accounts.js';
-import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
-import { seed, type BenchStack } from './verify-bench.js';
+import { clientsIn } from '../../test/support/accounts.js';
+import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../../test/support/moto.js';
+import { seed, type BenchStack } from './verify.js';
 
 const ALL_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1'];
 const MAX_EXTRA_REQUESTS = 0.5;

@@ -1,6 +1,5 @@
 /**
- * The benchmark behind `npm run bench:verify` (kept under test/ because it drives moto through the test support):
- * times a full verify of 100 Lambda stacks over 5 regions (20 buckets) in moto, counts AWS
+ * `npm run bench:verify`: times a full verify of 100 Lambda stacks over 5 regions (20 buckets) in moto, counts AWS
  * requests per stack, and compares with the same steps done one after another with one `aws` CLI call each.
  *
  * Multi-account mode (--accounts N, e.g. 10): N accounts (the caller's own and N-1 members entered by STS AssumeRole
@@ -19,12 +18,12 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AccountClients, routeAccounts, targetsOf, type AccountRouting } from '../../lib/aws/accounts.js';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
-import { clientsIn } from '../support/accounts.js';
+import { clientsIn } from '../../test/support/accounts.js';
 import { parseFlags } from '../../lib/cli/run.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { ExitCode } from '../../lib/util/errors.js';
 import { functionFromOutputs } from '../../lib/verify/checks/stack.js';
-import { limiter } from '../../lib/verify/limit.js';
+import { limiter } from '../../lib/util/concurrency.js';
 import {
   notificationsFromResponse,
   parseLambdaArn,
@@ -33,9 +32,16 @@ import {
   taegisFunctionsToCheck,
 } from '../../lib/verify/notifications.js';
 import { desiredPermission, policyAllowsS3 } from '../../lib/verify/permission.js';
-import { LOG_FILTER_PATTERN, runVerify } from '../../lib/verify/verify.js';
-import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
-import { createBucket, createLambdaStack, functionArn, putLogLines, putNotifications } from '../support/verify-seed.js';
+import { LOG_FILTER_PATTERN } from '../../lib/facts/taegis.js';
+import { runVerify } from '../../lib/verify/verify.js';
+import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../../test/support/moto.js';
+import {
+  createBucket,
+  createLambdaStack,
+  functionArn,
+  putLogLines,
+  putNotifications,
+} from '../../test/support/verify-seed.js';
 
 const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1'];
 const BUCKETS_PER_REGION = 4;
