@@ -1,22 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Integration tests: they start moto_server or run the CDK CLI (or our scripts as child processes). Name new ones
- * `*.moto.test.ts`; the other entries predate that convention. Every other test file is a unit test
- * (`npm run test:unit`); startMoto() refuses to run there, so a misnamed moto test fails loudly.
+ * Where a test lives: test/<folder>/ mirrors lib/<folder>/, the folder of the code whose behaviour it checks. A test
+ * that drives a command (in-process or as a child process) lives beside the domain that command serves (a verify run
+ * in test/verify/, a deploy in test/deploy/), not in a folder of command edges; test/cli/ holds the tests of the CLI
+ * proper (dispatcher, flags, fleet runs, exit codes across commands). Shared helpers are in test/support/, data files
+ * in test/fixtures/.
+ *
+ * Which project runs it: `*.moto.test.ts` is an integration test, every other file a unit test (`npm run
+ * test:unit`). Integration means it needs a process of its own: a moto server, the CDK CLI, or our CLI run to
+ * completion through bin/taegis-migrate.mjs. The suffix names the project that gives those their time and its moto
+ * server per worker, so a few of them (the CDK CLI synth, a Logpush run against a fake Cloudflare) touch no moto. A
+ * unit test may spawn the CLI only for a quick bad-input exit. startMoto() and run('npx', ['cdk', ...]) refuse to run
+ * in the unit project, so a misnamed integration test fails loudly.
  */
-const INTEGRATION = [
-  'test/**/*.moto.test.ts',
-  'test/moto-deploy.test.ts',
-  'test/moto-deploy-accounts.test.ts',
-  'test/cli/program.test.ts',
-  'test/pipeline/config.test.ts',
-  'test/moto-harness.test.ts',
-  'test/cli-synth.test.ts',
-  'test/logpush/spawn.test.ts',
-  'test/verify/verify.cli.test.ts',
-  'test/verify/verify.proxy.test.ts',
-];
+const INTEGRATION = ['test/**/*.moto.test.ts'];
 
 export default defineConfig({
   test: {
