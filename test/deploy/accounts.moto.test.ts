@@ -8,7 +8,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsIn, MEMBER_A } from '../support/accounts.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
-import { run } from '../support/run.js';
+import { run, runTaegisMigrate } from '../support/run.js';
 import { makeZip } from '../support/zip.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -30,7 +30,7 @@ describe('deploy into a member account the standard CDK way (bootstrap --trust, 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it("GIVEN a member's console-made stack and its account bootstrapped with --trust <caller> WHEN npm run deploy runs from the caller THEN the member's stack is updated in place and nothing lands in the caller's account", async () => {
+  it("GIVEN a member's console-made stack and its account bootstrapped with --trust <caller> WHEN taegis-migrate deploy runs from the caller THEN the member's stack is updated in place and nothing lands in the caller's account", async () => {
     const member = await clientsIn(moto.endpoint, MEMBER_A);
     const s3 = member.s3(REGION);
     await s3.send(new CreateBucketCommand({ Bucket: 'lab-old-taegis-code' }));
@@ -117,12 +117,10 @@ describe('deploy into a member account the standard CDK way (bootstrap --trust, 
     );
     expect(boot.code, boot.stderr).toBe(0);
 
-    // WHEN the caller deploys the member's Lambda stack with npm run deploy (caller's credentials only).
-    const deployed = await run(
-      'npx',
+    // WHEN the caller deploys the member's Lambda stack with taegis-migrate deploy (caller's credentials only).
+    const deployed = await runTaegisMigrate(
       [
-        'tsx',
-        'scripts/deploy.ts',
+        'deploy',
         '--config',
         configFile,
         '--account',

@@ -12,7 +12,7 @@ import { GetFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, type QueueConfiguration } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, MOTO_ACCOUNT, MOTO_CDK_DEPLOY_FLAGS, type Moto } from '../support/moto.js';
-import { run } from '../support/run.js';
+import { run, runTaegisMigrate } from '../support/run.js';
 import { listFiles } from '../support/files.js';
 import { makeZip } from '../support/zip.js';
 import { createForeignStack, getNotifications, putLogLines, putNotifications } from '../support/verify-seed.js';
@@ -121,12 +121,10 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     expect(boot.code, boot.stderr).toBe(0);
 
     const deployOut = path.join(work, 'deploy.out');
-    // WHEN the shared stack is deployed by "npm run deploy" (credentials from credentials.txt, never on a command line) ...
-    const shared = await run(
-      'npx',
+    // WHEN the shared stack is deployed by "taegis-migrate deploy" (credentials from credentials.txt, never on a command line) ...
+    const shared = await runTaegisMigrate(
       [
-        'tsx',
-        'scripts/deploy.ts',
+        'deploy',
         '--config',
         configFile,
         '--stack',
@@ -177,15 +175,15 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     // And none of it reached an output or the cloud assembly the CLI used.
     for (const out of [shared.stdout, shared.stderr, deployed.stdout, deployed.stderr])
       expect(out).not.toContain('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000');
-    // Both assemblies: the CLI's and the one npm run deploy synthesized before it read the credentials.
+    // Both assemblies: the CLI's and the one taegis-migrate deploy synthesized before it read the credentials.
     const scanned = [...listFiles(cdkOut), ...listFiles(deployOut)];
     expect(scanned.some((f) => f.endsWith('.template.json') && f.startsWith(deployOut))).toBe(true);
     const leaks = scanned.filter((f) => readFileSync(f).includes('SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000'));
     expect(leaks).toEqual([]);
   }, 420_000);
 
-  // The whole procedure, step 5: after the deploy above, `npm run verify` moves the trigger and proves log flow.
-  it('GIVEN the migrated stack, a stale qualified trigger and a foreign queue entry WHEN npm run verify runs THEN the trigger is moved, the queue entry kept as it was, and the run passes', async () => {
+  // The whole procedure, step 5: after the deploy above, `taegis-migrate verify` moves the trigger and proves log flow.
+  it('GIVEN the migrated stack, a stale qualified trigger and a foreign queue entry WHEN taegis-migrate verify runs THEN the trigger is moved, the queue entry kept as it was, and the run passes', async () => {
     const clients = moto.clients();
     const foreign = await createForeignStack(clients, REGION);
     const fnArn = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:${FUNCTION}`;
@@ -210,11 +208,9 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     await putLogLines(clients, REGION, FUNCTION, ['level=info msg="Uploading data to s3" records=42']);
 
     const report = path.join(work, 'verify.json');
-    const verify = await run(
-      'npx',
+    const verify = await runTaegisMigrate(
       [
-        'tsx',
-        'scripts/verify.ts',
+        'verify',
         '--config',
         configFile,
         '--json',

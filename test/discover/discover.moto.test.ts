@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
@@ -14,6 +12,7 @@ import { reportError } from '../../lib/util/errors.js';
 import { snapshotState } from '../support/aws-state.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
 import { synthApp, vendorArtifacts } from '../support/real-app.js';
+import { runTaegisMigrate } from '../support/run.js';
 import {
   createCodeBucket,
   createStack,
@@ -24,7 +23,6 @@ import {
   unrelatedTemplate,
 } from '../support/taegis-fixtures.js';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SECRET = 'SECRET-MARKER-4f1d2b7e';
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -252,13 +250,11 @@ describe('discover against moto', () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it('GIVEN the npm script entry WHEN run as a process against moto THEN it prints the table and writes the config', async () => {
+  it('GIVEN taegis-migrate discover WHEN run as a process against moto THEN it prints the table and writes the config', async () => {
     const file = path.join(dir, 'cli.json');
-    const { stdout } = await run(
-      'npx',
+    const { code, stdout, stderr } = await runTaegisMigrate(
       [
-        'tsx',
-        'scripts/discover.ts',
+        'discover',
         '--regions',
         'us-east-1',
         '--write',
@@ -268,6 +264,7 @@ describe('discover against moto', () => {
       ],
       { cwd: ROOT, env: moto.env },
     );
+    expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/lab-network-lambda\s+CREATE_COMPLETE\s+awscloudtrail\s+lab-cloudtrail-logs/);
     expect(stdout).toMatch(/us-east-1\s+taegis-shared\s+CREATE_COMPLETE\s+ctpx/);
     expect(stdout).toContain('existing shared stacks use TaegisRegion ctpx, the config says delta');
@@ -275,13 +272,8 @@ describe('discover against moto', () => {
       taegisRegion: 'delta',
       sharedStackName: 'taegis-shared',
     });
-    const bad = await run('npx', ['tsx', 'scripts/discover.ts', '--regions', 'mars-1'], {
-      cwd: ROOT,
-      env: moto.env,
-    }).catch((e: unknown) => e as { code: number; stderr: string });
-    expect(bad).toMatchObject({ code: 2 });
-    expect((bad as { stderr: string }).stderr).toContain(
-      'error INPUT_INVALID: --regions: mars-1 is not an AWS region name',
-    );
+    const bad = await runTaegisMigrate(['discover', '--regions', 'mars-1'], { cwd: ROOT, env: moto.env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error INPUT_INVALID: --regions: mars-1 is not an AWS region name');
   });
 });

@@ -1,38 +1,22 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/example.js';
 import { FakeCloudflare } from '../support/fake-cloudflare.js';
+import { runTaegisMigrate, type RunResult } from '../support/run.js';
 import { ACCOUNT, DNS_KEY, HTTP_KEY, TOKEN, writeConfig, ZONE } from './helpers.js';
 
-// vitest runs from the project root (npm test); the script path below is relative to it.
-const ROOT = process.cwd();
 const SECRETS = [TOKEN, HTTP_KEY, encodeURIComponent(HTTP_KEY), DNS_KEY];
 
-/** Runs the real entry point the way `npm run logpush --` does, in a child process. */
-function runScript(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const argv = ['tsx', 'scripts/logpush.ts', ...args];
+/** Runs `taegis-migrate logpush` in a child process, as a user or a CI step does. */
+function runScript(args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  const argv = ['logpush', ...args];
   // Secrets travel in the environment and files only: never on a command line that `ps` shows.
   for (const s of SECRETS) expect(argv.join(' ')).not.toContain(s);
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', argv, {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: 'pipe',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr: stderr.replace(/^npm warn .*\n/gm, '') }));
-  });
+  return runTaegisMigrate(argv, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 }
 
-describe('scripts/logpush.ts in a child process', () => {
+describe('taegis-migrate logpush in a child process', () => {
   let fake: FakeCloudflare;
   let dir: string;
   let configPath: string;

@@ -15,11 +15,11 @@ import { readAssembly } from '../../lib/plan/assembly.js';
 import { snapshotState } from '../support/aws-state.js';
 import { EXAMPLE_DIR, ROOT } from '../support/example.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
-import { run } from '../support/run.js';
+import { run, runTaegisMigrate } from '../support/run.js';
 import { makeZip } from '../support/zip.js';
 
 // The real flow a user follows, end to end against moto with the real app (cdk.json's), the real CDK CLI and
-// our npm scripts as processes: discover --write -> put the vendor files next to the config -> cdk synth ->
+// taegis-migrate as processes: discover --write -> put the vendor files next to the config -> cdk synth ->
 // cdk bootstrap -> plan. Plan must show the in-place update of the console-made stack and change nothing.
 
 const REGION = 'us-east-1';
@@ -39,6 +39,7 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
   let configFile: string;
 
   const npx = (args: string[]) => run('npx', args, { cwd: ROOT, env: moto.env, timeoutMs: 120_000 });
+  const cli = (args: string[]) => runTaegisMigrate(args, { cwd: ROOT, env: moto.env, timeoutMs: 120_000 });
 
   async function changeSetsLeft(stackName: string): Promise<number> {
     const out = await moto
@@ -102,9 +103,8 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
 
   it('GIVEN a console-made stack WHEN discover writes the config, the user adds the vendor files and plans THEN the config synthesizes and plan shows the in-place update, exit 0, nothing executed or left behind', async () => {
     // discover --write, as the README says.
-    const discovered = await npx([
-      'tsx',
-      'scripts/discover.ts',
+    const discovered = await cli([
+      'discover',
       '--regions',
       REGION,
       '--write',
@@ -158,7 +158,7 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
 
     // WHEN plan runs its default path: it synthesizes the real app itself.
     const jsonFile = path.join(work, 'plan.json');
-    const planned = await npx(['tsx', 'scripts/plan.ts', '--config', configFile, '--json', jsonFile]);
+    const planned = await cli(['plan', '--config', configFile, '--json', jsonFile]);
 
     // THEN exit 0 with the change set's rows for the stack ...
     expect(planned.code, `${planned.stdout}\n${planned.stderr}`).toBe(0);
@@ -219,11 +219,11 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
     const before = await snapshotState(moto.clients(), [REGION]);
 
     // Started from another directory (the config's): plan still finds the project's cdk.json for its synth.
-    const planned = await run(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'scripts', 'plan.ts'), '--config', ghostConfig],
-      { cwd: work, env: moto.env, timeoutMs: 120_000 },
-    );
+    const planned = await runTaegisMigrate(['plan', '--config', ghostConfig], {
+      cwd: work,
+      env: moto.env,
+      timeoutMs: 120_000,
+    });
 
     expect(planned.code, `${planned.stdout}\n${planned.stderr}`).toBe(1);
     expect(planned.stdout).toContain(`${REGION}/ghost-lambda: stack does not exist [FAIL]`);

@@ -14,20 +14,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, ROOT, writeJson } from '../support/example.js';
 import { listFiles } from '../support/files.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
-import { run } from '../support/run.js';
+import { run, runTaegisMigrate } from '../support/run.js';
 
 const REGION = 'us-east-1';
 const SECRET = 'taegis-migrate/credentials';
 const DYNAMIC_REF = `{{resolve:secretsmanager:${SECRET}:SecretString:::}}`;
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
-describe('credentials in Secrets Manager: npm run secret -- put, then npm run deploy without credentials.txt (moto)', () => {
+describe('credentials in Secrets Manager: taegis-migrate secret put, then taegis-migrate deploy without credentials.txt (moto)', () => {
   let moto: Moto;
   const example = copyExample();
   const marker = `TAEGIS-SM-MARKER-${Date.now()}`;
   const credentials = path.join(example.dir, 'credentials.txt');
-  const script = (name: string, args: string[]) =>
-    run(TSX, [path.join(ROOT, 'scripts', `${name}.ts`), ...args], { cwd: ROOT, env: moto.env, timeoutMs: 240_000 });
+  const cli = (command: string, args: string[]) =>
+    runTaegisMigrate([command, ...args], { cwd: ROOT, env: moto.env, timeoutMs: 240_000 });
   const secrets = () => moto.clients().secretsManager(REGION);
 
   beforeAll(async () => {
@@ -47,19 +46,19 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
   });
 
   it('GIVEN credentials.txt WHEN put runs twice and after a change THEN the secret is created, left alone, then updated; the value never shows in its output', async () => {
-    const first = await script('secret', ['put', '--config', example.config]);
+    const first = await cli('secret', ['put', '--config', example.config]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`created   ${SECRET} in ${MOTO_ACCOUNT}/${REGION} (for ${MOTO_ACCOUNT}/${REGION})`);
     const stored = await secrets().send(new GetSecretValueCommand({ SecretId: SECRET }));
     expect(stored.SecretString).toBe(`client_id=abc\nclient_secret=${marker}`);
 
-    const second = await script('secret', ['put', '--config', example.config]);
+    const second = await cli('secret', ['put', '--config', example.config]);
     expect(second.stdout).toContain(`unchanged ${SECRET}`);
     const versions = await secrets().send(new ListSecretVersionIdsCommand({ SecretId: SECRET }));
     expect(versions.Versions).toHaveLength(1);
 
     writeFileSync(credentials, `client_id=abc\nclient_secret=${marker}-rotated\n`);
-    const third = await script('secret', ['put', '--config', example.config]);
+    const third = await cli('secret', ['put', '--config', example.config]);
     expect(third.stdout).toContain(`updated   ${SECRET}`);
     expect((await secrets().send(new GetSecretValueCommand({ SecretId: SECRET }))).SecretString).toContain(
       `${marker}-rotated`,
@@ -72,7 +71,7 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
     const raw = JSON.parse(readFileSync(example.config, 'utf8')) as Record<string, unknown>;
     delete raw.credentialsSecret;
     writeJson(other, raw);
-    const noSecret = await script('secret', ['put', '--config', other]);
+    const noSecret = await cli('secret', ['put', '--config', other]);
     expect(noSecret.code).toBe(2);
     expect(noSecret.stderr).toContain('names no credentials secret');
 
@@ -81,14 +80,14 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
     raw2.credentialsSecret = { name: 'taegis-migrate/other' };
     raw2.artifacts = { credentials: 'not-there.txt' };
     writeJson(missing, raw2);
-    const noFile = await script('secret', ['put', '--config', missing]);
+    const noFile = await cli('secret', ['put', '--config', missing]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toContain('error CREDENTIALS_MISSING');
     const names = ((await secrets().send(new ListSecretsCommand({}))).SecretList ?? []).map((s) => s.Name);
     expect(names).toEqual([SECRET]);
   }, 300_000);
 
-  it('GIVEN the secret WHEN npm run deploy deploys the shared stack with credentials.txt gone THEN the template carries the dynamic reference, no SecretValue parameter, and the assembly no credential', async () => {
+  it('GIVEN the secret WHEN taegis-migrate deploy deploys the shared stack with credentials.txt gone THEN the template carries the dynamic reference, no SecretValue parameter, and the assembly no credential', async () => {
     rmSync(credentials);
     const boot = await run(
       'npx',
@@ -108,7 +107,7 @@ describe('credentials in Secrets Manager: npm run secret -- put, then npm run de
     );
     expect(boot.code, boot.stderr).toBe(0);
     const out = path.join(example.dir, 'deploy.out');
-    const deployed = await script('deploy', [
+    const deployed = await cli('deploy', [
       '--config',
       example.config,
       '--stack',

@@ -12,23 +12,18 @@ import { MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { getNotifications, seedMixed } from '../support/verify-seed.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const BIN = path.join(ROOT, 'bin', 'taegis-migrate.mjs');
 
 function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [path.join(ROOT, 'scripts/verify.ts'), ...args],
-      { env, cwd: ROOT, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, [BIN, 'verify', ...args], { env, cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
-describe('scripts/verify.ts as CI runs it (child process, exit codes)', () => {
+describe('taegis-migrate verify as CI runs it (child process, exit codes)', () => {
   let moto: Moto;
   let dir: string;
   let configPath: string;
