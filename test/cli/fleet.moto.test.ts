@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { AccountClients } from '../../lib/aws/accounts.js';
 import type { WaveOutcome } from '../../lib/cli/fleet.js';
 import { verifyMain } from '../../lib/commands/verify.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
+import { createConsoleStack, putOldPackage } from '../../lib/demo/seed.js';
 import { accountsProxy, clientsIn, MEMBER_A } from '../support/accounts.js';
 import type { startProxy } from '../support/aws-proxy.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
@@ -103,30 +104,13 @@ describe('GIVEN a fleet with a refused account and a failing stack in its first 
     // moto, moto-notes.md).
     const member = await clientsIn(moto.endpoint, MEMBER_A);
     const s3 = member.s3(E);
-    await s3.send(new CreateBucketCommand({ Bucket: 'lab-old-taegis-code' }));
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: 'lab-old-taegis-code',
-        Key: 'scwx-tdr-lambda-go.zip',
-        Body: makeZip([{ name: 'main', content: 'old', mode: 0o100755 }]),
-      }),
-    );
-    await s3.send(new CreateBucketCommand({ Bucket: LOGS }));
-    await member.cloudFormation(E).send(
-      new CreateStackCommand({
-        StackName: GOOD,
-        TemplateBody: readFileSync(
-          path.join(import.meta.dirname, '..', 'fixtures', 'old-console-lambda-stack.yaml'),
-          'utf8',
-        ),
-        Capabilities: ['CAPABILITY_IAM'],
-        Parameters: [
-          { ParameterKey: 'IntegrationType', ParameterValue: 'awscloudtrail' },
-          { ParameterKey: 'NotificationBucket', ParameterValue: LOGS },
-          { ParameterKey: 'S3BucketName', ParameterValue: 'lab-old-taegis-code' },
-        ],
-      }),
-    );
+    await putOldPackage(s3, E, 'lab-old-taegis-code', makeZip([{ name: 'main', content: 'old', mode: 0o100755 }]));
+    await createConsoleStack(member, E, {
+      stackName: GOOD,
+      integration: 'awscloudtrail',
+      bucket: LOGS,
+      codeBucket: 'lab-old-taegis-code',
+    });
     const staging = `taegis-staging-${MEMBER_A}-${E}`;
     await s3.send(new CreateBucketCommand({ Bucket: staging }));
     for (const f of [

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleStack, putOldPackage } from '../../lib/demo/seed.js';
 import { clientsIn, MEMBER_A } from '../support/accounts.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from '../support/moto.js';
 import { run, runTaegisMigrate } from '../support/run.js';
@@ -33,31 +34,14 @@ describe('deploy into a member account the standard CDK way (bootstrap --trust, 
   it("GIVEN a member's console-made stack and its account bootstrapped with --trust <caller> WHEN taegis-migrate deploy runs from the caller THEN the member's stack is updated in place and nothing lands in the caller's account", async () => {
     const member = await clientsIn(moto.endpoint, MEMBER_A);
     const s3 = member.s3(REGION);
-    await s3.send(new CreateBucketCommand({ Bucket: 'lab-old-taegis-code' }));
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: 'lab-old-taegis-code',
-        Key: 'scwx-tdr-lambda-go.zip',
-        Body: makeZip([{ name: 'main', content: 'old', mode: 0o100755 }]),
-      }),
-    );
-    await s3.send(new CreateBucketCommand({ Bucket: 'lab-cloudtrail-logs' }));
-    const created = await member.cloudFormation(REGION).send(
-      new CreateStackCommand({
-        StackName: STACK,
-        TemplateBody: readFileSync(
-          path.join(import.meta.dirname, '..', 'fixtures', 'old-console-lambda-stack.yaml'),
-          'utf8',
-        ),
-        Capabilities: ['CAPABILITY_IAM'],
-        Parameters: [
-          { ParameterKey: 'IntegrationType', ParameterValue: 'awscloudtrail' },
-          { ParameterKey: 'NotificationBucket', ParameterValue: 'lab-cloudtrail-logs' },
-          { ParameterKey: 'S3BucketName', ParameterValue: 'lab-old-taegis-code' },
-        ],
-      }),
-    );
-    expect(created.StackId).toContain(`:${MEMBER_A}:`);
+    await putOldPackage(s3, REGION, 'lab-old-taegis-code', makeZip([{ name: 'main', content: 'old', mode: 0o100755 }]));
+    const stackId = await createConsoleStack(member, REGION, {
+      stackName: STACK,
+      integration: 'awscloudtrail',
+      bucket: 'lab-cloudtrail-logs',
+      codeBucket: 'lab-old-taegis-code',
+    });
+    expect(stackId).toContain(`:${MEMBER_A}:`);
     // BucketDeployment cannot run on moto: stage the member's objects with the SDK (moto-notes.md).
     const staging = `taegis-staging-${MEMBER_A}-${REGION}`;
     await s3.send(new CreateBucketCommand({ Bucket: staging }));
@@ -140,7 +124,7 @@ describe('deploy into a member account the standard CDK way (bootstrap --trust, 
     const after = (await member.cloudFormation(REGION).send(new DescribeStacksCommand({ StackName: STACK })))
       .Stacks![0]!;
     expect(after.StackStatus).toBe('UPDATE_COMPLETE');
-    expect(after.StackId).toBe(created.StackId);
+    expect(after.StackId).toBe(stackId);
     const fn = await member.lambda(REGION).send(new GetFunctionCommand({ FunctionName: FUNCTION }));
     expect(fn.Configuration?.Runtime).toBe('provided.al2023');
     expect(fn.Configuration?.FunctionArn).toContain(`:${MEMBER_A}:`);

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
-  CreateStackCommand,
   DescribeStackResourceCommand,
   DescribeStacksCommand,
   type CloudFormationClient,
@@ -11,6 +10,7 @@ import {
 import { GetFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, type QueueConfiguration } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleStack, putOldPackage } from '../../lib/demo/seed.js';
 import { startMoto, MOTO_ACCOUNT, MOTO_CDK_DEPLOY_FLAGS, type Moto } from '../support/moto.js';
 import { run, runTaegisMigrate } from '../support/run.js';
 import { listFiles } from '../support/files.js';
@@ -73,26 +73,13 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     const lambda = clients.lambda(REGION);
 
     // GIVEN the old stack, made the way the console made it: code in another bucket, parameters the new template drops.
-    await s3.send(new CreateBucketCommand({ Bucket: 'lab-old-taegis-code' }));
-    await s3.send(
-      new PutObjectCommand({ Bucket: 'lab-old-taegis-code', Key: 'scwx-tdr-lambda-go.zip', Body: oldCodeZip() }),
-    );
-    await s3.send(new CreateBucketCommand({ Bucket: 'lab-cloudtrail-logs' }));
-    const created = await cfn.send(
-      new CreateStackCommand({
-        StackName: STACK,
-        TemplateBody: readFileSync(
-          path.join(import.meta.dirname, '..', 'fixtures', 'old-console-lambda-stack.yaml'),
-          'utf8',
-        ),
-        Capabilities: ['CAPABILITY_IAM'],
-        Parameters: [
-          { ParameterKey: 'IntegrationType', ParameterValue: 'awscloudtrail' },
-          { ParameterKey: 'NotificationBucket', ParameterValue: 'lab-cloudtrail-logs' },
-          { ParameterKey: 'S3BucketName', ParameterValue: 'lab-old-taegis-code' },
-        ],
-      }),
-    );
+    await putOldPackage(s3, REGION, 'lab-old-taegis-code', oldCodeZip());
+    const stackId = await createConsoleStack(clients, REGION, {
+      stackName: STACK,
+      integration: 'awscloudtrail',
+      bucket: 'lab-cloudtrail-logs',
+      codeBucket: 'lab-old-taegis-code',
+    });
     expect((await stackOf(cfn, STACK)).StackStatus).toBe('CREATE_COMPLETE');
     const before = await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION }));
     expect(before.Configuration?.Runtime).toBe('go1.x');
@@ -148,7 +135,7 @@ describe('in-place migration of a console-made Lambda stack, against moto with t
     // THEN the stack was updated in place ...
     const after = await stackOf(cfn, STACK);
     expect(after.StackStatus).toBe('UPDATE_COMPLETE');
-    expect(after.StackId).toBe(created.StackId);
+    expect(after.StackId).toBe(stackId);
     const physicalAfter = (
       await cfn.send(new DescribeStackResourceCommand({ StackName: STACK, LogicalResourceId: 'ScwxTdrLambdaFunction' }))
     ).StackResourceDetail?.PhysicalResourceId;

@@ -9,10 +9,7 @@ import {
   vendorFunctionName,
 } from '../../lib/facts/taegis.js';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { CONSOLE_STACK_TEMPLATE } from '../../lib/demo/seed.js';
 
 describe('the vendor function name', () => {
   it.each([
@@ -59,8 +56,8 @@ describe('the vendor function name', () => {
 
 describe('the vendor template parameters', () => {
   it('GIVEN the function name the vendor template declares WHEN encoded from its parameters THEN our encoder agrees', () => {
-    // The fixture is a console-made stack's template: `!Sub ${AWS::StackName}-scwx-tdr-lambda-${IntegrationType}`.
-    const yaml = readFileSync(path.join(here, '..', 'fixtures', 'old-console-lambda-stack.yaml'), 'utf8');
+    // A console-made stack's template: `!Sub ${AWS::StackName}-scwx-tdr-lambda-${IntegrationType}`.
+    const yaml = readFileSync(CONSOLE_STACK_TEMPLATE, 'utf8');
     const sub = /FunctionName: !Sub (.+)/.exec(yaml)?.[1]?.trim();
     expect(sub).toBe(vendorFunctionName('${AWS::StackName}', `\${${LAMBDA_PARAMETERS.integrationType}}`));
   });

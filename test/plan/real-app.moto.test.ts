@@ -1,17 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  CreateStackCommand,
-  GetTemplateCommand,
-  ListChangeSetsCommand,
-  waitUntilStackCreateComplete,
-} from '@aws-sdk/client-cloudformation';
+import { GetTemplateCommand, ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { defaultLambdaRuntime } from '../../lib/facts/lambda-runtimes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAssembly } from '../../lib/plan/assembly.js';
+import { createConsoleStack, putOldPackage } from '../../lib/demo/seed.js';
 import { snapshotState } from '../support/aws-state.js';
 import { EXAMPLE_DIR, ROOT } from '../support/example.js';
 import { MOTO_ACCOUNT, startMoto, type Moto } from '../support/moto.js';
@@ -66,35 +61,18 @@ describe('discover -> synth -> plan with the real app, against moto', () => {
     // the short !GetAtt form (moto_launcher.py corrects moto for it).
     const c = moto.clients();
     const s3 = c.s3(REGION);
-    const cfn = c.cloudFormation(REGION);
-    await s3.send(new CreateBucketCommand({ Bucket: 'lab-old-taegis-code' }));
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: 'lab-old-taegis-code',
-        Key: 'scwx-tdr-lambda-go.zip',
-        Body: makeZip([{ name: 'main', content: 'old go1.x binary (synthetic)', mode: 0o100755 }]),
-      }),
+    await putOldPackage(
+      s3,
+      REGION,
+      'lab-old-taegis-code',
+      makeZip([{ name: 'main', content: 'old go1.x binary (synthetic)', mode: 0o100755 }]),
     );
-    await s3.send(new CreateBucketCommand({ Bucket: 'lab-cloudtrail-logs' }));
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: STACK,
-        TemplateBody: readFileSync(
-          path.join(import.meta.dirname, '..', 'fixtures', 'old-console-lambda-stack.yaml'),
-          'utf8',
-        ),
-        Capabilities: ['CAPABILITY_IAM'],
-        Parameters: [
-          { ParameterKey: 'IntegrationType', ParameterValue: 'awscloudtrail' },
-          { ParameterKey: 'NotificationBucket', ParameterValue: 'lab-cloudtrail-logs' },
-          { ParameterKey: 'S3BucketName', ParameterValue: 'lab-old-taegis-code' },
-        ],
-      }),
-    );
-    await waitUntilStackCreateComplete(
-      { client: cfn, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
-      { StackName: STACK },
-    );
+    await createConsoleStack(c, REGION, {
+      stackName: STACK,
+      integration: 'awscloudtrail',
+      bucket: 'lab-cloudtrail-logs',
+      codeBucket: 'lab-old-taegis-code',
+    });
   });
   afterAll(async () => {
     await moto?.stop();
