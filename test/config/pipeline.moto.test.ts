@@ -116,7 +116,7 @@ describe('pipeline waves: every target in exactly one wave', () => {
     expect(problemsOf(mutate)).toEqual(expected);
   });
 
-  it('GIVEN a config without "pipeline" THEN it parses as before, with no pipeline and no secret', () => {
+  it('GIVEN a config without "pipeline" THEN it parses with no pipeline and no secret', () => {
     const cfg = parseConfig(exampleRawConfig(), EXAMPLE_CONFIG);
     expect(cfg.pipeline).toBeUndefined();
     expect(cfg.credentialsSecret).toBeUndefined();

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NotificationConfiguration as Notifs } from '@aws-sdk/client-s3';
 import { listFiles } from '../support/files.js';
-import { run } from '../support/run.js';
+import { runTaegisMigrate } from '../support/run.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const SECRET_MARKER = 'SYNTHETIC-EXAMPLE-CLIENT-SECRET-0000';
@@ -18,13 +18,13 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-describe('npm run demo: the whole migration on an emulator, in one command', () => {
+describe('taegis-migrate demo: the whole migration on an emulator, in one command', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'taegis-demo-test-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('GIVEN a machine with moto and no AWS account WHEN npm run demo runs THEN every step passes, triggers move, foreign entries stay, and moto is stopped', async () => {
+  it('GIVEN a machine with moto and no AWS account WHEN taegis-migrate demo runs THEN every step passes, triggers move, foreign entries stay, and moto is stopped', async () => {
     const dir = path.join(work, 'run');
-    const res = await run('npm', ['run', '--silent', 'demo', '--', '--dir', dir, '--log-timeout', '20'], {
+    const res = await runTaegisMigrate(['demo', '--dir', dir, '--log-timeout', '20'], {
       cwd: ROOT,
       env: { ...process.env, AWS_ENDPOINT_URL: undefined, AWS_PROFILE: undefined },
       timeoutMs: 400_000,
@@ -88,20 +88,20 @@ describe('npm run demo: the whole migration on an emulator, in one command', () 
     expect(leaks).toEqual([]);
   }, 420_000);
 
-  it('GIVEN a --dir that is not empty WHEN npm run demo runs THEN it exits 2 before starting the emulator', async () => {
+  it('GIVEN a --dir that is not empty WHEN taegis-migrate demo runs THEN it exits 2 before starting the emulator', async () => {
     const dir = path.join(work, 'busy');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'keep.txt'), 'mine');
-    const res = await run('npm', ['run', '--silent', 'demo', '--', '--dir', dir], { cwd: ROOT, env: process.env });
+    const res = await runTaegisMigrate(['demo', '--dir', dir], { cwd: ROOT, env: process.env });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--dir');
     expect(res.stdout).not.toContain('emulator:');
     expect(readFileSync(path.join(dir, 'keep.txt'), 'utf8')).toBe('mine');
   }, 60_000);
 
-  it('GIVEN --log-timeout that is not a number WHEN npm run demo runs THEN it exits 2 naming the flag', async () => {
-    const res = await run('npm', ['run', '--silent', 'demo', '--', '--log-timeout', 'soon'], {
+  it('GIVEN --log-timeout that is not a number WHEN taegis-migrate demo runs THEN it exits 2 naming the flag', async () => {
+    const res = await runTaegisMigrate(['demo', '--log-timeout', 'soon'], {
       cwd: ROOT,
       env: process.env,
     });

@@ -111,7 +111,7 @@ describe('discover after a partial migration, against moto', () => {
   it('GIVEN one migrated and one unmigrated stack WHEN discovering THEN both are found with their real values, not "theselectedintegration"', async () => {
     const cfn = moto.clients().cloudFormation(REGION);
     const migrated = (await cfn.send(new DescribeStacksCommand({ StackName: 'lab-network-lambda' }))).Stacks![0]!;
-    // The precondition the bug needs: the deploy baked the vendor parameters in.
+    // The case under test: the deploy baked the vendor parameters in, so the stack has no IntegrationType to read.
     expect((migrated.Parameters ?? []).map((p) => p.ParameterKey).sort()).toEqual([
       'BootstrapVersion',
       'EnableObjectTagging',

@@ -65,7 +65,7 @@ describe("cdk.json's feature flags, planned on moto", () => {
   });
 
   it('GIVEN the Lambda stack deployed by the app without the flags WHEN npm run plan synthesizes with them THEN no change', async () => {
-    // No context: no feature flag at all, as before cdk.json set them.
+    // No context, so no feature flag: the stack as an app whose cdk.json sets none deployed it.
     const withoutFlags = await synthApp(
       parseConfig(JSON.parse(readFileSync(configFile, 'utf8')), configFile),
       path.join(dir, 'old.out'),
