@@ -8,11 +8,12 @@ import { defineConfig } from 'vitest/config';
  * in test/fixtures/.
  *
  * Which project runs it: `*.moto.test.ts` is an integration test, every other file a unit test (`npm run
- * test:unit`). Integration means it needs a process of its own: a moto server, the CDK CLI, or our CLI run to
- * completion through bin/taegis-migrate.mjs. The suffix names the project that gives those their time and its moto
- * server per worker, so a few of them (the CDK CLI synth, a Logpush run against a fake Cloudflare) touch no moto. A
- * unit test may spawn the CLI only for a quick bad-input exit. startMoto() and run('npx', ['cdk', ...]) refuse to run
- * in the unit project, so a misnamed integration test fails loudly.
+ * test:unit`). Integration means the file needs a moto server or the CDK CLI, or spends its time in child runs of our
+ * CLI (bin/taegis-migrate.mjs) or app (seconds each, kept out of the unit run). The suffix names the project (its time
+ * budget, a moto server per worker), so a few such files touch no moto: the CDK CLI synth, Logpush against a fake
+ * Cloudflare, the app run for pipeline config errors. A unit test spawns a child only where one or two runs are the
+ * point (the app's bad-input exit, `ci github` writing its workflow). startMoto() and run('npx', ['cdk', ...]) refuse
+ * to run in the unit project, so a misnamed integration test fails loudly.
  */
 const INTEGRATION = ['test/**/*.moto.test.ts'];
 
