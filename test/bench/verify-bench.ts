@@ -280,7 +280,7 @@ function sequentialBaseline(moto: Moto, stacks: readonly BenchStack[]): number {
   return calls;
 }
 
-/** The benchmark; `taegis-migrate bench verify` runs it through the CLI's single catch. */
+/** The benchmark; `scripts/bench-verify.ts` runs it through the CLI's single catch. */
 export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
   const { values } = parseFlags(argv, {
     'baseline-stacks': { type: 'string' },
