@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
  * Where a test lives: test/<folder>/ mirrors lib/<folder>/, the folder of the code whose behaviour it checks. A test
  * that drives a command (in-process or as a child process) lives beside the domain that command serves (a verify run
  * in test/verify/, a deploy in test/deploy/), not in a folder of command edges; test/cli/ holds the tests of the CLI
- * proper (dispatcher, flags, fleet runs, exit codes across commands). Shared helpers are in test/support/, data files
- * in test/fixtures/.
+ * proper (dispatcher, flags, fleet runs, exit codes across commands). Tests of the development scripts and of the docs
+ * live in test/scripts/ and test/docs/. Shared helpers are in test/support/, data files in test/fixtures/.
  *
  * Which project runs it: `*.moto.test.ts` is an integration test, every other file a unit test (`npm run
  * test:unit`). Integration means the file needs a moto server or the CDK CLI, or spends its time in child runs of our
