@@ -20,7 +20,7 @@ const LAYERS = [
   ['demo', 'plan', 'stacks'],
   ['discover', 'pipeline', 'verify'],
   ['app', 'ci', 'replay'],
-  ['bench', 'deploy'],
+  ['deploy'],
   ['commands'],
 ];
 const unplaced = readdirSync(path.join(import.meta.dirname, 'lib')).filter((e) => !LAYERS.flat().includes(e));
@@ -67,8 +67,21 @@ export default tseslint.config(
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      // Folders too depend one way, type-only imports included: LAYERS above.
-      'import-x/no-restricted-paths': ['error', { zones: LAYER_ZONES }],
+      // Folders too depend one way, type-only imports included: LAYERS above. The product never leans on the
+      // development tools (test support, benchmarks).
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...LAYER_ZONES,
+            {
+              target: './lib',
+              from: ['./test', './scripts'],
+              message: 'lib/ is the product: it may not import test/ or scripts/ (move what it needs into lib/)',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -1,22 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Integration tests: they start moto_server or run the CDK CLI (or our scripts as child processes). Name new ones
- * `*.moto.test.ts`; the other entries predate that convention. Every other test file is a unit test
- * (`npm run test:unit`); startMoto() refuses to run there, so a misnamed moto test fails loudly.
+ * Where a test lives: test/<folder>/ mirrors lib/<folder>/, the folder of the code whose behaviour it checks. A test
+ * that drives a command (in-process or as a child process) lives beside the domain that command serves (a verify run
+ * in test/verify/, a deploy in test/deploy/), not in a folder of command edges; test/cli/ holds the tests of the CLI
+ * proper (dispatcher, flags, fleet runs, exit codes across commands). Tests of the development scripts and of the docs
+ * live in test/scripts/ and test/docs/. Shared helpers are in test/support/, data files in test/fixtures/.
+ *
+ * Which project runs it: `*.moto.test.ts` is an integration test, every other file a unit test (`npm run
+ * test:unit`). Integration means the file needs a moto server or the CDK CLI, or spends its time in child runs of our
+ * CLI (bin/taegis-migrate.mjs) or app (seconds each, kept out of the unit run). The suffix names the project (its time
+ * budget, a moto server per worker), so a few such files touch no moto: the CDK CLI synth, Logpush against a fake
+ * Cloudflare, the app run for pipeline config errors. A unit test spawns a child only where one or two runs are the
+ * point (the app's bad-input exit, `ci github` writing its workflow). startMoto() and run('npx', ['cdk', ...]) refuse
+ * to run in the unit project, so a misnamed integration test fails loudly.
  */
-const INTEGRATION = [
-  'test/**/*.moto.test.ts',
-  'test/moto-deploy.test.ts',
-  'test/moto-deploy-accounts.test.ts',
-  'test/cli/program.test.ts',
-  'test/pipeline/config.test.ts',
-  'test/moto-harness.test.ts',
-  'test/cli-synth.test.ts',
-  'test/logpush/spawn.test.ts',
-  'test/verify/verify.cli.test.ts',
-  'test/verify/verify.proxy.test.ts',
-];
+const INTEGRATION = ['test/**/*.moto.test.ts'];
 
 export default defineConfig({
   test: {

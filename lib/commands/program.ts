@@ -84,10 +84,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'the whole migration on a local AWS emulator (moto), no AWS account needed',
     run: async (argv) => (await import('./demo.js')).demoMain(argv),
   },
-  bench: {
-    summary: 'benchmarks: "bench synth" (synth time vs stack count), "bench verify" (verify against moto)',
-    run: async (argv) => (await import('./bench.js')).benchMain(argv),
-  },
 };
 
 export function programUsage(): string {

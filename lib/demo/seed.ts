@@ -33,7 +33,29 @@ export const DEMO_REGIONS: readonly DemoRegion[] = [
   },
 ];
 
-const CONSOLE_TEMPLATE = path.join(import.meta.dirname, '..', '..', 'assets', 'demo', 'console-lambda-stack.yaml');
+/** The template of a console-made Taegis Lambda stack: the one copy, seeded by the demo and by the tests. */
+export const CONSOLE_STACK_TEMPLATE = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'assets',
+  'demo',
+  'console-lambda-stack.yaml',
+);
+
+/** The key the console-made stacks read their old package from (the template's S3ObjectKey default). */
+const OLD_PACKAGE_KEY = 'scwx-tdr-lambda-go.zip';
+
+/** One console-made Taegis stack, as the console made it before the vendor's new package. */
+export interface ConsoleStack {
+  readonly stackName: string;
+  /** Its IntegrationType parameter (part of the function's name). */
+  readonly integration: string;
+  /** The log bucket that notifies the function; created with the stack. */
+  readonly bucket: string;
+  /** The bucket holding the old go1.x package (putOldPackage). */
+  readonly codeBucket: string;
+}
 
 /** A queue that is not ours, notified by the same log bucket: the demo shows it survives the trigger move. */
 const FOREIGN_QUEUE_TEMPLATE = JSON.stringify({
@@ -54,19 +76,57 @@ export async function createBucket(s3: S3Client, region: string, bucket: string)
   );
 }
 
+/** Creates a stack and waits for CREATE_COMPLETE. @returns the stack's id */
 async function createStack(
   cfn: CloudFormationClient,
   input: { StackName: string; TemplateBody: string; Parameters?: { ParameterKey: string; ParameterValue: string }[] },
-): Promise<void> {
+): Promise<string> {
   await cfn.send(new CreateStackCommand({ ...input, Capabilities: ['CAPABILITY_IAM'] }));
   for (let i = 0; i < 300; i++) {
     const s = (await cfn.send(new DescribeStacksCommand({ StackName: input.StackName }))).Stacks?.[0];
-    if (s?.StackStatus === 'CREATE_COMPLETE') return;
+    // DescribeStacks always gives the id; the name would do wherever an id does.
+    if (s?.StackStatus === 'CREATE_COMPLETE') return s.StackId ?? input.StackName;
     if (s?.StackStatus?.endsWith('_COMPLETE') || s?.StackStatus?.endsWith('_FAILED'))
       throw new Error(`${input.StackName}: ${s.StackStatus} ${s.StackStatusReason ?? ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${input.StackName} did not complete`);
+}
+
+/**
+ * Creates the bucket of the old go1.x package that console-made stacks read their code from.
+ * @param body the package's bytes (moto stores them; it never runs them) @default a placeholder text
+ */
+export async function putOldPackage(
+  s3: S3Client,
+  region: string,
+  bucket: string,
+  body: Uint8Array | string = 'old go1.x package (synthetic)',
+): Promise<void> {
+  await createBucket(s3, region, bucket);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: OLD_PACKAGE_KEY, Body: body }));
+}
+
+/**
+ * Creates a console-made Taegis stack and its log bucket: the console's template (go1.x, code in `codeBucket`, the
+ * parameters the new template drops, the short `!GetAtt` form), waited for until CREATE_COMPLETE.
+ * @returns the stack's id
+ */
+export async function createConsoleStack(
+  clients: AwsClientFactory,
+  region: string,
+  stack: ConsoleStack,
+): Promise<string> {
+  await createBucket(clients.s3(region), region, stack.bucket);
+  return createStack(clients.cloudFormation(region), {
+    StackName: stack.stackName,
+    TemplateBody: readFileSync(CONSOLE_STACK_TEMPLATE, 'utf8'),
+    Parameters: [
+      { ParameterKey: 'IntegrationType', ParameterValue: stack.integration },
+      { ParameterKey: 'NotificationBucket', ParameterValue: stack.bucket },
+      { ParameterKey: 'S3BucketName', ParameterValue: stack.codeBucket },
+    ],
+  });
 }
 
 /**
@@ -82,28 +142,15 @@ export async function seedDemoAccount(
   regions: readonly DemoRegion[] = DEMO_REGIONS,
 ): Promise<string[]> {
   const said: string[] = [];
-  const template = readFileSync(CONSOLE_TEMPLATE, 'utf8');
   for (const r of regions) {
     const s3 = clients.s3(r.region);
     const cfn = clients.cloudFormation(r.region);
     const oldCode = `demo-old-taegis-code-${r.region}`;
-    await createBucket(s3, r.region, oldCode);
-    await s3.send(
-      new PutObjectCommand({ Bucket: oldCode, Key: 'scwx-tdr-lambda-go.zip', Body: 'old go1.x package (synthetic)' }),
-    );
+    await putOldPackage(s3, r.region, oldCode);
     await createStack(cfn, { StackName: 'demo-siem', TemplateBody: FOREIGN_QUEUE_TEMPLATE });
     const queueArn = `arn:aws:sqs:${r.region}:${account}:demo-siem-queue`;
     for (const [i, s] of r.stacks.entries()) {
-      await createBucket(s3, r.region, s.bucket);
-      await createStack(cfn, {
-        StackName: s.stackName,
-        TemplateBody: template,
-        Parameters: [
-          { ParameterKey: 'IntegrationType', ParameterValue: s.integration },
-          { ParameterKey: 'NotificationBucket', ParameterValue: s.bucket },
-          { ParameterKey: 'S3BucketName', ParameterValue: oldCode },
-        ],
-      });
+      await createConsoleStack(clients, r.region, { ...s, codeBucket: oldCode });
       const fnArn = `arn:aws:lambda:${r.region}:${account}:function:${vendorFunctionName(s.stackName, s.integration)}`;
       // Alternate the two kinds of stale entry the console and older tools leave behind.
       const stale =

@@ -1,4 +1,4 @@
-import { ListAccountsCommand, type Account } from '@aws-sdk/client-organizations';
+import { paginateListAccounts, type Account } from '@aws-sdk/client-organizations';
 import type { AccountClients } from '../aws/accounts.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
 import { TaegisError } from '../util/errors.js';
@@ -24,13 +24,8 @@ export interface OrganizationOptions {
 export async function listOrganizationAccounts(clients: AccountClients, homeRegion: string): Promise<Account[]> {
   const org = clients.base.organizations(homeRegion);
   const out: Account[] = [];
-  let NextToken: string | undefined;
   try {
-    do {
-      const page = await org.send(new ListAccountsCommand({ ...(NextToken ? { NextToken } : {}) }));
-      out.push(...(page.Accounts ?? []));
-      NextToken = page.NextToken;
-    } while (NextToken);
+    for await (const page of paginateListAccounts({ client: org }, {})) out.push(...(page.Accounts ?? []));
   } catch (err) {
     throw new TaegisError('AWS_ERROR', `cannot list the organization's accounts: ${reasonOf(err)}`, {
       fix: isAccessDenied(err)

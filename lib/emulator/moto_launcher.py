@@ -5,7 +5,7 @@ Usage: python3 lib/emulator/moto_launcher.py -H 127.0.0.1 -p PORT
 Corrections of moto behaviour that differs from AWS, applied before moto.server.main() runs, live
 below; each is minimal and explains itself. Nothing here changes what our code sees from real AWS.
 The first two corrections are needed by an in-place update of a console-made stack with a vendor template
-included by aws-cdk-lib's cloudformation-include (test/moto-deploy.test.ts meets both).
+included by aws-cdk-lib's cloudformation-include (test/deploy/deploy.moto.test.ts meets both).
 """
 import sys
 

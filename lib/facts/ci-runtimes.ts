@@ -11,7 +11,7 @@
  * (github.com/nodejs/Release): not read from a source here, taken as stated in issue 23 and the schedule's
  * published dates.
  *
- * test/ci-runtimes.test.ts fails when a pin names a major this table records as declaring node20 (or older), or a
+ * test/facts/ci-runtimes.test.ts fails when a pin names a major this table records as declaring node20 (or older), or a
  * CI Node.js version past its end of life.
  */
 

@@ -6,7 +6,7 @@
  * rules W2531/E2531 ("Runtime 'X' was deprecated on 'D'. Creation will be disabled on 'C', and updates will be
  * disabled on 'U'. Please consider updating to 'S'") carry the dates; the data is compiled into its
  * bindings_wasm_bg.wasm, so it is read by running the validator, not by reading a file. This is the same check
- * `CDK_VALIDATION=true cdk synth` runs. test/runtimes.test.ts runs it over every row below and fails when a
+ * `CDK_VALIDATION=true cdk synth` runs. test/facts/lambda-runtimes.test.ts runs it over every row below and fails when a
  * dependency bump changes a date.
  *
  * Dates are UTC days (YYYY-MM-DD); a stage starts at 00:00 UTC of its day.

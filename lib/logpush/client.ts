@@ -1,6 +1,7 @@
 import { TaegisError } from '../util/errors.js';
 import { ZERO_TRUST_DATASETS } from '../config/logpush.js';
 import type { CloudflareAuth } from './secrets.js';
+import { retryAfterTooLong, sendWithRetry } from '../util/http.js';
 
 /** The real API; `CLOUDFLARE_API_BASE_URL` (read at the CLI edge) overrides it, e.g. for the fake in tests. */
 export const DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4';
@@ -36,24 +37,22 @@ export interface CloudflareClientOptions {
   /** @default DEFAULT_BASE_URL */
   readonly baseUrl?: string;
   /**
-   * Attempts after a 429 (or, for GET/PUT, a 5xx or network error) before giving up.
-   * @default 4
+   * Attempts per request, the first included: a 429 is always retried, a 5xx or network error only for GET/PUT/DELETE
+   * (lib/util/http.ts).
+   * @default DEFAULT_ATTEMPTS (5)
    */
-  readonly maxRetries?: number;
-  /**
-   * Longest wait honoured from a `Retry-After` header; a longer one fails at once with the wait in the message.
-   * @default 120
-   */
-  readonly maxRetryAfterSeconds?: number;
+  readonly maxAttempts?: number;
   /** @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** For `Retry-After` dates. @default Date.now */
+  readonly now?: () => number;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
   /** Called before each retry, to tell the user why the command pauses. */
   readonly onRetry?: (message: string) => void;
   /** @default 30000 */
   readonly timeoutMs?: number;
 }
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Formats `errors[]` (with their `error_chain`) as `[code] message; [code] message`. */
 export function formatCloudflareErrors(errors: readonly CloudflareMessage[] | undefined): string {
@@ -121,15 +120,6 @@ function fixFor(
   return 'fix the value Cloudflare names in the message (see README "Cloudflare Logpush"), then re-run';
 }
 
-/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const secs = Number(header);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 /**
  * A small Cloudflare v4 API client on Node's fetch: auth headers, the `success`/`errors[]` envelope,
  * 429 + Retry-After, retries of idempotent calls, `result_info` pagination and GraphQL.
@@ -138,20 +128,10 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 export class CloudflareClient {
   readonly baseUrl: string;
   private readonly auth: CloudflareAuth;
-  private readonly maxRetries: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly onRetry: (message: string) => void;
-  private readonly timeoutMs: number;
 
-  constructor(options: CloudflareClientOptions) {
+  constructor(private readonly options: CloudflareClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.auth = options.auth;
-    this.maxRetries = options.maxRetries ?? 4;
-    this.maxRetryAfterMs = (options.maxRetryAfterSeconds ?? 120) * 1000;
-    this.sleep = options.sleep ?? realSleep;
-    this.onRetry = options.onRetry ?? (() => undefined);
-    this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
   private headers(hasBody: boolean): Record<string, string> {
@@ -175,66 +155,64 @@ export class CloudflareClient {
   ): Promise<{ status: number; json: unknown }> {
     const url = `${this.baseUrl}${path}`;
     const what = `${method} ${path}`;
-    for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method,
-          headers: this.headers(body !== undefined),
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-      } catch (err) {
-        const cause = (err as Error).cause instanceof Error ? ` (${((err as Error).cause as Error).message})` : '';
-        if (idempotent && attempt < this.maxRetries) {
-          this.onRetry(`${what}: ${(err as Error).message}${cause}; retrying`);
-          await this.sleep(backoff(attempt));
-          continue;
-        }
-        throw new TaegisError(
-          'CLOUDFLARE_ERROR',
-          `${what}: could not reach ${this.baseUrl}: ${(err as Error).message}${cause}`,
-          {
-            fix: 'check the network and proxy settings, and CLOUDFLARE_API_BASE_URL if you set it',
-          },
-        );
-      }
-      const text = await res.text();
-      if (res.status === 429 || (idempotent && res.status >= 500)) {
-        const wait = retryAfterMs(res.headers.get('retry-after')) ?? backoff(attempt);
-        if (attempt < this.maxRetries && wait <= this.maxRetryAfterMs) {
-          this.onRetry(
-            `${what}: HTTP ${res.status}${res.status === 429 ? ' (rate limited)' : ''}; retrying in ${Math.ceil(wait / 1000)}s`,
-          );
-          await this.sleep(wait);
-          continue;
-        }
-        const tried = attempt + 1;
-        const envelope = tryJson(text) as Envelope<unknown> | undefined;
-        throw new TaegisError(
-          'CLOUDFLARE_ERROR',
-          `${what}: HTTP ${res.status} after ${tried} attempt${tried === 1 ? '' : 's'}${
-            res.status === 429 ? ' (rate limited)' : ''
-          }${wait > this.maxRetryAfterMs ? ` (Retry-After ${Math.ceil(wait / 1000)}s is longer than this tool waits)` : ''}: ${
-            envelope?.errors ? formatCloudflareErrors(envelope.errors) : snippet(text)
-          }`,
-          { fix: fixFor(res.status, this.auth, path, hint, envelope?.errors) },
-        );
-      }
-      const json = tryJson(text);
-      if (json === undefined) {
-        throw new TaegisError(
-          'CLOUDFLARE_ERROR',
-          `${what}: HTTP ${res.status} with a non-JSON answer: ${snippet(text)}`,
-          {
-            fix: res.ok
-              ? 'check CLOUDFLARE_API_BASE_URL points at the Cloudflare API (…/client/v4)'
-              : fixFor(res.status, this.auth, path, hint),
-          },
-        );
-      }
-      return { status: res.status, json };
+    const { maxAttempts, sleep, now, fetch, onRetry } = this.options;
+    const outcome = await sendWithRetry(
+      url,
+      () => ({
+        method,
+        headers: this.headers(body !== undefined),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+      {
+        idempotent,
+        timeoutMs: this.options.timeoutMs ?? 30_000,
+        ...(maxAttempts === undefined ? {} : { maxAttempts }),
+        ...(sleep === undefined ? {} : { sleep }),
+        ...(now === undefined ? {} : { now }),
+        ...(fetch === undefined ? {} : { fetch }),
+        onRetry: ({ reason, waitMs }) =>
+          onRetry?.(
+            reason.kind === 'network'
+              ? `${what}: ${reason.error.message}${causeOf(reason.error)}; retrying`
+              : `${what}: HTTP ${reason.status}${reason.status === 429 ? ' (rate limited)' : ''}; retrying in ${Math.ceil(waitMs / 1000)}s`,
+          ),
+      },
+    );
+    if (outcome.kind === 'unreachable') {
+      throw new TaegisError(
+        'CLOUDFLARE_ERROR',
+        `${what}: could not reach ${this.baseUrl}: ${outcome.error.message}${causeOf(outcome.error)}`,
+        { fix: 'check the network and proxy settings, and CLOUDFLARE_API_BASE_URL if you set it' },
+      );
     }
+    const res = outcome.response;
+    const text = await res.text();
+    if (outcome.gaveUp !== undefined) {
+      const tried = outcome.attempts;
+      const envelope = tryJson(text) as Envelope<unknown> | undefined;
+      throw new TaegisError(
+        'CLOUDFLARE_ERROR',
+        `${what}: HTTP ${res.status} after ${tried} attempt${tried === 1 ? '' : 's'}${
+          res.status === 429 ? ' (rate limited)' : ''
+        }${outcome.gaveUp === 'retry-after' ? ` (${retryAfterTooLong(outcome.retryAfterMs ?? 0)})` : ''}: ${
+          envelope?.errors ? formatCloudflareErrors(envelope.errors) : snippet(text)
+        }`,
+        { fix: fixFor(res.status, this.auth, path, hint, envelope?.errors) },
+      );
+    }
+    const json = tryJson(text);
+    if (json === undefined) {
+      throw new TaegisError(
+        'CLOUDFLARE_ERROR',
+        `${what}: HTTP ${res.status} with a non-JSON answer: ${snippet(text)}`,
+        {
+          fix: res.ok
+            ? 'check CLOUDFLARE_API_BASE_URL points at the Cloudflare API (…/client/v4)'
+            : fixFor(res.status, this.auth, path, hint),
+        },
+      );
+    }
+    return { status: res.status, json };
   }
 
   /** A v4 REST call: unwraps `result`, or throws CLOUDFLARE_ERROR with Cloudflare's `errors[]`. */
@@ -310,8 +288,9 @@ export class CloudflareClient {
   }
 }
 
-function backoff(attempt: number): number {
-  return Math.min(30_000, 1000 * 2 ** attempt);
+/** Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, a TLS error) is in its cause. */
+function causeOf(err: Error): string {
+  return err.cause instanceof Error ? ` (${err.cause.message})` : '';
 }
 
 function tryJson(text: string): unknown {

@@ -1,5 +1,5 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { reasonOf } from '../aws/errors.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -132,21 +132,16 @@ async function listWindow(
   opts: Pick<BackfillOptions, 'since' | 'until' | 'prefix'>,
 ): Promise<ListedObject[]> {
   const out: ListedObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await clients.s3(region).send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        ...(opts.prefix ? { Prefix: opts.prefix } : {}),
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
+  const pages = paginateListObjectsV2(
+    { client: clients.s3(region) },
+    { Bucket: bucket, ...(opts.prefix ? { Prefix: opts.prefix } : {}) },
+  );
+  for await (const page of pages) {
     for (const o of page.Contents ?? []) {
       const at = o.LastModified;
       if (!o.Key || !at || at < opts.since || at >= opts.until) continue;
       out.push({ key: o.Key, size: o.Size ?? 0, eTag: o.ETag ?? '', lastModified: at });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return out;
 }

@@ -1,5 +1,6 @@
 import { TaegisError } from '../util/errors.js';
 import { normalizeTaegisRegion } from '../facts/taegis.js';
+import { retryAfterTooLong, sendWithRetry } from '../util/http.js';
 
 /** The token path of the Taegis API (OAuth2 client credentials), as the vendor's SDKs use it. */
 export const TOKEN_PATH = '/auth/api/v2/auth/token';
@@ -24,14 +25,16 @@ export interface TaegisClientOptions {
   readonly clientId: string;
   readonly clientSecret: string;
   /**
-   * Attempts per request on 429, 5xx and network errors.
-   * @default 6
+   * Attempts per request on 429, 5xx and network errors (lib/util/http.ts).
+   * @default DEFAULT_ATTEMPTS (5)
    */
   readonly maxAttempts?: number;
   /** @default real timers */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** @default Date.now */
+  /** Token expiry and `Retry-After` dates. @default Date.now */
   readonly now?: () => number;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
   /** Told about each retry (already free of secrets). @default - silent */
   readonly onRetry?: (message: string) => void;
 }
@@ -44,13 +47,11 @@ interface Token {
 
 /** A token is renewed this long before it expires, so a request never leaves with one about to lapse. */
 const EXPIRY_MARGIN_MS = 60_000;
-const BASE_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 20_000;
 
 /**
  * A small Taegis API client: one OAuth2 client-credentials token per client (one client per run and region),
- * renewed when it expires or the API answers 401; GraphQL with the tenant header; retries with backoff on 429
- * (honouring Retry-After) and 5xx. Messages never carry the token, the client id or the secret.
+ * renewed when it expires or the API answers 401; GraphQL with the tenant header; retries on 429, 5xx and network
+ * errors as lib/util/http.ts does for every API. Messages never carry the token, the client id or the secret.
  */
 export class TaegisClient {
   private token?: Token;
@@ -173,45 +174,43 @@ export class TaegisClient {
     return { value: body.access_token, usableUntil: expiresAt - EXPIRY_MARGIN_MS };
   }
 
-  /** One HTTP exchange with retries on 429 (Retry-After), 5xx and network errors. */
+  /** One HTTP exchange with the shared retry policy (lib/util/http.ts); every Taegis call is safe to repeat (a token, reads). */
   private async send(what: string, url: string, init: () => RequestInit): Promise<Response> {
-    const max = this.options.maxAttempts ?? 6;
-    for (let attempt = 1; ; attempt++) {
-      let res: Response | undefined;
-      let failure: string | undefined;
-      try {
-        res = await fetch(url, { ...init(), signal: AbortSignal.timeout(60_000) });
-      } catch (err) {
-        failure = (err as Error).name === 'TimeoutError' ? 'timed out' : 'network error';
-      }
-      const retryable = res === undefined || res.status === 429 || res.status >= 500;
-      if (!retryable) return res!;
-      if (attempt >= max) {
-        if (res) return res;
-        throw new TaegisError('TAEGIS_API_ERROR', `Taegis API ${what}: ${failure} after ${max} attempts`, {
-          fix: `check that ${new URL(url).host} is reachable from here (proxy, firewall)`,
-        });
-      }
-      const wait =
-        (res?.status === 429 ? retryAfterMs(res.headers.get('retry-after'), this.now()) : undefined) ??
-        Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (attempt - 1));
-      await res?.arrayBuffer().catch(() => undefined);
-      this.options.onRetry?.(
-        `Taegis API ${what}: ${res ? `HTTP ${res.status}` : failure}; retry ${attempt}/${max - 1} in ${Math.ceil(wait / 1000)} s`,
+    const outcome = await sendWithRetry(url, init, {
+      idempotent: true,
+      timeoutMs: 60_000,
+      sleep: this.sleep,
+      now: this.now,
+      ...(this.options.maxAttempts === undefined ? {} : { maxAttempts: this.options.maxAttempts }),
+      ...(this.options.fetch === undefined ? {} : { fetch: this.options.fetch }),
+      onRetry: ({ reason, attempt, maxAttempts, waitMs }) =>
+        this.options.onRetry?.(
+          `Taegis API ${what}: ${reason.kind === 'status' ? `HTTP ${reason.status}` : failureOf(reason.timedOut)}; retry ${attempt}/${maxAttempts - 1} in ${Math.ceil(waitMs / 1000)} s`,
+        ),
+    });
+    if (outcome.kind === 'unreachable') {
+      throw new TaegisError(
+        'TAEGIS_API_ERROR',
+        `Taegis API ${what}: ${failureOf(outcome.timedOut)} after ${outcome.attempts} attempts`,
+        { fix: `check that ${new URL(url).host} is reachable from here (proxy, firewall)` },
       );
-      await this.sleep(wait);
     }
+    if (outcome.gaveUp === 'retry-after') {
+      await outcome.response.arrayBuffer().catch(() => undefined);
+      throw new TaegisError(
+        'TAEGIS_API_ERROR',
+        `Taegis API ${what}: HTTP ${outcome.response.status} (${retryAfterTooLong(outcome.retryAfterMs ?? 0)})`,
+        {
+          fix: `the Taegis API asks this client to wait; re-run in ${Math.ceil((outcome.retryAfterMs ?? 0) / 60_000)} min, and if it persists check the Taegis status page`,
+        },
+      );
+    }
+    // A retryable answer whose attempts ran out is worded by the caller, like any other status.
+    return outcome.response;
   }
 }
 
-/** Retry-After in seconds or as an HTTP date; capped at a minute so a wrong header cannot stall CI. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const secs = Number(header);
-  const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(header) - now;
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(60_000, Math.max(0, ms));
-}
+const failureOf = (timedOut: boolean): string => (timedOut ? 'timed out' : 'network error');
 
 /** When a token expires: `expires_in` when given, else the JWT's `exp`, else an hour (the usual lifetime). */
 export function tokenExpiry(token: string, expiresIn: unknown, now: number): number {

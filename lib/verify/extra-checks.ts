@@ -1,4 +1,4 @@
-import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { paginateDescribeAlarms, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { reasonOf } from '../aws/errors.js';
 import type { MigrationConfig } from '../config/load.js';
@@ -160,18 +160,11 @@ export async function alarmsCheck(
   const prefix = alarmPrefix(t.functionName);
   const alarms: MetricAlarm[] = [];
   try {
-    let next: string | undefined;
-    do {
-      const res = await clients.cloudWatch(t.region).send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          AlarmTypes: ['MetricAlarm'],
-          ...(next ? { NextToken: next } : {}),
-        }),
-      );
-      alarms.push(...(res.MetricAlarms ?? []));
-      next = res.NextToken;
-    } while (next);
+    const pages = paginateDescribeAlarms(
+      { client: clients.cloudWatch(t.region) },
+      { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'] },
+    );
+    for await (const page of pages) alarms.push(...(page.MetricAlarms ?? []));
   } catch (err) {
     return result('alarms', 'fail', `reading alarms ${prefix}*: ${reasonOf(err)}`, start, now());
   }

@@ -4,7 +4,7 @@ import { TaegisError } from '../util/errors.js';
 import { waitForLogs } from './checks/logs.js';
 import { checkRuntimeAndHealth, type ExpectedPackage } from './checks/runtime-health.js';
 import { checkStack } from './checks/stack.js';
-import { limiter } from './limit.js';
+import { limiter } from '../util/concurrency.js';
 import {
   checkNamesOf,
   OPTIONAL_CHECK_NAMES,
@@ -19,9 +19,6 @@ import { checkSnsRoute } from './sns.js';
 import { moveTriggers } from './trigger.js';
 import { describeError, failed, record, SYSTEM_CLOCK, type Clock, type StackWork } from './work.js';
 import { targetKey, type ExtraChecks } from './extra-checks.js';
-
-// Vendor facts verify used to own; re-exported for older imports (the benchmark).
-export { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../facts/taegis.js';
 
 export interface VerifyOptions {
   readonly config: MigrationConfig;

@@ -45,7 +45,7 @@ export interface RunResult {
   readonly sleeps: number[];
 }
 
-/** Runs the command in-process the way scripts/logpush.ts does (runCli's catch included). */
+/** Runs the command in-process the way bin/taegis-migrate.mjs does (runCli's catch included). */
 export async function runLogpush(argv: readonly string[], env: NodeJS.ProcessEnv, now?: Date): Promise<RunResult> {
   let stdout = '';
   let stderr = '';

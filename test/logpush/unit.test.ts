@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import { TaegisError } from '../../lib/util/errors.js';
-import { CloudflareClient, formatCloudflareErrors, retryAfterMs } from '../../lib/logpush/client.js';
+import { CloudflareClient, formatCloudflareErrors } from '../../lib/logpush/client.js';
 import { daysOf, healthQuery, parseRange } from '../../lib/logpush/health.js';
 import {
   decodedDestination,
@@ -275,12 +275,6 @@ describe('jobs helpers', () => {
 });
 
 describe('client helpers', () => {
-  it('parses Retry-After as seconds or HTTP date', () => {
-    expect(retryAfterMs('5')).toBe(5000);
-    expect(retryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
-    expect(retryAfterMs(null)).toBeUndefined();
-  });
-
   it('formats errors with their error_chain', () => {
     expect(
       formatCloudflareErrors([
@@ -293,7 +287,7 @@ describe('client helpers', () => {
     const client = new CloudflareClient({
       auth: { kind: 'token', token: 't' },
       baseUrl: 'http://127.0.0.1:9/client/v4',
-      maxRetries: 1,
+      maxAttempts: 2,
       sleep: () => Promise.resolve(),
     });
     await expect(client.get('/zones')).rejects.toThrow(/could not reach http:\/\/127\.0\.0\.1:9\/client\/v4/);

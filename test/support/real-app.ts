@@ -23,8 +23,9 @@ export function vendorArtifacts(dir: string, lambdaTemplate?: Record<string, unk
 
 /**
  * Synthesizes the real app (what bin/cdk-app.ts builds for `cdk synth`, with cdk.json's context) in-process into
- * `outdir` and returns the cloud assembly directory; `flags: 'none'` builds it without cdk.json's context, as the app
- * was built before cdk.json set feature flags. cdk-nag is skipped: it judges the stacks, not what plan reads from them.
+ * `outdir` and returns the cloud assembly directory; `flags: 'none'` builds it without cdk.json's context (no feature
+ * flag), as a stack deployed without the flags was built, which the flagged app must plan as no change. cdk-nag is
+ * skipped: it judges the stacks, not what plan reads from them.
  */
 export async function synthApp(
   config: MigrationConfig,

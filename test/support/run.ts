@@ -33,3 +33,14 @@ export function run(
     });
   });
 }
+
+/** The command users run (package.json "bin"; the npm scripts call it too). */
+export const CLI = path.join(import.meta.dirname, '..', '..', 'bin', 'taegis-migrate.mjs');
+
+/** Runs `taegis-migrate <args>` in a child process the way a user or a CI step does: node on bin/taegis-migrate.mjs. */
+export function runTaegisMigrate(
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<RunResult> {
+  return run(process.execPath, [CLI, ...args], options);
+}

@@ -4,7 +4,8 @@ import {
   type CloudFormationClient,
   type Parameter,
 } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createBucket } from '../../lib/demo/seed.js';
 
 /** The vendor's description for the current Lambda template, as the docs quote it. */
 export const vendorDescription = (integration: string): string =>
@@ -168,12 +169,7 @@ export async function createStack(
 
 /** A bucket holding a placeholder zip for the functions' code (moto never runs it). */
 export async function createCodeBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
-  await s3.send(
-    new CreateBucketCommand({
-      Bucket: bucket,
-      ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
-    }),
-  );
+  await createBucket(s3, region, bucket);
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,

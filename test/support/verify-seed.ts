@@ -1,15 +1,14 @@
 import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CreateBucketCommand,
   GetBucketNotificationConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
-  type BucketLocationConstraint,
   type NotificationConfiguration,
 } from '@aws-sdk/client-s3';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
+import { createBucket as createS3Bucket } from '../../lib/demo/seed.js';
 import { FUNCTION_ARN_OUTPUT } from '../../lib/stacks/marker.js';
 import { defaultLambdaRuntime } from '../../lib/facts/lambda-runtimes.js';
 import type { BucketNotifications } from '../../lib/verify/notifications.js';
@@ -95,14 +94,7 @@ export const functionArn = (region: string, name: string): string =>
   `arn:aws:lambda:${region}:${MOTO_ACCOUNT}:function:${name}`;
 
 export async function createBucket(clients: AwsClientFactory, region: string, bucket: string): Promise<void> {
-  await clients.s3(region).send(
-    new CreateBucketCommand({
-      Bucket: bucket,
-      ...(region === 'us-east-1'
-        ? {}
-        : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
-    }),
-  );
+  await createS3Bucket(clients.s3(region), region, bucket);
 }
 
 export async function createLambdaStack(

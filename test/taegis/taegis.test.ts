@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TaegisError } from '../../lib/util/errors.js';
-import { apiBaseForRegion, retryAfterMs, TaegisClient } from '../../lib/taegis/client.js';
+import { apiBaseForRegion, TaegisClient } from '../../lib/taegis/client.js';
 import { DataSourcesApi } from '../../lib/taegis/datasources.js';
 import { resolveTaegisApi } from '../../lib/taegis/setup.js';
 import { waitForTaegisData, type SourceTarget } from '../../lib/taegis/source-check.js';
@@ -85,17 +85,17 @@ describe('Taegis API client against the strict fake', () => {
   it('GIVEN 429 with Retry-After and then 503 WHEN queried THEN it waits as told, backs off, and succeeds', async () => {
     const api = new DataSourcesApi(client());
     await api.sensorTypes();
-    fake.inject({ path: '/graphql', status: 429, headers: { 'retry-after': '2' } });
+    fake.inject({ path: '/graphql', status: 429, headers: { 'retry-after': '3' } });
     fake.inject({ path: '/graphql', status: 503 });
     expect(await api.sensorTypes()).toEqual([]);
-    expect(sleeps).toEqual([2000, 1000]);
+    expect(sleeps).toEqual([3000, 2000]);
   });
 
   it('GIVEN a 5xx that never ends WHEN queried THEN it gives up after the attempts with TAEGIS_API_ERROR', async () => {
     const api = new DataSourcesApi(client());
-    fake.inject({ path: '/graphql', status: 502, times: 6 });
+    fake.inject({ path: '/graphql', status: 502, times: 5 });
     await expect(api.sensorTypes()).rejects.toMatchObject({ code: 'TAEGIS_API_ERROR' });
-    expect(fake.seen('/graphql')).toHaveLength(6);
+    expect(fake.seen('/graphql')).toHaveLength(5);
   });
 
   it('GIVEN wrong client credentials WHEN a token is asked for THEN a clear error names neither id nor secret', async () => {
@@ -118,11 +118,15 @@ describe('Taegis API client against the strict fake', () => {
     await expect(new DataSourcesApi(c).sensorTypes()).rejects.toThrow(/tenant context/);
   });
 
-  it('GIVEN Retry-After forms WHEN parsed THEN seconds and dates work and a minute is the cap', () => {
-    expect(retryAfterMs('3', 0)).toBe(3000);
-    expect(retryAfterMs('600', 0)).toBe(60_000);
-    expect(retryAfterMs(new Date(10_000).toUTCString(), 0)).toBe(10_000);
-    expect(retryAfterMs(null, 0)).toBeUndefined();
+  it('GIVEN a Retry-After longer than the tool waits WHEN queried THEN it fails at once naming the wait', async () => {
+    const api = new DataSourcesApi(client());
+    await api.sensorTypes();
+    fake.inject({ path: '/graphql', status: 429, headers: { 'retry-after': '600' } });
+    const err = await api.sensorTypes().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TAEGIS_API_ERROR' });
+    expect((err as TaegisError).message).toContain('HTTP 429 (Retry-After 600s is longer than this tool waits)');
+    expect((err as TaegisError).fix).toContain('re-run in 10 min');
+    expect(sleeps).toEqual([]);
   });
 });
 

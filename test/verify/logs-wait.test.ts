@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../lib/aws/clients.js';
 import { waitForLogs } from '../../lib/verify/checks/logs.js';
-import { limiter } from '../../lib/verify/limit.js';
+import { limiter } from '../../lib/util/concurrency.js';
 import type { Clock, StackWork } from '../../lib/verify/work.js';
 import { LOG_FILTER_PATTERN, SUCCESS_LINE } from '../../lib/facts/taegis.js';
 

@@ -1,4 +1,0 @@
-// npm run bench:synth -- [flags]: an alias of `taegis-migrate bench synth`.
-import { runProgram } from '../lib/commands/program.js';
-
-await runProgram(['bench', 'synth', ...process.argv.slice(2)]);

@@ -1,4 +1,0 @@
-// npm run bench:verify -- [flags]: an alias of `taegis-migrate bench verify`.
-import { runProgram } from '../lib/commands/program.js';
-
-await runProgram(['bench', 'verify', ...process.argv.slice(2)]);

@@ -1,4 +1,0 @@
-// npm run ci -- [flags]: an alias of `taegis-migrate ci`.
-import { runProgram } from '../lib/commands/program.js';
-
-await runProgram(['ci', ...process.argv.slice(2)]);

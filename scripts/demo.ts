@@ -1,4 +1,0 @@
-// npm run demo -- [flags]: an alias of `taegis-migrate demo`.
-import { runProgram } from '../lib/commands/program.js';
-
-await runProgram(['demo', ...process.argv.slice(2)]);

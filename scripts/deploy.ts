@@ -1,4 +1,0 @@
-// npm run deploy -- [flags]: an alias of `taegis-migrate deploy` (kept so existing commands and CI steps keep working).
-import { runProgram } from '../lib/commands/program.js';
-
-await runProgram(['deploy', ...process.argv.slice(2)]);

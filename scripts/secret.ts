@@ -1,4 +1,0 @@
-// npm run secret -- [flags]: an alias of `taegis-migrate secret`.
-import { runProgram } from '../lib/commands/program.js';
-
-await runProgram(['secret', ...process.argv.slice(2)]);

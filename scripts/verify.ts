@@ -1,4 +1,0 @@
-// npm run verify -- [flags]: an alias of `taegis-migrate verify` (kept so existing commands and CI steps keep working).
-import { runProgram } from '../lib/commands/program.js';
-
-await runProgram(['verify', ...process.argv.slice(2)]);
