@@ -7,7 +7,7 @@ import { defaultLambdaRuntime } from '../../lib/facts/lambda-runtimes.js';
 import { EXAMPLE_CONFIG, ROOT } from '../support/example.js';
 import { run } from '../support/run.js';
 
-describe("the README's synth command, through the real CDK CLI", () => {
+describe('npx cdk synth (docs/deploy.md), through the real CDK CLI', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'taegis-cli-synth-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: '1' };

@@ -11,7 +11,7 @@ const BIN = path.join(ROOT, 'bin', 'taegis-migrate.mjs');
 const REGION = 'us-east-1';
 const STACK = 'lab-network-lambda';
 
-/** `cdk bootstrap` as the README's emulator section says: the CDK CLI with a `localhost` endpoint. */
+/** `cdk bootstrap` as docs/emulator.md says: the CDK CLI with a `localhost` endpoint. */
 async function bootstrap(env: NodeJS.ProcessEnv, work: string): Promise<void> {
   const boot = await run(
     'npx',
