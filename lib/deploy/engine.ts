@@ -18,7 +18,8 @@ import { selectAccounts, selectRegions, type MigrationConfig } from '../config/l
 import { credentialsSecretFor } from '../secret/secret.js';
 import { TaegisError } from '../util/errors.js';
 import { ApprovingIoHost, type RequireApproval } from '../cli/approval.js';
-import { AccountClients, routeAccounts, targetsOf } from '../aws/accounts.js';
+import { targetsOf } from '../aws/accounts.js';
+import { openAccountSession } from '../cli/session.js';
 import { ensureLogGroups, type NeededLogGroup } from '../monitoring/log-groups.js';
 import { functionLogGroup } from '../monitoring/names.js';
 import { ALL_TARGETS_WAVE, runWaves, type FleetWave, type WaveOutcome } from '../cli/fleet.js';
@@ -305,18 +306,14 @@ export async function deployApp(config: MigrationConfig, options: DeployAppOptio
       if (options.ensureLogGroups) await options.ensureLogGroups(groups);
       else {
         // Each group is made in its own account: another account is entered with the config's `access` role.
-        const accounts = new AccountClients({
-          command: 'deploy',
-          ...(options.profile ? { profile: options.profile } : {}),
-        });
+        const session = openAccountSession({ command: 'deploy', flags: { profile: options.profile } });
         try {
-          const routing = await routeAccounts(
-            accounts,
+          const { clientsFor } = await session.route(
             targetsOf(config).filter((t) => groups.some((g) => g.account === t.account && g.region === t.region)),
           );
-          await ensureLogGroups(routing.clientsFor, groups);
+          await ensureLogGroups(clientsFor, groups);
         } finally {
-          accounts.destroy();
+          session.close();
         }
       }
     }
