@@ -1,9 +1,9 @@
 import { AccountClients, routeAccounts, withRoleName, type Target } from '../aws/accounts.js';
-import type { AwsClientFactory } from '../aws/clients.js';
+import { AwsClientFactory, type ClientFactoryOptions } from '../aws/clients.js';
 import { requireCredentials } from '../aws/credentials.js';
 import { mapLimit } from '../util/concurrency.js';
 import { requireReachableEndpoint } from './preflight.js';
-import { accountClientsFromFlags, clientsFromFlags } from './run.js';
+import { endpointFrom } from './run.js';
 
 /** The clients a test hands a command instead of those the flags would build. */
 export interface SessionDeps {
@@ -90,12 +90,14 @@ export function openAccountSession(options: AccountSessionOptions): AccountSessi
   const multi = options.multiAccount ?? true;
   // Injected clients are the test's: no preflight (they aim at moto with static credentials), no destroy.
   const owned = deps.clients === undefined && deps.accounts === undefined;
+  const fromFlags = clientOptions(options.flags, env);
+  // What the session made itself, and so destroys.
   let built: { destroy(): void } | undefined;
   let accounts: AccountClients | undefined;
   if (deps.clients === undefined && multi) {
-    accounts = deps.accounts ?? (built = accountClientsFromFlags(options.flags, options.command, env));
+    accounts = deps.accounts ?? (built = new AccountClients({ command: options.command, ...fromFlags }));
   }
-  const clients = deps.clients ?? accounts?.base ?? (built = clientsFromFlags(options.flags, env));
+  const clients = deps.clients ?? accounts?.base ?? (built = new AwsClientFactory(fromFlags));
   let endpointChecked = false;
   // A check that fails ends the command: its error is the command's, and nothing of the session is used again.
   const closingOnFailure = async <R>(step: () => Promise<R>): Promise<R> => {
@@ -147,5 +149,17 @@ function routingOf(
         const reason = unreachable.get(t.account);
         return reason !== undefined ? failed(t, `account ${t.account}: ${reason}`) : work(clientsFor(t.account), t);
       }),
+  };
+}
+
+/**
+ * What the flags and the environment say about the clients: `--endpoint-url`, else `AWS_ENDPOINT_URL`, and
+ * `--profile` (the SDK reads `AWS_PROFILE`, `AWS_REGION` and the rest of the default chain itself).
+ */
+function clientOptions(flags: AccountSessionOptions['flags'], env: NodeJS.ProcessEnv): ClientFactoryOptions {
+  const endpoint = endpointFrom(flags['endpoint-url'], env);
+  return {
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
   };
 }
