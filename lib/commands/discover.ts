@@ -152,7 +152,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     });
   }
   const expected = zip === undefined ? undefined : lambdaCodeSha256(readFileSync(path.resolve(zip)));
-  // --organization enters the member accounts itself (discoverOrganization), with the session's AccountClients.
+  // --organization enters the member accounts through the session (discoverOrganization).
   const session = openAccountSession({
     command: 'discover',
     flags: values,
@@ -166,7 +166,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     await session.preflight(listed[0] ?? home);
     const regions = values['all-regions'] ? await enabledRegions(clients, home) : listed;
     const found: DiscoverReport = accounts
-      ? await discoverOrganization(accounts, { regions, roleName, only })
+      ? await discoverOrganization(session, { regions, roleName, only })
       : await discover(clients, { regions });
     const report = expected === undefined ? found : judgePackages(found, expected);
     if (values.json !== undefined && isStdout(values.json)) out(JSON.stringify(report, null, 2));
