@@ -1,6 +1,4 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AccountClients } from '../aws/accounts.js';
-import { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, reportError, TaegisError } from '../util/errors.js';
 
 /** Exit code of a command stopped by SIGINT (Ctrl-C): 128 + the signal number, as shells report it. */
@@ -91,36 +89,4 @@ export function parseFlags<T extends ParseArgsConfig['options']>(
 export function endpointFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = flag ?? env.AWS_ENDPOINT_URL;
   return value === undefined || value === '' ? undefined : value;
-}
-
-/**
- * The client factory every AWS command uses, from its `--endpoint-url` / `--profile` flags and the environment
- * (`AWS_ENDPOINT_URL`; the SDK reads `AWS_PROFILE`, `AWS_REGION` and the rest of the default chain itself).
- */
-export function clientsFromFlags(
-  flags: { readonly 'endpoint-url'?: string; readonly profile?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): AwsClientFactory {
-  const endpoint = endpointFrom(flags['endpoint-url'], env);
-  return new AwsClientFactory({
-    ...(endpoint !== undefined ? { endpoint } : {}),
-    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-  });
-}
-
-/**
- * Clients per account for a command, from the same flags: the base identity is `--profile` or the default chain;
- * other accounts are entered through the roles the config names.
- */
-export function accountClientsFromFlags(
-  flags: { readonly 'endpoint-url'?: string; readonly profile?: string },
-  command: string,
-  env: NodeJS.ProcessEnv = process.env,
-): AccountClients {
-  const endpoint = endpointFrom(flags['endpoint-url'], env);
-  return new AccountClients({
-    command,
-    ...(endpoint !== undefined ? { endpoint } : {}),
-    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-  });
 }

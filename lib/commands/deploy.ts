@@ -28,8 +28,8 @@ import {
 } from '../cli/approval.js';
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, listFlag, withOptionalValue } from '../cli/flags.js';
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight } from '../cli/preflight.js';
-import { clientsFromFlags, endpointFrom, parseFlags, setInterruptContext } from '../cli/run.js';
+import { endpointFrom, parseFlags, setInterruptContext } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { toolkitEndpoint } from '../emulator/moto.js';
 
 export const DEPLOY_USAGE = `usage: taegis-migrate deploy [flags]          (npm run deploy -- [flags] is the same)
@@ -139,7 +139,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
   const endpoint = endpointFrom(values['endpoint-url'], env);
   // Our clients use the endpoint as given; the toolkit's SDK reads its override from the environment, as the CDK CLI
   // does, spelled so an emulator finds the template it uploads (toolkitEndpoint).
-  const clients = clientsFromFlags(values, env);
+  const session = openAccountSession({ command: 'deploy', flags: values, env, multiAccount: false });
   if (endpoint !== undefined) {
     const toolkit = toolkitEndpoint(endpoint);
     if (toolkit.note) process.stderr.write(`${toolkit.note}\n`);
@@ -169,7 +169,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
       ...(stdinIsTty ? { ask: askOnTerminal } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
       ...(values.output !== undefined ? { outdir: path.resolve(values.output) } : {}),
-      beforeAws: () => preflight(clients, config.regions[0]?.region ?? 'us-east-1'),
+      beforeAws: () => session.preflight(config.regions[0]?.region ?? 'us-east-1'),
       warn: (message) => process.stderr.write(`${message}\n`),
       waves,
       progress: (line) => process.stderr.write(`${line}\n`),
@@ -203,7 +203,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
       },
     );
   } finally {
-    clients.destroy();
+    session.close();
   }
 }
 

@@ -5,8 +5,8 @@ import { AwsClientFactory } from '../aws/clients.js';
 import type { AccountClients } from '../aws/accounts.js';
 import { COMMON_FLAGS, COMMON_HELP, isStdout, listFlag, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight } from '../cli/preflight.js';
-import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
+import { parseFlags } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { unknownRegion } from '../config/regions.js';
 import { normalizeTaegisRegion, TAEGIS_ENVIRONMENTS_HINT } from '../facts/taegis.js';
@@ -152,16 +152,21 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     });
   }
   const expected = zip === undefined ? undefined : lambdaCodeSha256(readFileSync(path.resolve(zip)));
-  const accounts = values.organization
-    ? (deps.accounts ?? accountClientsFromFlags(values, 'discover', env))
-    : undefined;
-  const clients = deps.clients ?? accounts?.base ?? clientsFromFlags(values, env);
+  // --organization enters the member accounts through the session (discoverOrganization).
+  const session = openAccountSession({
+    command: 'discover',
+    flags: values,
+    env,
+    deps,
+    multiAccount: values.organization === true,
+  });
+  const { clients, accounts } = session;
   try {
     const home = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    if (!deps.clients && !deps.accounts) await preflight(clients, listed[0] ?? home);
+    await session.preflight(listed[0] ?? home);
     const regions = values['all-regions'] ? await enabledRegions(clients, home) : listed;
     const found: DiscoverReport = accounts
-      ? await discoverOrganization(accounts, { regions, roleName, only })
+      ? await discoverOrganization(session, { regions, roleName, only })
       : await discover(clients, { regions });
     const report = expected === undefined ? found : judgePackages(found, expected);
     if (values.json !== undefined && isStdout(values.json)) out(JSON.stringify(report, null, 2));
@@ -196,7 +201,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     }
     return incomplete ? ExitCode.CheckFailed : ExitCode.Ok;
   } finally {
-    if (!deps.clients && !deps.accounts) (accounts ?? clients).destroy();
+    session.close();
   }
 }
 

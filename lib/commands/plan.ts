@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { routeAccounts, targetsOf, withRoleName, type AccountClients } from '../aws/accounts.js';
+import { targetsOf, type AccountClients } from '../aws/accounts.js';
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight } from '../cli/preflight.js';
-import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { parseFlags } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { selectAccounts, selectRegions } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, invalidInput } from '../util/errors.js';
@@ -96,8 +96,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   const waves = fleetWaves(fullConfig, config, fleet, deps.planOptions?.concurrency ?? 4);
 
   let tmp: string | undefined;
-  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(values, 'plan', env));
-  const clients = deps.clients ?? accounts!.base;
+  const session = openAccountSession({ command: 'plan', flags: values, env, deps });
   try {
     let dir = values.assembly;
     if (dir === undefined) {
@@ -113,20 +112,21 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       dir = built.app.synth().directory;
     }
     const assembly = readAssembly(dir);
-    if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
+    await session.preflight(config.regions[0]?.region ?? 'us-east-1');
     // Every account reachable (or bad input, exit 2) before the first change set; only STS is asked here.
-    const routing = accounts ? await routeAccounts(accounts, withRoleName(targetsOf(config), roleName)) : undefined;
+    const { clientsFor, unreachable } = await session.route(targetsOf(config), roleName);
     const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
     const run = await runWaves(waves, async (wave) => {
       const inWave = new Set(wave.targets.map((t) => targetName(t)));
       const part = await plan(
-        clients,
+        session.clients,
         { ...config, regions: config.regions.filter((r) => inWave.has(targetName(r))) },
         assembly,
         {
           ...deps.planOptions,
           concurrency: wave.concurrency,
-          ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
+          clientsFor,
+          unreachable,
           ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
           ...(multiAccount ? { labelAccounts: true } : {}),
         },
@@ -158,7 +158,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     writeFleetSummary(formatFleetSummary({ command: 'plan', rows, waves: run.waves, exitCode }), fleet.summary, env);
     return exitCode;
   } finally {
-    if (!deps.clients && !deps.accounts) accounts?.destroy();
+    session.close();
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
   }
 }

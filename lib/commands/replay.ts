@@ -1,5 +1,4 @@
-import { routeAccounts, targetsOf, withRoleName, type AccountClients, type AccountRouting } from '../aws/accounts.js';
-import type { AwsClientFactory } from '../aws/clients.js';
+import { targetsOf, type AccountClients } from '../aws/accounts.js';
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -10,13 +9,12 @@ import {
   withOptionalValue,
 } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight } from '../cli/preflight.js';
-import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { parseFlags } from '../cli/run.js';
+import { openAccountSession, type SessionRouting } from '../cli/session.js';
 import { failedEventsFor } from '../config/failed-events.js';
 import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
 import { ExitCode, TaegisError, type Problem } from '../util/errors.js';
 import { loadConfig } from '../config/load.js';
-import { mapLimit } from '../util/concurrency.js';
 import { parseSince } from './verify.js';
 import { backfillStack, type StackBackfill } from '../replay/backfill.js';
 import { Checkpoint } from '../replay/checkpoint.js';
@@ -184,35 +182,12 @@ async function openRouting(
   command: string,
   deps: ReplayCliDeps,
   io: Io,
-): Promise<{ routing: AccountRouting; close: () => void }> {
+): Promise<{ routing: SessionRouting; close: () => void }> {
   const roleName = roleNameFlag(f['role-name']);
-  const accounts = deps.accounts ?? accountClientsFromFlags(f, command, io.env);
-  const close = (): void => {
-    if (deps.accounts === undefined) accounts.destroy();
-  };
-  try {
-    if (deps.accounts === undefined) await preflight(accounts.base, targets[0]!.region);
-    const used = config.regions.filter((r) => targets.some((t) => t.account === r.account && t.region === r.region));
-    const routing = await routeAccounts(accounts, withRoleName(targetsOf({ ...config, regions: used }), roleName));
-    return { routing, close };
-  } catch (err) {
-    close();
-    throw err;
-  }
-}
-
-/** Runs `work` per target with its account's clients; a target whose account cannot be entered fails alone. */
-async function perTarget<R>(
-  targets: readonly StackTarget[],
-  routing: AccountRouting,
-  work: (clients: AwsClientFactory, t: StackTarget) => Promise<R>,
-  unreachable: (t: StackTarget, reason: string) => R,
-): Promise<R[]> {
-  return mapLimit(targets, STACKS_AT_ONCE, async (t) => {
-    const reason = routing.unreachable.get(t.account);
-    if (reason !== undefined) return unreachable(t, `account ${t.account}: ${reason}`);
-    return work(routing.clientsFor(t.account), t);
-  });
+  const session = openAccountSession({ command, flags: f, env: io.env, deps });
+  await session.preflight(targets[0]!.region);
+  const used = config.regions.filter((r) => targets.some((t) => t.account === r.account && t.region === r.region));
+  return { routing: await session.route(targetsOf({ ...config, regions: used }), roleName), close: session.close };
 }
 
 function output(f: { json?: string }, io: Io, report: object, text: string): void {
@@ -245,9 +220,9 @@ export async function replayMain(argv: readonly string[], deps: ReplayCliDeps = 
   let stacks: StackReplay[];
   try {
     const pace = pacer(rate, io.sleep);
-    stacks = await perTarget(
+    stacks = await routing.eachTarget(
       targets,
-      routing,
+      STACKS_AT_ONCE,
       (clients, t) =>
         replayStack(clients, t, {
           dryRun,
@@ -378,9 +353,9 @@ export async function backfillMain(argv: readonly string[], deps: ReplayCliDeps 
   let stacks: StackBackfill[];
   try {
     const pace = pacer(rate, io.sleep);
-    stacks = await perTarget(
+    stacks = await routing.eachTarget(
       targets,
-      routing,
+      STACKS_AT_ONCE,
       (clients, t) =>
         backfillStack(clients, t, {
           since: since!,

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { readCredentials } from '../artifacts/vendor.js';
-import { routeAccounts, targetsOf, withRoleName, type AccountClients } from '../aws/accounts.js';
+import { targetsOf, type AccountClients } from '../aws/accounts.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { listFlag, roleNameFlag } from '../cli/flags.js';
-import { preflight } from '../cli/preflight.js';
-import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { parseFlags } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { DEFAULT_CONFIG_FILE, selectAccounts, selectRegions } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, TaegisError } from '../util/errors.js';
@@ -69,22 +69,21 @@ export async function secretMain(argv: readonly string[], deps: SecretCliDeps = 
   }
   // credentials.txt is read (and a problem reported, exit 2) before any AWS call.
   readCredentials(config.artifactPaths.credentials);
-  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(values, 'secret', deps.env));
-  const clients = deps.clients ?? accounts!.base;
+  const session = openAccountSession({ command: 'secret', flags: values, env: deps.env, deps });
   try {
     // No credentials or an endpoint that does not answer: exit 2, before any request.
-    if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
+    await session.preflight(config.regions[0]?.region ?? 'us-east-1');
     // A secret by ARN may live in an account that is no target (a central one): it is entered with the top-level
     // access. The targets' own accounts keep their entries' access.
     const configured = targetsOf(config);
     const central = secretPlacements(config)
       .filter((p) => !configured.some((t) => t.account === p.account))
       .map((p) => ({ account: p.account, region: p.region, ...(config.access ? { access: config.access } : {}) }));
-    const targets = withRoleName([...configured, ...central], roleName);
-    const routing = accounts ? await routeAccounts(accounts, targets) : undefined;
-    const results = await putCredentialsSecrets(clients, config, {
+    const { clientsFor, unreachable } = await session.route([...configured, ...central], roleName);
+    const results = await putCredentialsSecrets(session.clients, config, {
       ...(values['kms-key-id'] !== undefined ? { kmsKeyId: values['kms-key-id'] } : {}),
-      ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
+      clientsFor,
+      unreachable,
     });
     for (const r of results) {
       out(
@@ -93,6 +92,6 @@ export async function secretMain(argv: readonly string[], deps: SecretCliDeps = 
     }
     return results.some((r) => r.outcome === 'failed') ? ExitCode.CheckFailed : ExitCode.Ok;
   } finally {
-    if (accounts) accounts.destroy();
+    session.close();
   }
 }

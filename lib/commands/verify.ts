@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { AccountClients, routeAccounts, targetsOf, withRoleName, type AccountRouting } from '../aws/accounts.js';
+import { AccountClients, targetsOf } from '../aws/accounts.js';
 import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
 import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
-import { accountClientsFromFlags, onInterrupt, parseFlags, setInterruptContext } from '../cli/run.js';
+import { onInterrupt, parseFlags, setInterruptContext } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
 import type { AccessConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
@@ -234,20 +234,15 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     }
     checkBackupDir(backupDir);
     // The backup names its bucket's account: the restore goes there, through that account's credentials.
-    const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify-restore', env));
-    const clients = deps.clients ?? accounts!.base;
-    // restoreBackup checks the credentials itself; an endpoint that does not answer is named here, before that.
-    if (deps.clients === undefined && clients.endpoint !== undefined) await requireReachableEndpoint(clients.endpoint);
-    const access = restoreAccess(roleName, f.config);
-    return restoreBackup(clients, {
-      ...(accounts ? { accounts } : {}),
-      ...(access ? { access } : {}),
-      file: f.backup,
-      backupDir,
-      now,
-      stdout,
-      checkCredentials: deps.clients === undefined,
-    });
+    const session = openAccountSession({ command: 'verify-restore', flags: f, env, deps });
+    try {
+      // restoreBackup checks the credentials in the backup's region; an endpoint that does not answer is named here.
+      await session.requireEndpoint();
+      const access = restoreAccess(roleName, f.config);
+      return await restoreBackup(session, { ...(access ? { access } : {}), file: f.backup, backupDir, now, stdout });
+    } finally {
+      session.close();
+    }
   }
   if (f.backup !== undefined) {
     throw new TaegisError('INPUT_INVALID', '--backup is only for "restore"', {
@@ -333,18 +328,12 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
 
   if (!dryRun) checkBackupDir(backupDir);
 
-  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify', env));
-  const clients = deps.clients ?? accounts!.base;
-  if (deps.clients === undefined) await preflight(clients, config.regions[0]!.region);
+  const session = openAccountSession({ command: 'verify', flags: f, env, deps });
+  const clients = session.clients;
+  await session.preflight(config.regions[0]!.region);
   // Every account reachable (or bad input, exit 2) before anything is read or written; accounts whose role cannot
   // be assumed are reported and the others go on.
-  let routing: AccountRouting | undefined;
-  try {
-    routing = accounts ? await routeAccounts(accounts, withRoleName(targetsOf(config), roleName)) : undefined;
-  } catch (err) {
-    accounts?.destroy();
-    throw err;
-  }
+  const { clientsFor, unreachable } = await session.route(targetsOf(config), roleName);
 
   const pkg = expectedPackage(config);
   const tty = deps.tty ?? process.stderr.isTTY === true;
@@ -360,7 +349,8 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     backupDir,
     concurrency: waves[0]?.concurrency ?? 16,
     ...(pkg ? { expectPackage: pkg } : {}),
-    ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
+    clientsFor,
+    unreachable,
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,
     onProgress: ({ done, total, secondsLeft }) => {
@@ -373,7 +363,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     },
   };
   const taegisProgress = progressPrinter('Taegis data since the migration', tty, stderr);
-  const extra = extraChecks(routing?.clientsFor ?? (() => clients), {
+  const extra = extraChecks(clientsFor, {
     config,
     ...(taegisApi
       ? {
@@ -435,7 +425,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   } finally {
     unregister();
-    if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
+    session.close();
   }
   let report = mergeReports(run.results, run.waves, run.exceeded);
   if (check) report = withDriftFixes(report, f.config);
