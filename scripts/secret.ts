@@ -1,4 +1,4 @@
 // npm run secret -- [flags]: an alias of `taegis-migrate secret`.
-import { runProgram } from '../lib/commands/program.js';
+import { runProgram } from '../lib/commands/index.js';
 
 await runProgram(['secret', ...process.argv.slice(2)]);

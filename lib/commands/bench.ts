@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseFlags } from '../cli/run.js';
-import { ExitCode, TaegisError } from '../util/errors.js';
+import { bench } from '../cli/definition/bench.js';
+import { parseCommand } from '../cli/parse.js';
+import { ExitCode } from '../util/errors.js';
 import {
   timeAppProcess,
   timeInProcess,
@@ -12,24 +13,6 @@ import {
 } from '../bench/synth-bench.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
-
-export const BENCH_USAGE = `usage: taegis-migrate bench <synth|verify|fleet> [flags]     (npm run bench:synth / bench:verify / bench:fleet)
-
-  synth    times a 17-region x 6-stack synth against a 1 x 1 synth, end to end (the app process cdk synth starts)
-           and in-process; exit 1 when the large synth takes more than 2x the small one
-           --runs N                timed runs per size (default 3)
-           --artifacts DIR         vendor artifacts folder (default assets/example)
-  verify   seeds moto (started on a free 127.0.0.1 port, stopped by PID) with many stacks, runs verify against it
-           and compares with an aws-cli baseline
-           --baseline-stacks N     stacks in the aws-cli baseline (5 to 100, default 10)
-           --concurrency N         verify's concurrency (default 16)
-  fleet    seeds moto with ACCOUNTS x REGIONS targets (STACKS each) and runs verify over them as the CLI does, against
-           the same stacks in one account; exit 1 when the fleet adds more than 0.5 requests per stack or 1.3x the time
-           --accounts N            accounts (default 100)
-           --regions N             regions per account (1 to 6, default 3)
-           --stacks N              stacks per target (default 1)
-           --concurrency N         verify's concurrency (default 16)
-  -h, --help                       show this help`;
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -63,23 +46,12 @@ function report(out: (t: string) => void, title: string, r: { s: SynthTiming[]; 
   return ratio;
 }
 
-/** `bench synth`: the synth benchmark (see BENCH_USAGE). */
-export async function benchSynth(argv: readonly string[], out = (t: string) => console.log(t)): Promise<ExitCode> {
-  const { values } = parseFlags(argv, {
-    runs: { type: 'string', default: '3' },
-    artifacts: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    out(BENCH_USAGE);
-    return ExitCode.Ok;
-  }
-  if (!/^\d+$/.test(values.runs) || Number(values.runs) < 1) {
-    throw new TaegisError('INPUT_INVALID', `--runs "${values.runs}" is not a whole number from 1`, {
-      fix: 'pass e.g. --runs 3',
-    });
-  }
-  const runs = Number(values.runs);
+/** `bench synth`: the synth benchmark (lib/cli/definition/bench.ts). */
+export async function benchSynth(
+  values: { readonly runs: number; readonly artifacts: string | undefined },
+  out = (t: string) => console.log(t),
+): Promise<ExitCode> {
+  const runs = values.runs;
   const artifactsDir = values.artifacts ?? path.join(ROOT, 'assets', 'example');
   const dir = mkdtempSync(path.join(tmpdir(), 'taegis-bench-config-'));
   try {
@@ -107,31 +79,27 @@ export async function benchSynth(argv: readonly string[], out = (t: string) => c
   }
 }
 
-/** `bench <synth|verify>`. The verify benchmark drives moto through the test support, so it is loaded only when run. */
+/** `bench <synth|verify|fleet>`. The verify benchmarks drive moto through the test support, so they load only when run. */
 export async function benchMain(argv: readonly string[], out = (t: string) => console.log(t)): Promise<ExitCode> {
-  const [which, ...rest] = argv;
-  if (which === undefined || which === '-h' || which === '--help' || which === 'help') {
-    out(BENCH_USAGE);
-    return which === undefined ? ExitCode.BadInput : ExitCode.Ok;
+  const { values, sub, help } = parseCommand(bench, argv);
+  if (help !== undefined) {
+    out(help);
+    return ExitCode.Ok;
   }
-  if (which === 'synth') return benchSynth(rest, out);
-  if (which === 'verify') {
-    if (rest.includes('-h') || rest.includes('--help')) {
-      out(BENCH_USAGE);
-      return ExitCode.Ok;
-    }
+  if (sub === 'synth') return benchSynth(values, out);
+  if (sub === 'verify') {
     const { benchVerify } = await import('../../test/bench/verify-bench.js');
-    return benchVerify(rest);
+    return benchVerify({
+      baselineStacks: values['baseline-stacks'],
+      concurrency: values.concurrency,
+      accounts: values.accounts ?? 1,
+    });
   }
-  if (which === 'fleet') {
-    if (rest.includes('-h') || rest.includes('--help')) {
-      out(BENCH_USAGE);
-      return ExitCode.Ok;
-    }
-    const { benchFleet } = await import('../../test/bench/fleet-bench.js');
-    return benchFleet(rest);
-  }
-  throw new TaegisError('INPUT_INVALID', `unknown benchmark "${which}"`, {
-    fix: 'use "bench synth", "bench verify" or "bench fleet"',
+  const { benchFleet } = await import('../../test/bench/fleet-bench.js');
+  return benchFleet({
+    accounts: values.accounts ?? 100,
+    regions: values.regions,
+    stacks: values.stacks,
+    concurrency: values.concurrency,
   });
 }

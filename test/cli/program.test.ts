@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { programMain } from '../../lib/commands/program.js';
+import { programMain } from '../../lib/commands/index.js';
 import { reportError } from '../../lib/util/errors.js';
 import { EXAMPLE_CONFIG, ROOT } from '../support/example.js';
 import { countingEndpoint } from '../support/counting-endpoint.js';

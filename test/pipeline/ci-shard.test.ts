@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ciGateMain, ciShardMain, type ShardResult } from '../../lib/ci/shard.js';
+import type { ShardResult } from '../../lib/ci/shard.js';
+import { ciGateMain, ciShardMain } from '../../lib/commands/ci.js';
 import { ExitCode, TaegisError } from '../../lib/util/errors.js';
 import { shardedWaves } from '../../lib/pipeline/shards.js';
 import { loadConfig, parseConfig } from '../../lib/config/load.js';
