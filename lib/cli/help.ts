@@ -1,4 +1,4 @@
-import { DEFINITION, PROGRAM, type CommandName } from './definition/index.js';
+import { DEFINITION, PROGRAM } from './definition/index.js';
 import type { CommandSpec, FlagSpec } from './definition/types.js';
 
 /** Help lines stay readable in an 120-column terminal and in a Markdown code block. */
@@ -38,16 +38,17 @@ export function flagLabel(name: string, flag: FlagSpec): string {
 export function defaultOf(flag: FlagSpec): string | undefined {
   if (flag.defaultText !== undefined) return flag.defaultText;
   if ('default' in flag && flag.default !== undefined) return String(flag.default);
-  if (flag.type === 'int' || flag.type === 'number') return undefined;
   return undefined;
 }
 
-/** The subcommands (or the bare command, by its own name) that take a flag, when not every form does. */
+/**
+ * The subcommands that take a flag, when the command's own help lists a flag that the command without a subcommand
+ * (or some subcommand) does not take.
+ */
 function onlyIn(spec: CommandSpec, flag: FlagSpec): string | undefined {
-  if (flag.in === undefined || spec.subcommands === undefined) return undefined;
-  const forms = [...(spec.runsBare ? [spec.name] : []), ...Object.keys(spec.subcommands)];
-  if (forms.every((f) => flag.in!.includes(f))) return undefined;
-  return flag.in.map((f) => (f === spec.name ? `${spec.name} without a subcommand` : f)).join(', ');
+  if (flag.in === undefined || spec.subcommands === undefined || flag.in.includes(spec.name)) return undefined;
+  if (!spec.runsBare && Object.keys(spec.subcommands).every((f) => flag.in!.includes(f))) return undefined;
+  return flag.in.join(', ');
 }
 
 /** The flag's description with its bounds, default and the forms that take it. */
@@ -68,7 +69,7 @@ function flagLines(label: string, description: string): string[] {
   const left = `  ${label}`;
   const text = wrap(description, WIDTH - FLAG_COLUMN);
   const pad = (l: string) => `${' '.repeat(FLAG_COLUMN)}${l}`;
-  if (left.length + 2 > FLAG_COLUMN) return [left, ...text.map(pad)];
+  if (left.length + 1 > FLAG_COLUMN) return [left, ...text.map(pad)];
   return [`${left.padEnd(FLAG_COLUMN)}${text[0] ?? ''}`, ...text.slice(1).map(pad)];
 }
 
@@ -135,11 +136,6 @@ export function programHelp(): string {
   out.push(...flagLines('-V, --version', 'print the version'));
   out.push('', ...wrap(`exit codes: ${PROGRAM.exit}`, WIDTH, 12));
   return out.join('\n');
-}
-
-/** The help of `argv` (a command line after the program name) when it asks for help, else undefined. */
-export function helpFor(name: CommandName, sub: string | undefined): string {
-  return commandHelp(DEFINITION[name], sub);
 }
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');

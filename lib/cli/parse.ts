@@ -29,7 +29,11 @@ const DASH_VALUE = /^-(\d|\.\d|$)/;
  * each value's type, bounds and choices. Bad input throws TaegisError INPUT_INVALID (exit 2) naming the flag and the
  * fix, before the command does anything.
  */
-export function parseCommand<C extends CommandSpec>(spec: C, argv: readonly string[], options: Options = {}): Parsed<C> {
+export function parseCommand<C extends CommandSpec>(
+  spec: C,
+  argv: readonly string[],
+  options: Options = {},
+): Parsed<C> {
   const shorts = new Map(
     Object.entries(spec.flags).flatMap(([name, f]) => (f.short !== undefined ? [[f.short, name] as const] : [])),
   );
@@ -210,7 +214,8 @@ function valueOf(
           problems.push({
             path,
             message: `"${v}": only -c ${flag.contextKey}=${flag.value} is taken here`,
-            fix: context[1] === 'region' ? 'pass --region R (repeatable, or a comma list)' : `pass ${path} ${flag.value}`,
+            fix:
+              context[1] === 'region' ? 'pass --region R (repeatable, or a comma list)' : `pass ${path} ${flag.value}`,
           });
           return undefined;
         }

@@ -36,7 +36,9 @@ export async function programMain(argv: readonly string[], handlers: CommandHand
   const [first, ...rest] = argv;
   if (first === '-h' || first === '--help' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
-    process.stdout.write(`${topic !== undefined && isCommand(topic) ? commandHelp(DEFINITION[topic]) : programHelp()}\n`);
+    process.stdout.write(
+      `${topic !== undefined && isCommand(topic) ? commandHelp(DEFINITION[topic]) : programHelp()}\n`,
+    );
     return ExitCode.Ok;
   }
   if (first === '-V' || first === '--version') {

@@ -1,9 +1,5 @@
 import type { ExitCode } from '../util/errors.js';
-import {
-  programMain as dispatch,
-  runProgram as run,
-  type CommandHandlers,
-} from '../cli/program.js';
+import { programMain as dispatch, runProgram as run, type CommandHandlers } from '../cli/program.js';
 
 /**
  * Each command's edge, loaded when it runs: a command that needs no CDK toolkit does not pay for loading aws-cdk-lib.

@@ -64,10 +64,7 @@ export function selectTargets(
   f: { config: string | undefined; account: string[]; region: string[]; stack: string[] },
   now: Date,
 ): { config: MigrationConfig; targets: StackTarget[] } {
-  const config = selectRegions(
-    selectAccounts(loadConfig(configPathFrom(f.config), { now }), f.account),
-    f.region,
-  );
+  const config = selectRegions(selectAccounts(loadConfig(configPathFrom(f.config), { now }), f.account), f.region);
   return { config, targets: selectStackTargets(config, f.stack) };
 }
 

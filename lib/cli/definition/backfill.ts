@@ -22,7 +22,11 @@ export const backfill = defineCommand({
       defaultText: 'now',
       description: "the window's end, exclusive",
     },
-    prefix: { type: 'string', value: 'P', description: 'only keys starting with P (e.g. AWSLogs/123456789012/CloudTrail/)' },
+    prefix: {
+      type: 'string',
+      value: 'P',
+      description: 'only keys starting with P (e.g. AWSLogs/123456789012/CloudTrail/)',
+    },
     'dry-run': { type: 'boolean', description: 'print the count and the first keys that would be sent; send nothing' },
     force: { type: 'boolean', description: 'send objects the checkpoint already has, too' },
     checkpoint: {

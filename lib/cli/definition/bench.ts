@@ -3,7 +3,8 @@ import { defineCommand } from './types.js';
 
 export const bench = defineCommand({
   name: 'bench',
-  summary: 'benchmarks: "bench synth" (synth time vs stack count), "bench verify" and "bench fleet" (verify against moto)',
+  summary:
+    'benchmarks: "bench synth" (synth time vs stack count), "bench verify" and "bench fleet" (verify against moto)',
   usage: ['taegis-migrate bench <synth|verify|fleet> [flags]'],
   description: 'Benchmarks of the synth and of verify, with the targets they must meet.',
   subcommands: {

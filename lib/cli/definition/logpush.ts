@@ -20,8 +20,7 @@ export const logpush = defineCommand({
     status: {
       summary: 'the Logpush jobs of the configured accounts and zones, with their last push and last error',
       usage: ['taegis-migrate logpush status [flags]'],
-      description:
-        'Lists the Logpush jobs of the configured accounts and zones with their last push and last error.',
+      description: 'Lists the Logpush jobs of the configured accounts and zones with their last push and last error.',
       exit: '0 every configured dataset has a healthy job, 1 a configured dataset has no job, or its job is disabled or failing, 2 bad input.',
     },
     health: {
@@ -45,7 +44,13 @@ export const logpush = defineCommand({
       defaultText: '6 days before --until',
       description: 'first day (UTC, inclusive)',
     },
-    until: { type: 'string', value: 'YYYY-MM-DD', in: HEALTH, defaultText: 'today', description: 'last day (UTC, inclusive)' },
+    until: {
+      type: 'string',
+      value: 'YYYY-MM-DD',
+      in: HEALTH,
+      defaultText: 'today',
+      description: 'last day (UTC, inclusive)',
+    },
     dataset: { type: 'list', value: 'NAME', split: false, in: HEALTH, description: 'only this dataset (repeatable)' },
     taegis: {
       type: 'boolean',

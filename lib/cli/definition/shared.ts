@@ -1,6 +1,13 @@
-import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
-import { IAM_ROLE_NAME } from '../../config/schema.js';
 import type { BooleanFlag, IntFlag, ListFlag, StringFlag } from './types.js';
+
+/*
+ * The definition imports nothing outside this folder: loading the config schema would load zod and aws-cdk-lib's
+ * region table for every --help. The two facts it shares with lib/config are kept equal by test/cli/help.test.ts.
+ */
+/** lib/config/load.ts DEFAULT_CONFIG_FILE. */
+export const DEFAULT_CONFIG_FILE = 'taegis.config.json';
+/** lib/config/schema.ts IAM_ROLE_NAME. */
+export const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /**
  * The flags that mean the same thing in every command that takes them, defined once. A command spreads a changed
