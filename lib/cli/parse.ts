@@ -250,6 +250,6 @@ export function checkCommandLine(argv: readonly string[]): Problem | undefined {
     return undefined;
   } catch (err) {
     if (!(err instanceof TaegisError)) throw err;
-    return err.problems?.[0] ?? { path: name, message: err.message, fix: err.fix ?? '' };
+    return err.problems[0] ?? { path: name, message: err.message, ...(err.fix !== undefined ? { fix: err.fix } : {}) };
   }
 }
