@@ -5,7 +5,7 @@ import type { FlagValues } from '../cli/definition/types.js';
 import { configPathFrom } from '../cli/flags.js';
 import { parseCommand } from '../cli/parse.js';
 import { loadConfig } from '../config/load.js';
-import { ExitCode, TaegisError } from '../util/errors.js';
+import { ExitCode } from '../util/errors.js';
 import { configFileInRepo, githubWorkflow } from '../ci/github.js';
 import { driftWorkflow, driftWorkflowFile } from '../ci/drift-workflow.js';
 import { runGate, runShard, type ShardDeps, type ShardOptions } from '../ci/shard.js';

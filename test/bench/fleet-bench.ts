@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AccountClients } from '../../lib/aws/accounts.js';
-import { ExitCode, TaegisError } from '../../lib/util/errors.js';
+import { ExitCode } from '../../lib/util/errors.js';
 import { verifyMain } from '../../lib/commands/verify.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { clientsIn } from '../support/accounts.js';

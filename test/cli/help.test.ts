@@ -74,7 +74,10 @@ describe('docs/commands.md, generated from the CLI definition', () => {
   it('GIVEN the real program WHEN "restore --help" and "ci shard -h" run as child processes THEN docs/commands.md\'s sections, and restore lists --role-name', async () => {
     const bin = path.join(ROOT, 'bin', 'taegis-migrate.mjs');
     for (const form of [['restore'], ['ci', 'shard']]) {
-      const r = await run(process.execPath, [bin, ...form, form.length === 1 ? '--help' : '-h'], { cwd: ROOT });
+      const r = await run(process.execPath, [bin, ...form, form.length === 1 ? '--help' : '-h'], {
+        cwd: ROOT,
+        env: process.env,
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(`${docsSection(docs(), form)}\n`);
     }

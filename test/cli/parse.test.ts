@@ -204,7 +204,7 @@ describe('checkCommandLine', () => {
     expect(checkCommandLine(['--help'])).toBeUndefined();
     expect(checkCommandLine(['verfiy'])).toMatchObject({ path: 'verfiy', message: 'is not a command' });
     expect(checkCommandLine(['verify', '--dryrun'])).toMatchObject({ path: '--dryrun' });
-    expect(checkCommandLine(['logpush', 'stats'])).toMatchObject({ message: expect.stringContaining('"stats"') });
+    expect(checkCommandLine(['logpush', 'stats'])?.message).toContain('"stats"');
     expect(checkCommandLine(['verify', '--log-timeout', '-5'])).toMatchObject({ path: '--log-timeout' });
   });
 });
