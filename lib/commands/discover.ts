@@ -31,7 +31,7 @@ export interface DiscoverCliDeps {
   readonly now?: () => Date;
 }
 
-/** `npm run discover`: parses flags, validates them before any AWS call, discovers, prints, optionally writes. */
+/** `taegis-migrate discover`: parses flags, validates them before any AWS call, discovers, prints, optionally writes. */
 export async function discoverMain(argv: readonly string[], deps: DiscoverCliDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;

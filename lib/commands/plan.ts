@@ -39,7 +39,7 @@ export interface PlanCliDeps {
   readonly planOptions?: PlanOptions;
 }
 
-/** `npm run plan`: config first (exit 2 before any AWS call), then synth or --assembly, then one change set per stack. */
+/** `taegis-migrate plan`: config first (exit 2 before any AWS call), then synth or --assembly, then one change set per stack. */
 export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;
@@ -66,7 +66,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   try {
     let dir = values.assembly;
     if (dir === undefined) {
-      // In-process, as `npm run deploy` does: the same app and checks as `cdk synth`, and a bad config or vendor
+      // In-process, as `taegis-migrate deploy` does: the same app and checks as `cdk synth`, and a bad config or vendor
       // file surfaces as the app's own error (exit 2) before any AWS call. nag judges our stacks, not the plan.
       tmp = mkdtempSync(path.join(tmpdir(), 'taegis-plan-'));
       const built = await buildApp(config, {

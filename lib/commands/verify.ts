@@ -222,7 +222,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   let partial: ((reason: string) => VerifyReport) | undefined;
   setInterruptContext({
     command: 'verify',
-    inFlight: `S3 writes already sent complete in AWS (backups in ${backupDir}); "verify -- restore" undoes one`,
+    inFlight: `S3 writes already sent complete in AWS (backups in ${backupDir}); "taegis-migrate restore" undoes one`,
   });
   const unregister = onInterrupt(() => {
     if (partial === undefined) return;

@@ -78,10 +78,12 @@ export const AWS_FLAGS = { profile: PROFILE, 'endpoint-url': ENDPOINT_URL } as c
  * The flags of a run by hand over many targets (deploy, plan, verify): every target is attempted, and the run fails
  * only past the tolerance. `concurrencyWhat` says what runs at once in that command.
  */
-export function fleetFlags(concurrencyWhat: string, concurrencyDefault: string) {
+export function fleetFlags(concurrencyWhat: string, concurrencyDefault: string, forms?: readonly string[]) {
+  const only = forms === undefined ? {} : { in: forms };
   return {
     'failure-tolerance': {
       type: 'string',
+      ...only,
       value: 'N|N%',
       defaultText: '0, or the wave\'s "failureTolerance" with --wave/--waves',
       description:
@@ -89,6 +91,7 @@ export function fleetFlags(concurrencyWhat: string, concurrencyDefault: string) 
     },
     concurrency: {
       type: 'int',
+      ...only,
       value: 'N',
       min: 1,
       max: 256,
@@ -98,15 +101,18 @@ export function fleetFlags(concurrencyWhat: string, concurrencyDefault: string) 
     },
     wave: {
       type: 'string',
+      ...only,
       value: 'NAME',
       description: 'only the targets of this pipeline wave (config "pipeline.waves"), with its tolerance',
     },
     waves: {
       type: 'boolean',
+      ...only,
       description: 'every pipeline wave in order; a wave past its tolerance stops the ones after it',
     },
     summary: {
       type: 'string',
+      ...only,
       value: 'FILE',
       description:
         'also write the Markdown fleet summary to FILE (it always goes to $GITHUB_STEP_SUMMARY when that is set)',

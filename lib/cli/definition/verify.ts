@@ -63,7 +63,7 @@ export const verify = defineCommand({
       in: BARE,
       description: "also check that Taegis itself saw each stack's data since the migration",
     },
-    ...withIn(fleetFlags('stacks checked at once', "16, or the wave's maxConcurrency")),
+    ...fleetFlags('stacks checked at once', "16, or the wave's maxConcurrency", BARE),
     backup: { ...BACKUP, in: ['restore'] },
     'role-name': {
       ...ROLE_NAME,
@@ -74,10 +74,3 @@ export const verify = defineCommand({
   },
   exit: '0 every check passed (or no more targets failed than tolerated), 1 more targets failed a check than tolerated, 2 bad input (nothing was written).',
 });
-
-/** The fleet flags, for verify without a subcommand only. */
-function withIn<T extends Record<string, object>>(flags: T): { [K in keyof T]: T[K] & { readonly in: typeof BARE } } {
-  return Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { ...v, in: BARE }])) as {
-    [K in keyof T]: T[K] & { readonly in: typeof BARE };
-  };
-}
