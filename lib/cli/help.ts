@@ -138,7 +138,8 @@ export function programHelp(): string {
   return out.join('\n');
 }
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|');
+/** Table cell text: a pipe would end the cell, and `<account>` would be read as an HTML tag. */
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/</g, '&lt;');
 
 function flagTable(spec: CommandSpec, sub?: string): string[] {
   const rows = flagsOf(spec, sub).map(([name, flag]) => {

@@ -34,7 +34,8 @@ export const logpush = defineCommand({
   flags: {
     config: {
       ...CONFIG,
-      description: `config file with a "logpush" section, or a standalone logpush config; ${CONFIG.description}`,
+      description:
+        'config file with a "logpush" section, or a standalone logpush config; -c config=PATH (the CDK CLI form) also works',
     },
     'dry-run': { type: 'boolean', in: ['setup'], description: 'show what would be created or updated; change nothing' },
     since: {
