@@ -1,5 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ExitCode, reportError, TaegisError } from '../util/errors.js';
+import { ExitCode, reportError } from '../util/errors.js';
 
 /** Exit code of a command stopped by SIGINT (Ctrl-C): 128 + the signal number, as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -65,23 +64,6 @@ export async function runCli(
     process.exitCode = reportError(err);
   } finally {
     process.removeListener('SIGINT', onSigint);
-  }
-}
-
-/**
- * `node:util` parseArgs with our error: an unknown or malformed flag is bad input (exit 2) naming the flag.
- */
-export function parseFlags<T extends ParseArgsConfig['options']>(
-  argv: readonly string[],
-  options: T,
-  allowPositionals = false,
-) {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new TaegisError('INPUT_INVALID', (err as Error).message, {
-      fix: 'run with --help for the flags this command takes',
-    });
   }
 }
 
