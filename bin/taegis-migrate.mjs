@@ -6,5 +6,5 @@ import process from 'node:process';
 import { register } from 'tsx/esm/api';
 
 register();
-const { runProgram } = await import('../lib/commands/program.ts');
+const { runProgram } = await import('../lib/commands/index.ts');
 await runProgram(process.argv.slice(2));

@@ -3,8 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { cdkJsonContext } from '../config/cdk-json.js';
-import { parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE, type MigrationConfig } from '../config/load.js';
+import type { MigrationConfig } from '../config/load.js';
 import { ExitCode, TaegisError } from '../util/errors.js';
 import { assumeRoleProfile, bootstrapDeployRoleName, REPORTS_DIR, roleArn, targetSlug } from '../pipeline/commands.js';
 import { targetName, verifyRoleNameOf, type Target } from '../config/pipeline.js';
@@ -45,38 +44,6 @@ export interface ShardResult {
   readonly phase: ShardPhase;
   readonly targets: readonly TargetResult[];
 }
-
-export const CI_SHARD_USAGE = `usage: taegis-migrate ci shard --wave NAME --shard I [flags]
-
-Works through shard I (from 0) of wave NAME of the config's pipeline, as a CodeBuild build or GitHub job runs it:
-per target, plan (--phase plan), or plan, deploy and verify (--phase apply, the default), each step this program's
-own command in its own process, at most the wave's maxConcurrency shared by its shards at once. A failed target never
-stops the others; each target's result goes to ${RESULTS_DIR}/<wave>-<phase>-<I>.json and a JUnit test suite per
-target to ${JUNIT_DIR}/, with each step's log in ${REPORTS_DIR}/logs/. "ci gate" applies the wave's failure tolerance.
-  --config PATH                 config file (default ${DEFAULT_CONFIG_FILE})
-  --wave NAME                   the wave (pipeline.waves[].name)
-  --shard I                     the shard, 0 to (shards of the wave - 1)
-  --phase plan|apply            default apply
-  --credential-source EcsContainer|Environment
-                                make one AWS profile per target and step, assuming the role the step runs as today
-                                (plan: the target's CDK deploy role; verify: the verify role) with the build's own
-                                credentials (CodeBuild: EcsContainer; GitHub OIDC: Environment); without it every
-                                step runs with the ambient credentials
-  --log-timeout S               verify's log wait (default 600)
-  -h, --help
-Exit: 0 every target attempted and its result written (failed targets included), 2 bad input (nothing run).`;
-
-export const CI_GATE_USAGE = `usage: taegis-migrate ci gate --wave NAME [flags]
-
-Reads the results the wave's shards wrote (${RESULTS_DIR}/<wave>-apply-*.json) and applies the wave's failureTolerance:
-a target with no result (its shard did not finish) counts as failed. Prints every failed target with its reason and
-writes ${REPORTS_DIR}/<wave>-gate.json.
-  --config PATH                 config file (default ${DEFAULT_CONFIG_FILE})
-  --wave NAME                   the wave (pipeline.waves[].name)
-  --results DIR                 where the shard results are (default ${RESULTS_DIR})
-  -h, --help
-Exit: 0 the wave passed (failures within its tolerance), 1 more targets failed than it tolerates (the next wave must
-not start), 2 bad input.`;
 
 /** The wave `name` of the config's pipeline, sharded; bad input when there is no pipeline or no such wave. */
 function waveOf(config: MigrationConfig, name: string | undefined): ShardedWave {
@@ -127,48 +94,32 @@ function runProgramStep(args: readonly string[], env: NodeJS.ProcessEnv, log: st
 const tailOf = (file: string, lines = 15): string =>
   existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
 
-/** `taegis-migrate ci shard`. */
-export async function ciShardMain(argv: readonly string[], deps: ShardDeps = {}): Promise<ExitCode> {
+/** `ci shard`'s flags after the parser's checks (lib/cli/definition/ci.ts). */
+export interface ShardOptions {
+  readonly config: string;
+  readonly wave: string | undefined;
+  readonly shard: number | undefined;
+  readonly phase: ShardPhase;
+  readonly credentialSource: 'EcsContainer' | 'Environment' | undefined;
+  /** Verify's log wait, in seconds. */
+  readonly logTimeout: number;
+}
+
+/** `taegis-migrate ci shard`, after its flags were read. */
+export async function runShard(options: ShardOptions, deps: ShardDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const cwd = deps.cwd ?? process.cwd();
   const baseEnv = deps.env ?? process.env;
-  const { values } = parseFlags(argv, {
-    config: { type: 'string', default: DEFAULT_CONFIG_FILE },
-    wave: { type: 'string' },
-    shard: { type: 'string' },
-    phase: { type: 'string', default: 'apply' },
-    'credential-source': { type: 'string' },
-    'log-timeout': { type: 'string', default: '600' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    out(CI_SHARD_USAGE);
-    return ExitCode.Ok;
-  }
-  const phase = values.phase;
-  if (phase !== 'plan' && phase !== 'apply') {
-    throw new TaegisError('INPUT_INVALID', `--phase ${phase} is not a phase`, { fix: 'use --phase plan or apply' });
-  }
-  const source = values['credential-source'];
-  if (source !== undefined && source !== 'EcsContainer' && source !== 'Environment') {
-    throw new TaegisError('INPUT_INVALID', `--credential-source ${source} is not a credential source`, {
-      fix: 'use EcsContainer (CodeBuild) or Environment (GitHub OIDC)',
-    });
-  }
-  if (!/^\d{1,6}$/.test(values['log-timeout'])) {
-    throw new TaegisError('INPUT_INVALID', `--log-timeout ${values['log-timeout']} is not a number of seconds`, {
-      fix: 'use a whole number of seconds, e.g. --log-timeout 600',
-    });
-  }
-  const configFile = path.resolve(cwd, values.config);
+  const { phase, credentialSource: source } = options;
+  const configFile = path.resolve(cwd, options.config);
   const config = loadConfig(configFile);
-  const wave = waveOf(config, values.wave);
-  const index = values.shard !== undefined && /^\d{1,3}$/.test(values.shard) ? Number(values.shard) : -1;
+  const wave = waveOf(config, options.wave);
+  const index = options.shard ?? -1;
   const targets = wave.shards[index];
   if (targets === undefined) {
     throw new TaegisError(
       'INPUT_INVALID',
-      `--shard ${values.shard ?? '(missing)'} is not a shard of wave ${wave.name}`,
+      `--shard ${options.shard ?? '(missing)'} is not a shard of wave ${wave.name}`,
       {
         fix: `use 0 to ${wave.shards.length - 1}`,
       },
@@ -224,7 +175,7 @@ export async function ciShardMain(argv: readonly string[], deps: ShardDeps = {})
             '--json',
             path.join(reports, `verify-${slug}.json`),
             '--log-timeout',
-            values['log-timeout'],
+            String(options.logTimeout),
             ...withProfile('verify'),
           ],
         },
@@ -300,23 +251,16 @@ export interface GateReport {
   readonly failures: readonly { readonly target: string; readonly reason: string }[];
 }
 
-/** `taegis-migrate ci gate`. */
-export function ciGateMain(argv: readonly string[], deps: { out?: (t: string) => void; cwd?: string } = {}): ExitCode {
+/** `taegis-migrate ci gate`, after its flags were read. */
+export function runGate(
+  options: { readonly config: string; readonly wave: string | undefined; readonly results: string },
+  deps: { out?: (t: string) => void; cwd?: string } = {},
+): ExitCode {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const cwd = deps.cwd ?? process.cwd();
-  const { values } = parseFlags(argv, {
-    config: { type: 'string', default: DEFAULT_CONFIG_FILE },
-    wave: { type: 'string' },
-    results: { type: 'string', default: RESULTS_DIR },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    out(CI_GATE_USAGE);
-    return ExitCode.Ok;
-  }
-  const config = loadConfig(path.resolve(cwd, values.config));
-  const wave = waveOf(config, values.wave);
-  const dir = path.resolve(cwd, values.results);
+  const config = loadConfig(path.resolve(cwd, options.config));
+  const wave = waveOf(config, options.wave);
+  const dir = path.resolve(cwd, options.results);
   const byTarget = new Map<string, TargetResult>();
   const prefix = `${wave.name}-apply-`;
   for (const f of existsSync(dir) ? readdirSync(dir) : []) {

@@ -6,9 +6,9 @@ import {
   type IoMessage,
   type IoRequest,
 } from '@aws-cdk/toolkit-lib';
+import type { REQUIRE_APPROVAL_VALUES } from './definition/deploy.js';
 
 /** The CDK CLI's `--require-approval` values: which security-sensitive changes stop the deploy for a yes/no. */
-export const REQUIRE_APPROVAL_VALUES = ['never', 'any-change', 'broadening'] as const;
 export type RequireApproval = (typeof REQUIRE_APPROVAL_VALUES)[number];
 
 /** The toolkit's "do you wish to deploy these changes?" request. */

@@ -18,26 +18,8 @@ import { formatTable } from './table.js';
  * Runs by hand over many targets (issue 20): `deploy`, `plan` and `verify` attempt every target of a wave, a failed
  * target never stops the others, and the run fails (exit 1) only when more targets failed than the wave tolerates.
  * With `--waves` the config's `pipeline.waves` run one after another, and a wave over its tolerance stops the next.
+ * The flags themselves are defined in lib/cli/definition/shared.ts.
  */
-export const FLEET_FLAGS = {
-  'failure-tolerance': { type: 'string' },
-  concurrency: { type: 'string' },
-  wave: { type: 'string' },
-  waves: { type: 'boolean' },
-  summary: { type: 'string' },
-} as const;
-
-/** The `--help` lines of the fleet flags; `concurrencyWhat` says what runs at once in that command. */
-export function fleetHelp(concurrencyWhat: string): string {
-  return `  --failure-tolerance N|N%  how many targets (account/region) may fail, or a percentage of them, before the run
-                            (or the wave) fails: exit 1 only past it; every target is attempted either way
-                            (default 0, or the wave's "failureTolerance" with --wave/--waves)
-  --concurrency N           ${concurrencyWhat}
-  --wave NAME               only the targets of this pipeline wave (config "pipeline.waves"), with its tolerance
-  --waves                   every pipeline wave in order; a wave past its tolerance stops the ones after it
-  --summary FILE            also write the Markdown fleet summary to FILE (it always goes to $GITHUB_STEP_SUMMARY
-                            when that is set)`;
-}
 
 /** The fleet flags after their check. */
 export interface FleetFlags {
@@ -53,14 +35,17 @@ export interface FleetFlags {
   readonly summary?: string;
 }
 
-/** Checks the fleet flags; each problem goes to `problems` (bad input, exit 2, before any call). */
+/**
+ * Checks the fleet flags the parser cannot (the tolerance's form, --wave against --waves, the summary path); each
+ * problem goes to `problems` (bad input, exit 2, before any call).
+ */
 export function fleetFlags(
   values: {
-    readonly 'failure-tolerance'?: string;
-    readonly concurrency?: string;
-    readonly wave?: string;
+    readonly 'failure-tolerance'?: string | undefined;
+    readonly concurrency?: number | undefined;
+    readonly wave?: string | undefined;
     readonly waves?: boolean;
-    readonly summary?: string;
+    readonly summary?: string | undefined;
   },
   problems: Problem[],
 ): FleetFlags {
@@ -75,17 +60,8 @@ export function fleetFlags(
         fix: `use ${FAILURE_TOLERANCE_FORM}`,
       });
   }
-  let concurrency: number | undefined;
-  const c = values.concurrency;
-  if (c !== undefined) {
-    if (!/^\d{1,3}$/.test(c) || Number(c) < 1 || Number(c) > 256)
-      problems.push({
-        path: '--concurrency',
-        message: `"${c}" is not a whole number from 1 to 256`,
-        fix: 'pass e.g. --concurrency 8',
-      });
-    else concurrency = Number(c);
-  }
+  // The parser checked the bounds (lib/cli/definition/shared.ts).
+  const concurrency = values.concurrency;
   if (values.wave !== undefined && values.waves === true)
     problems.push({
       path: '--wave',

@@ -1,7 +1,5 @@
 import { connect } from 'node:net';
-import type { AwsClientFactory } from '../aws/clients.js';
 import { TaegisError } from '../util/errors.js';
-import { requireCredentials } from '../aws/credentials.js';
 
 /** How long the endpoint may take to accept a connection before the command gives up on it. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -52,13 +50,4 @@ export async function requireReachableEndpoint(endpoint: string, timeoutMs = CON
       },
     );
   }
-}
-
-/**
- * What every AWS command checks after its input and before its first AWS call: credentials can be resolved (no
- * request is made for that) and an endpoint override answers. Both failures are bad input, exit 2.
- */
-export async function preflight(clients: AwsClientFactory, region: string): Promise<void> {
-  if (clients.endpoint !== undefined) await requireReachableEndpoint(clients.endpoint);
-  await requireCredentials(clients, region);
 }

@@ -1,7 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AccountClients } from '../aws/accounts.js';
-import { AwsClientFactory } from '../aws/clients.js';
-import { ExitCode, reportError, TaegisError } from '../util/errors.js';
+import { ExitCode, reportError } from '../util/errors.js';
 
 /** Exit code of a command stopped by SIGINT (Ctrl-C): 128 + the signal number, as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -70,57 +67,8 @@ export async function runCli(
   }
 }
 
-/**
- * `node:util` parseArgs with our error: an unknown or malformed flag is bad input (exit 2) naming the flag.
- */
-export function parseFlags<T extends ParseArgsConfig['options']>(
-  argv: readonly string[],
-  options: T,
-  allowPositionals = false,
-) {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new TaegisError('INPUT_INVALID', (err as Error).message, {
-      fix: 'run with --help for the flags this command takes',
-    });
-  }
-}
-
 /** The AWS endpoint override: `--endpoint-url`, else `AWS_ENDPOINT_URL`. Read only at the CLI edge. */
 export function endpointFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = flag ?? env.AWS_ENDPOINT_URL;
   return value === undefined || value === '' ? undefined : value;
-}
-
-/**
- * The client factory every AWS command uses, from its `--endpoint-url` / `--profile` flags and the environment
- * (`AWS_ENDPOINT_URL`; the SDK reads `AWS_PROFILE`, `AWS_REGION` and the rest of the default chain itself).
- */
-export function clientsFromFlags(
-  flags: { readonly 'endpoint-url'?: string; readonly profile?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): AwsClientFactory {
-  const endpoint = endpointFrom(flags['endpoint-url'], env);
-  return new AwsClientFactory({
-    ...(endpoint !== undefined ? { endpoint } : {}),
-    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-  });
-}
-
-/**
- * Clients per account for a command, from the same flags: the base identity is `--profile` or the default chain;
- * other accounts are entered through the roles the config names.
- */
-export function accountClientsFromFlags(
-  flags: { readonly 'endpoint-url'?: string; readonly profile?: string },
-  command: string,
-  env: NodeJS.ProcessEnv = process.env,
-): AccountClients {
-  const endpoint = endpointFrom(flags['endpoint-url'], env);
-  return new AccountClients({
-    command,
-    ...(endpoint !== undefined ? { endpoint } : {}),
-    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-  });
 }

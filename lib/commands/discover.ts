@@ -3,10 +3,11 @@ import { lambdaCodeSha256 } from '../artifacts/vendor.js';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
 import type { AccountClients } from '../aws/accounts.js';
-import { COMMON_FLAGS, COMMON_HELP, isStdout, listFlag, roleNameFlag, withOptionalValue } from '../cli/flags.js';
+import { discover as discoverCommand } from '../cli/definition/discover.js';
+import { isStdout } from '../cli/flags.js';
+import { parseCommand } from '../cli/parse.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight } from '../cli/preflight.js';
-import { accountClientsFromFlags, clientsFromFlags, parseFlags } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { unknownRegion } from '../config/regions.js';
 import { normalizeTaegisRegion, TAEGIS_ENVIRONMENTS_HINT } from '../facts/taegis.js';
@@ -15,32 +16,6 @@ import { draftConfig, writeConfig } from '../discover/config.js';
 import { discover, enabledRegions, judgePackages, type DiscoverReport } from '../discover/discover.js';
 import { discoverOrganization } from '../discover/organization.js';
 import { formatDiscoverReport } from '../discover/report.js';
-
-export const DISCOVER_USAGE = `usage: taegis-migrate discover (--region R1,R2 | --all-regions) [flags]     (npm run discover -- ... is the same)
-
-Finds the existing Taegis Lambda stacks (by template description, parameters, or a function named
-*-scwx-tdr-lambda-*) and the shared-resources stack in each region. Read-only: no write call to AWS.
-  --region R                the regions to look in (repeatable, or a comma list; --regions is the same)
-  --all-regions             every region enabled for the account
-  --write FILE              write a config in the app's schema (needs --xdr-login-url or --taegis-region)
-  --force                   overwrite FILE if it exists
-  --xdr-login-url URL       the Taegis login URL, to derive the Taegis region for --write
-  --taegis-region NAME      the Taegis environment (ctpx, delta, echo, foxtrot, golf, hotel, india, juliet, kilo,
-                            quebec, or an alias such as us1, eu, euw1) for --write
-  --organization            every ACTIVE account of the AWS Organization (ListAccounts, from the management or a
-                            delegated admin account), each entered by assuming --role-name (default
-                            OrganizationAccountAccessRole); an account that cannot be entered is listed with the
-                            reason (exit 1); --write writes one config for the organization
-  --role-name NAME          with --organization: the role to assume in each account
-  --accounts A1,A2          with --organization: only these account ids
-  --vendor-zip FILE         the vendor zip the config stages: each function is shown "package current" when its
-                            CodeSha256 is this zip's, "package stale" otherwise (without it: the first 12
-                            characters of CodeSha256)
-${COMMON_HELP.json}
-${COMMON_HELP.profile}
-${COMMON_HELP['endpoint-url']}
-${COMMON_HELP.help}
-Exit: 0 all read, 1 something could not be read (listed) or nothing to write, 2 bad input (nothing was called).`;
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 
@@ -55,34 +30,18 @@ export interface DiscoverCliDeps {
   readonly now?: () => Date;
 }
 
-/** `npm run discover`: parses flags, validates them before any AWS call, discovers, prints, optionally writes. */
+/** `taegis-migrate discover`: parses flags, validates them before any AWS call, discovers, prints, optionally writes. */
 export async function discoverMain(argv: readonly string[], deps: DiscoverCliDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;
   const today = (deps.now ?? (() => new Date()))();
-  const { values } = parseFlags(withOptionalValue(argv, '--json'), {
-    region: COMMON_FLAGS.region,
-    regions: { type: 'string', multiple: true },
-    json: COMMON_FLAGS.json,
-    'all-regions': { type: 'boolean' },
-    write: { type: 'string' },
-    force: { type: 'boolean' },
-    'xdr-login-url': { type: 'string' },
-    'taegis-region': { type: 'string' },
-    profile: COMMON_FLAGS.profile,
-    'endpoint-url': COMMON_FLAGS['endpoint-url'],
-    help: COMMON_FLAGS.help,
-    organization: { type: 'boolean' },
-    'role-name': { type: 'string' },
-    accounts: { type: 'string', multiple: true },
-    'vendor-zip': { type: 'string' },
-  });
-  if (values.help) {
-    out(DISCOVER_USAGE);
+  const { values, help } = parseCommand(discoverCommand, argv);
+  if (help !== undefined) {
+    out(help);
     return ExitCode.Ok;
   }
-  const listed = listFlag(values.region, values.regions);
-  if (listed.length > 0 === Boolean(values['all-regions'])) {
+  const listed = [...new Set([...values.region, ...values.regions])];
+  if (listed.length > 0 === values['all-regions']) {
     throw new TaegisError(
       'INPUT_INVALID',
       listed.length > 0 ? '--regions and --all-regions are both given' : 'no region given',
@@ -93,7 +52,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
   }
   const badRegions = listed.filter((r) => !REGION.test(r));
   // Named as the user typed it: --regions is the older spelling of --region.
-  const flag = values.region === undefined ? '--regions' : '--region';
+  const flag = values.region.length === 0 ? '--regions' : '--region';
   if (badRegions.length > 0) {
     throw new TaegisError('INPUT_INVALID', `${flag}: ${badRegions.join(', ')} is not an AWS region name`, {
       fix: 'use region codes such as us-east-1,eu-west-1',
@@ -101,10 +60,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
   }
   const unknown = listed.map((r) => unknownRegion(r, env)).find((p) => p !== undefined);
   if (unknown) throw new TaegisError('INPUT_INVALID', `${flag}: ${unknown.message}`, { fix: unknown.fix });
-  const only = (values.accounts ?? [])
-    .flatMap((a) => a.split(','))
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
+  const only = values.accounts;
   if (!values.organization && (values['role-name'] !== undefined || only.length > 0)) {
     throw new TaegisError('INPUT_INVALID', '--role-name and --accounts are only for --organization', {
       fix: 'add --organization, or drop them',
@@ -116,7 +72,7 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
       fix: 'pass account ids such as 111111111111,222222222222',
     });
   }
-  const roleName = roleNameFlag(values['role-name']) ?? 'OrganizationAccountAccessRole';
+  const roleName = values['role-name'] ?? 'OrganizationAccountAccessRole';
   if (values.organization && values['all-regions']) {
     throw new TaegisError('INPUT_INVALID', '--organization needs --regions (regions enabled differ per account)', {
       fix: 'pass --regions us-east-1,eu-west-1',
@@ -152,16 +108,21 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
     });
   }
   const expected = zip === undefined ? undefined : lambdaCodeSha256(readFileSync(path.resolve(zip)));
-  const accounts = values.organization
-    ? (deps.accounts ?? accountClientsFromFlags(values, 'discover', env))
-    : undefined;
-  const clients = deps.clients ?? accounts?.base ?? clientsFromFlags(values, env);
+  // --organization enters the member accounts through the session (discoverOrganization).
+  const session = openAccountSession({
+    command: 'discover',
+    flags: values,
+    env,
+    deps,
+    multiAccount: values.organization === true,
+  });
+  const { clients, accounts } = session;
   try {
     const home = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    if (!deps.clients && !deps.accounts) await preflight(clients, listed[0] ?? home);
+    await session.preflight(listed[0] ?? home);
     const regions = values['all-regions'] ? await enabledRegions(clients, home) : listed;
     const found: DiscoverReport = accounts
-      ? await discoverOrganization(accounts, { regions, roleName, only })
+      ? await discoverOrganization(session, { regions, roleName, only })
       : await discover(clients, { regions });
     const report = expected === undefined ? found : judgePackages(found, expected);
     if (values.json !== undefined && isStdout(values.json)) out(JSON.stringify(report, null, 2));
@@ -190,13 +151,13 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
             ]
           : []),
       ];
-      const written = writeConfig(values.write, draft.config, Boolean(values.force), today);
+      const written = writeConfig(values.write, draft.config, values.force, today);
       if (warnings.length > 0) out(['', 'Config warnings:', ...warnings.map((w) => `  - ${w}`)].join('\n'));
       out(`\nwrote ${written}`);
     }
     return incomplete ? ExitCode.CheckFailed : ExitCode.Ok;
   } finally {
-    if (!deps.clients && !deps.accounts) (accounts ?? clients).destroy();
+    session.close();
   }
 }
 

@@ -1,8 +1,7 @@
-import type { ParseArgsConfig } from 'node:util';
-import { COMMON_FLAGS, configPathFrom, isStdout, withOptionalValue } from '../cli/flags.js';
+import { logpush } from '../cli/definition/logpush.js';
+import { configPathFrom, isStdout } from '../cli/flags.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { parseFlags } from '../cli/run.js';
-import { DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { parseCommand } from '../cli/parse.js';
 import { ExitCode, TaegisError } from '../util/errors.js';
 import { CloudflareClient, DEFAULT_BASE_URL } from '../logpush/client.js';
 import { collectHealth, parseRange } from '../logpush/health.js';
@@ -30,30 +29,6 @@ import {
   taegisHealthLines,
 } from '../logpush/taegis-health.js';
 
-export const USAGE = `usage: taegis-migrate logpush <setup|status|health> [flags]     (npm run logpush -- ... is the same)
-
-  setup   create or update one Logpush job per configured dataset (idempotent); jobs with our name that it
-          does not manage (a dataset not configured, another ingest URL, a duplicate) are reported, left alone
-          --dry-run            show what would be created or updated; change nothing
-  status  list the Logpush jobs of the configured accounts and zones with their last push and last error;
-          exits 1 when a configured dataset has no job, or its job is disabled or failing
-  health  records, bytes, compressed bytes and uploads per day; exits 1 when a job pushed nothing
-          --since YYYY-MM-DD   first day (UTC, inclusive; default 6 days before --until)
-          --until YYYY-MM-DD   last day (UTC, inclusive; default today)
-          --dataset NAME       only this dataset (repeatable)
-          --taegis             also ask the Taegis API (main config's "taegis" section) whether Taegis saw each
-                               dataset's data since --since and the source is healthy
-          --log-timeout SECONDS  with --taegis: keep asking this long (default 0: ask once)
-
-  common  -c, --config PATH    config file with a "logpush" section, or a standalone logpush config
-                               (default ${DEFAULT_CONFIG_FILE}; -c config=PATH also works)
-          --json [FILE]        machine-readable output (status, health) into FILE, or stdout without FILE
-          -h, --help           show this help
-
-Credentials come from the environment or files, never from flags: CLOUDFLARE_API_TOKEN (preferred), or
-CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY; integration keys as the config names them.
-CLOUDFLARE_API_BASE_URL overrides ${DEFAULT_BASE_URL}.`;
-
 /** What the command needs from its surroundings; tests pass their own. */
 export interface LogpushDeps {
   readonly env: NodeJS.ProcessEnv;
@@ -63,34 +38,6 @@ export interface LogpushDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default new Date() */
   readonly now?: Date;
-}
-
-const COMMON = {
-  config: COMMON_FLAGS.config,
-  json: COMMON_FLAGS.json,
-  help: COMMON_FLAGS.help,
-} as const;
-
-const SETUP_FLAGS = { ...COMMON, 'dry-run': { type: 'boolean' } } as const;
-const HEALTH_FLAGS = {
-  ...COMMON,
-  since: { type: 'string' },
-  until: { type: 'string' },
-  dataset: { type: 'string', multiple: true },
-  taegis: { type: 'boolean' },
-  'log-timeout': { type: 'string' },
-} as const;
-
-interface Flags {
-  readonly config?: string;
-  readonly json?: string;
-  readonly help?: boolean;
-  readonly 'dry-run'?: boolean;
-  readonly since?: string;
-  readonly until?: string;
-  readonly dataset?: string[];
-  readonly taegis?: boolean;
-  readonly 'log-timeout'?: string;
 }
 
 function baseUrlFrom(env: NodeJS.ProcessEnv): string {
@@ -112,7 +59,7 @@ function baseUrlFrom(env: NodeJS.ProcessEnv): string {
   return value;
 }
 
-/** `npm run logpush -- <setup|status|health>`. Returns the exit code; throws TaegisError (masked) on failure. */
+/** `taegis-migrate logpush <setup|status|health>`. Returns the exit code; throws TaegisError (masked) on failure. */
 export async function logpushMain(argv: readonly string[], deps: LogpushDeps): Promise<ExitCode> {
   const masker = new Masker();
   const out = maskedOutput(masker, {
@@ -128,27 +75,11 @@ export async function logpushMain(argv: readonly string[], deps: LogpushDeps): P
 }
 
 async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, out: Output): Promise<ExitCode> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    out.out(USAGE);
-    return command === undefined ? ExitCode.BadInput : ExitCode.Ok;
-  }
-  if (command !== 'setup' && command !== 'status' && command !== 'health') {
-    throw new TaegisError('INPUT_INVALID', `unknown command "${command}"`, {
-      fix: 'use one of setup, status, health (see --help)',
-    });
-  }
-  const options: ParseArgsConfig['options'] =
-    command === 'setup' ? SETUP_FLAGS : command === 'health' ? HEALTH_FLAGS : COMMON;
-  const flags = parseFlags(withOptionalValue(rest, '--json'), options).values as Flags;
-  if (flags.help) {
-    out.out(USAGE);
+  const { values: flags, sub: command, help } = parseCommand(logpush, argv);
+  if (help !== undefined || command === undefined) {
+    // Without a subcommand the parser has already refused the line; `help` is then the only way here.
+    out.out(help ?? '');
     return ExitCode.Ok;
-  }
-  if (command === 'setup' && flags.json !== undefined) {
-    throw new TaegisError('INPUT_INVALID', 'setup has no --json output', {
-      fix: 'drop --json (status and health take it)',
-    });
   }
 
   // Everything the user gave is checked before the first Cloudflare call.
@@ -168,17 +99,13 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   };
   const baseUrl = baseUrlFrom(deps.env);
   const range = command === 'health' ? parseRange(flags.since, flags.until, deps.now) : undefined;
-  if (flags.dataset) checkDatasets(config, flags.dataset);
+  if (flags.dataset.length > 0) checkDatasets(config, flags.dataset);
   const taegis = command === 'health' && flags.taegis ? resolveTaegisForLogpush(config, deps.env, masker) : undefined;
-  const taegisTimeout = flags['log-timeout'] === undefined ? 0 : Number(flags['log-timeout']);
-  if (
-    !Number.isInteger(taegisTimeout) ||
-    taegisTimeout < 0 ||
-    taegisTimeout > 86_400 ||
-    (flags['log-timeout'] !== undefined && !taegis)
-  ) {
-    throw new TaegisError('INPUT_INVALID', `--log-timeout "${flags['log-timeout'] ?? ''}" is not usable here`, {
-      fix: 'use it with health --taegis, as whole seconds from 0 to 86400',
+  // The parser checked the bounds; the flag only means something with --taegis.
+  const taegisTimeout = flags['log-timeout'] ?? 0;
+  if (flags['log-timeout'] !== undefined && !taegis) {
+    throw new TaegisError('INPUT_INVALID', `--log-timeout ${taegisTimeout} is only for health --taegis`, {
+      fix: 'add --taegis, or drop --log-timeout',
     });
   }
   const auth = resolveAuth(config, deps.env, masker);
@@ -212,11 +139,11 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
     return statusFailed(rows) ? ExitCode.CheckFailed : ExitCode.Ok;
   }
   const healthRange = range ?? parseRange(undefined, undefined, deps.now);
-  const results = await collectHealth(client, config, healthRange, flags.dataset ?? []);
+  const results = await collectHealth(client, config, healthRange, flags.dataset);
   const seen = taegis
     ? await taegisDatasetHealth(taegis, config, {
         since: new Date(`${healthRange.since}T00:00:00Z`),
-        datasets: flags.dataset ?? [],
+        datasets: flags.dataset,
         timeoutSeconds: taegisTimeout,
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
         onRetry: (message) => out.err(`note: ${message}`),

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsClientFactory } from '../aws/clients.js';
-import { routeAccounts, targetsOf, withRoleName, type AccountClients } from '../aws/accounts.js';
-import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
+import { targetsOf, type AccountClients } from '../aws/accounts.js';
+import { plan as planCommand } from '../cli/definition/plan.js';
+import { configPathFrom, isStdout } from '../cli/flags.js';
+import { parseCommand } from '../cli/parse.js';
 import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight } from '../cli/preflight.js';
-import { accountClientsFromFlags, parseFlags } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { selectAccounts, selectRegions } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, invalidInput } from '../util/errors.js';
@@ -15,9 +16,7 @@ import { buildApp } from '../app/app.js';
 import { formatPlanReport, plan, planJson, stackFails, type PlanOptions, type PlanReport } from '../plan/plan.js';
 import type { StackPlan } from '../plan/changeset.js';
 import {
-  FLEET_FLAGS,
   fleetFlags,
-  fleetHelp,
   fleetWaves,
   formatFleetSummary,
   formatWaves,
@@ -30,29 +29,6 @@ import {
 } from '../cli/fleet.js';
 import { targetName, type Target } from '../config/pipeline.js';
 
-export const PLAN_USAGE = `usage: taegis-migrate plan [flags]     (npm run plan -- [flags] is the same)
-
-Synthesizes the app (or reads --assembly DIR), creates one CloudFormation change set per configured Lambda
-stack, prints Action, LogicalResourceId, ResourceType and Replacement, and deletes every change set again.
-Nothing is executed. Parameters are chosen as the deploy chooses them: a stack keeps its value of a parameter
-the template leaves to a default, unless --no-previous-parameters (plan a deploy run with that flag).
-The target regions must be CDK-bootstrapped (the templates check BootstrapVersion).
-${COMMON_HELP.config}
-${COMMON_HELP.region}
-  --account A               only this account (repeatable, or a comma list)
-  --role-name NAME          the role to assume in every configured account that is not the caller's, instead of
-                            the config's "access" roleName (a read-only role is enough for plan)
-  --assembly DIR            plan an existing cloud assembly (cdk.out) instead of synthesizing
-  --no-previous-parameters  plan a deploy run with --no-previous-parameters
-${fleetHelp("stacks planned at once (default 4, or the wave's maxConcurrency)")}
-${COMMON_HELP.json}
-${COMMON_HELP.profile}
-${COMMON_HELP['endpoint-url']}
-${COMMON_HELP.help}
-A target (account/region) fails when one of its stacks does; with --failure-tolerance the run fails only past it.
-Exit: 0 safe to deploy (or no more targets failed than tolerated), 1 the function or its trigger path would be replaced/removed, a stack is missing
-or could not be planned, 2 bad input (config, flags, vendor files, output path; nothing was called).`;
-
 export interface PlanCliDeps {
   readonly clients?: AwsClientFactory;
   /** Clients per account (tests aim these at moto); ignored when `clients` is given. */
@@ -62,25 +38,13 @@ export interface PlanCliDeps {
   readonly planOptions?: PlanOptions;
 }
 
-/** `npm run plan`: config first (exit 2 before any AWS call), then synth or --assembly, then one change set per stack. */
+/** `taegis-migrate plan`: config first (exit 2 before any AWS call), then synth or --assembly, then one change set per stack. */
 export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}): Promise<ExitCode> {
   const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const env = deps.env ?? process.env;
-  const { values } = parseFlags(withOptionalValue(argv, '--json'), {
-    config: COMMON_FLAGS.config,
-    region: COMMON_FLAGS.region,
-    account: { type: 'string', multiple: true },
-    'role-name': { type: 'string' },
-    assembly: { type: 'string' },
-    json: COMMON_FLAGS.json,
-    profile: COMMON_FLAGS.profile,
-    'endpoint-url': COMMON_FLAGS['endpoint-url'],
-    'no-previous-parameters': { type: 'boolean', default: false },
-    help: COMMON_FLAGS.help,
-    ...FLEET_FLAGS,
-  });
-  if (values.help) {
-    out(PLAN_USAGE);
+  const { values, help } = parseCommand(planCommand, argv);
+  if (help !== undefined) {
+    out(help);
     return ExitCode.Ok;
   }
   // The report file is checked first: finding it unwritable after every change set was made and deleted wastes the run.
@@ -89,19 +53,18 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
   const problems = jsonProblem ? [jsonProblem] : [];
   const fleet = fleetFlags(values, problems);
   if (problems.length > 0) throw invalidInput('INPUT_INVALID', 'flags', problems);
-  const roleName = roleNameFlag(values['role-name']);
+  const roleName = values['role-name'];
   const configPath = path.resolve(configPathFrom(values.config));
   const fullConfig = loadConfig(configPath, { templateProblems: true });
-  const config = selectRegions(selectAccounts(fullConfig, values.account ?? []), values.region ?? []);
+  const config = selectRegions(selectAccounts(fullConfig, values.account), values.region);
   const waves = fleetWaves(fullConfig, config, fleet, deps.planOptions?.concurrency ?? 4);
 
   let tmp: string | undefined;
-  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(values, 'plan', env));
-  const clients = deps.clients ?? accounts!.base;
+  const session = openAccountSession({ command: 'plan', flags: values, env, deps });
   try {
     let dir = values.assembly;
     if (dir === undefined) {
-      // In-process, as `npm run deploy` does: the same app and checks as `cdk synth`, and a bad config or vendor
+      // In-process, as `taegis-migrate deploy` does: the same app and checks as `cdk synth`, and a bad config or vendor
       // file surfaces as the app's own error (exit 2) before any AWS call. nag judges our stacks, not the plan.
       tmp = mkdtempSync(path.join(tmpdir(), 'taegis-plan-'));
       const built = await buildApp(config, {
@@ -113,20 +76,21 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       dir = built.app.synth().directory;
     }
     const assembly = readAssembly(dir);
-    if (!deps.clients && !deps.accounts) await preflight(clients, config.regions[0]?.region ?? 'us-east-1');
+    await session.preflight(config.regions[0]?.region ?? 'us-east-1');
     // Every account reachable (or bad input, exit 2) before the first change set; only STS is asked here.
-    const routing = accounts ? await routeAccounts(accounts, withRoleName(targetsOf(config), roleName)) : undefined;
+    const { clientsFor, unreachable } = await session.route(targetsOf(config), roleName);
     const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
     const run = await runWaves(waves, async (wave) => {
       const inWave = new Set(wave.targets.map((t) => targetName(t)));
       const part = await plan(
-        clients,
+        session.clients,
         { ...config, regions: config.regions.filter((r) => inWave.has(targetName(r))) },
         assembly,
         {
           ...deps.planOptions,
           concurrency: wave.concurrency,
-          ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
+          clientsFor,
+          unreachable,
           ...(values['no-previous-parameters'] ? { previousParameters: false } : {}),
           ...(multiAccount ? { labelAccounts: true } : {}),
         },
@@ -158,7 +122,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
     writeFleetSummary(formatFleetSummary({ command: 'plan', rows, waves: run.waves, exitCode }), fleet.summary, env);
     return exitCode;
   } finally {
-    if (!deps.clients && !deps.accounts) accounts?.destroy();
+    session.close();
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
   }
 }

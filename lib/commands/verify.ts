@@ -1,12 +1,12 @@
 import * as path from 'node:path';
-import { AwsClientFactory } from '../aws/clients.js';
-import { AccountClients, routeAccounts, targetsOf, withRoleName, type AccountRouting } from '../aws/accounts.js';
-import { COMMON_FLAGS, COMMON_HELP, configPathFrom, isStdout, roleNameFlag, withOptionalValue } from '../cli/flags.js';
-import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
-import { preflight, requireReachableEndpoint } from '../cli/preflight.js';
-import { accountClientsFromFlags, onInterrupt, parseFlags, setInterruptContext } from '../cli/run.js';
+import { targetsOf } from '../aws/accounts.js';
+import { verify } from '../cli/definition/verify.js';
+import { configPathFrom, isStdout } from '../cli/flags.js';
+import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { parseCommand } from '../cli/parse.js';
+import { onInterrupt, setInterruptContext } from '../cli/run.js';
+import { openAccountSession } from '../cli/session.js';
 import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
-import type { AccessConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, TaegisError, type Problem } from '../util/errors.js';
 import {
@@ -18,9 +18,7 @@ import {
   type VerifyReport,
 } from '../verify/report.js';
 import {
-  FLEET_FLAGS,
   fleetFlags,
-  fleetHelp,
   fleetWaves,
   formatFleetSummary,
   formatWaves,
@@ -33,7 +31,7 @@ import {
   type WaveOutcome,
 } from '../cli/fleet.js';
 import { targetName, type Target } from '../config/pipeline.js';
-import { restoreBackup } from '../verify/restore.js';
+import { checkBackupDir, runRestore, type RestoreCliDeps } from './restore.js';
 import { runVerify, type VerifyOptions } from '../verify/verify.js';
 import { extraChecks } from '../verify/extra-checks.js';
 import { withDriftFixes } from '../verify/drift.js';
@@ -42,74 +40,9 @@ import { DataSourcesApi } from '../taegis/datasources.js';
 import { resolveTaegisApi, taegisClient } from '../taegis/setup.js';
 import { Masker } from '../util/masking.js';
 
-export const VERIFY_USAGE = `usage: taegis-migrate verify [flags]                      (npm run verify -- [flags] is the same)
-       taegis-migrate verify restore --backup FILE [flags]  (or: taegis-migrate restore --backup FILE)
-
-Checks every configured Taegis Lambda stack (status, runtime, health), moves the S3 trigger of its log bucket to
-the updated function (backing up the bucket's notification configuration first) and waits for "Uploading data to s3"
-in its logs. --taegis also asks the Taegis API (config "taegis" section) whether Taegis saw each stack's data
-since the migration; with a "monitoring" section the alarms are checked too, with "failedEvents" the events waiting
-in each function's failed-event queue (fix the cause, then "taegis-migrate replay").
-${COMMON_HELP.config}
-${COMMON_HELP.region}
-  --account A               only this account (repeatable, or a comma list)
-  --stack NAME              only this stack (repeatable, or a comma list)
-  --dry-run                 show what would change; write nothing
-  --check                   read-only drift check: writes nothing at all (no notification, no permission, no
-                            backup) and fails (exit 1) on anything it would write or any failed check, naming each
-                            drift and the command that fixes it; --since defaults to 24h (the log window)
-  --expect-runtime RUNTIME  the runtime the function must have (default: the config's lambdaRuntime)
-  --log-timeout SECONDS     how long to wait for the log line (default 300; 0 with --dry-run)
-  --since ISO-TIME|DURATION look for log lines from then on (e.g. 30m, 2h, 2026-11-23T10:00:00Z)
-${COMMON_HELP.json}
-  --junit FILE              JUnit XML report for CI
-  --backup-dir DIR          where bucket configurations are backed up before a write (default ./backups)
-  --taegis                  also check that Taegis itself saw each stack's data since the migration
-${fleetHelp("stacks checked at once (default 16, or the wave's maxConcurrency)")}
-  --backup FILE             (restore only) the backup file to put back, or an SNS route record to undo
-  --role-name NAME          the role to assume in every configured account that is not the caller's, instead of
-                            the config's "access" roleName (restore: in the backup's account)
-${COMMON_HELP.profile}
-${COMMON_HELP['endpoint-url']}
-${COMMON_HELP.help}
-Exit 0: every check passed (or no more targets failed than tolerated); 1: more targets failed a check than
-tolerated; 2: bad input, nothing was written.`;
-
-const FLAGS = {
-  config: COMMON_FLAGS.config,
-  region: COMMON_FLAGS.region,
-  account: { type: 'string', multiple: true },
-  stack: { type: 'string', multiple: true },
-  'dry-run': { type: 'boolean' },
-  check: { type: 'boolean' },
-  'expect-runtime': { type: 'string' },
-  'log-timeout': { type: 'string' },
-  since: { type: 'string' },
-  json: COMMON_FLAGS.json,
-  junit: { type: 'string' },
-  'backup-dir': { type: 'string' },
-  ...FLEET_FLAGS,
-  'endpoint-url': COMMON_FLAGS['endpoint-url'],
-  profile: COMMON_FLAGS.profile,
-  backup: { type: 'string' },
-  'role-name': { type: 'string' },
-  help: COMMON_FLAGS.help,
-  taegis: { type: 'boolean' },
-} as const;
-
 /** Things the CLI needs from outside; tests pass their own. */
-export interface VerifyCliDeps {
-  /** @default - a factory from --endpoint-url/AWS_ENDPOINT_URL and --profile */
-  readonly clients?: AwsClientFactory;
-  /**
-   * Clients per account (tests aim these at moto); ignored when `clients` is given.
-   * @default - from --endpoint-url/AWS_ENDPOINT_URL and --profile
-   */
-  readonly accounts?: AccountClients;
-  readonly stdout?: (text: string) => void;
+export interface VerifyCliDeps extends RestoreCliDeps {
   readonly stderr?: (text: string) => void;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly now?: () => Date;
   /** @default 10000 */
   readonly pollIntervalMs?: number;
   /** @default process.stderr.isTTY */
@@ -135,25 +68,6 @@ export function parseSince(value: string, now: Date): Date | string {
   return t;
 }
 
-function intFlag(
-  value: string | undefined,
-  name: string,
-  min: number,
-  max: number,
-  problems: Problem[],
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    problems.push({
-      path: `--${name}`,
-      message: `"${value}" is not a whole number from ${min} to ${max}`,
-      fix: `pass e.g. --${name} ${min === 0 ? 300 : 8}`,
-    });
-    return undefined;
-  }
-  return Number(value);
-}
-
 /** Report files: checked now, their folder created only when the report is written. */
 function checkWritableFile(flag: string, file: string | undefined, problems: Problem[]): void {
   if (file === undefined || isStdout(file)) return;
@@ -161,106 +75,27 @@ function checkWritableFile(flag: string, file: string | undefined, problems: Pro
   if (problem) problems.push(problem);
 }
 
-/**
- * A write needs somewhere to put its backup: proved before any AWS call, not after a permission was added, and
- * without creating anything (the folder is made by the first backup).
- */
-function checkBackupDir(backupDir: string): void {
-  const problem = outputDirProblem('--backup-dir', backupDir);
-  if (problem) {
-    throw new TaegisError('INPUT_INVALID', `${problem.path}: ${problem.message}`, {
-      fix: 'name a folder you can write to with --backup-dir, or run with --dry-run',
-    });
-  }
-}
-
-/**
- * How restore enters the backup's account: `--role-name`, else the config's top-level `access` when `--config` is
- * given (restore needs no config otherwise).
- */
-function restoreAccess(roleName: string | undefined, configPath: string | undefined): AccessConfig | undefined {
-  if (roleName !== undefined) return { roleName };
-  return configPath !== undefined ? loadConfig(configPath).access : undefined;
-}
-
-/** `npm run verify` and `npm run verify -- restore`. Everything is validated before the first AWS call. */
+/** `taegis-migrate verify` and `taegis-migrate verify restore`. Everything is validated before the first AWS call. */
 export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = {}): Promise<ExitCode> {
   const stdout = deps.stdout ?? ((t: string) => process.stdout.write(`${t}\n`));
   const stderr = deps.stderr ?? ((t: string) => process.stderr.write(`${t}\n`));
   const env = deps.env ?? process.env;
   const now = deps.now ?? (() => new Date());
-  const { values: f, positionals } = parseFlags(withOptionalValue(argv, '--json'), FLAGS, true);
-  if (f.help) {
-    stdout(VERIFY_USAGE);
+  const { values: f, sub, help } = parseCommand(verify, argv);
+  if (help !== undefined) {
+    stdout(help);
     return ExitCode.Ok;
   }
-  const command = positionals[0];
-  if (positionals.length > 1 || (command !== undefined && command !== 'restore')) {
-    throw new TaegisError('INPUT_INVALID', `unexpected argument "${positionals.join(' ')}"`, {
-      fix: 'the only subcommand is "restore --backup FILE"; see --help',
-    });
-  }
-  const backupDir = path.resolve(f['backup-dir'] ?? 'backups');
-  const roleName = roleNameFlag(f['role-name']);
-
-  if (command === 'restore') {
-    const stray = (
-      [
-        'region',
-        'account',
-        'stack',
-        'dry-run',
-        'check',
-        'expect-runtime',
-        'log-timeout',
-        'since',
-        'json',
-        'junit',
-        'concurrency',
-        'failure-tolerance',
-        'wave',
-        'waves',
-        'summary',
-      ] as const
-    ).filter((k) => f[k] !== undefined);
-    if (stray.length > 0 || !f.backup) {
-      throw new TaegisError(
-        'INPUT_INVALID',
-        stray.length > 0 ? `restore does not take --${stray.join(', --')}` : 'restore needs --backup FILE',
-        {
-          fix: 'npm run verify -- restore --backup backups/<region>_<bucket>_<time>.json',
-        },
-      );
-    }
-    checkBackupDir(backupDir);
-    // The backup names its bucket's account: the restore goes there, through that account's credentials.
-    const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify-restore', env));
-    const clients = deps.clients ?? accounts!.base;
-    // restoreBackup checks the credentials itself; an endpoint that does not answer is named here, before that.
-    if (deps.clients === undefined && clients.endpoint !== undefined) await requireReachableEndpoint(clients.endpoint);
-    const access = restoreAccess(roleName, f.config);
-    return restoreBackup(clients, {
-      ...(accounts ? { accounts } : {}),
-      ...(access ? { access } : {}),
-      file: f.backup,
-      backupDir,
-      now,
-      stdout,
-      checkCredentials: deps.clients === undefined,
-    });
-  }
-  if (f.backup !== undefined) {
-    throw new TaegisError('INPUT_INVALID', '--backup is only for "restore"', {
-      fix: 'npm run verify -- restore --backup FILE',
-    });
-  }
+  if (sub === 'restore') return runRestore(f, deps);
+  const backupDir = path.resolve(f['backup-dir']);
+  const roleName = f['role-name'];
 
   const problems: Problem[] = [];
   // --check is a dry run whose findings fail: it writes nothing and looks once.
-  const check = f.check === true;
-  const dryRun = f['dry-run'] === true || check;
+  const check = f.check;
+  const dryRun = f['dry-run'] || check;
   // A dry run moves no trigger, so waiting for new log lines would only delay the plan: look once unless told.
-  const logTimeout = intFlag(f['log-timeout'], 'log-timeout', 0, 86_400, problems) ?? (dryRun ? 0 : 300);
+  const logTimeout = f['log-timeout'] ?? (dryRun ? 0 : 300);
   const fleet = fleetFlags(f, problems);
   let since: Date | undefined;
   // The drift check's log window: the success line within the last day unless told.
@@ -270,13 +105,6 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     if (typeof s === 'string')
       problems.push({ path: '--since', message: s, fix: 'pass an ISO time or a duration like 30m' });
     else since = s;
-  }
-  if (f['expect-runtime'] !== undefined && !/^[a-z][a-z0-9.]*$/.test(f['expect-runtime'])) {
-    problems.push({
-      path: '--expect-runtime',
-      message: `"${f['expect-runtime']}" is not a Lambda runtime id`,
-      fix: 'e.g. provided.al2 or provided.al2023',
-    });
   }
   checkWritableFile('json', f.json, problems);
   checkWritableFile('junit', f.junit, problems);
@@ -289,11 +117,8 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
 
   // Verify needs only the stacks, not the vendor artifacts: loadConfig does not look at them.
   const fullConfig = loadConfig(configPathFrom(f.config), { now: now() });
-  let config: MigrationConfig = selectRegions(selectAccounts(fullConfig, f.account ?? []), f.region ?? []);
-  const stacks = (f.stack ?? [])
-    .flatMap((s) => s.split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
+  let config: MigrationConfig = selectRegions(selectAccounts(fullConfig, f.account), f.region);
+  const stacks = f.stack;
   if (stacks.length > 0) {
     const known = new Set(config.regions.flatMap((r) => r.lambdaStacks.map((s) => s.stackName)));
     const unknown = stacks.filter((s) => !known.has(s));
@@ -333,18 +158,12 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
 
   if (!dryRun) checkBackupDir(backupDir);
 
-  const accounts = deps.clients ? undefined : (deps.accounts ?? accountClientsFromFlags(f, 'verify', env));
-  const clients = deps.clients ?? accounts!.base;
-  if (deps.clients === undefined) await preflight(clients, config.regions[0]!.region);
+  const session = openAccountSession({ command: 'verify', flags: f, env, deps });
+  const clients = session.clients;
+  await session.preflight(config.regions[0]!.region);
   // Every account reachable (or bad input, exit 2) before anything is read or written; accounts whose role cannot
   // be assumed are reported and the others go on.
-  let routing: AccountRouting | undefined;
-  try {
-    routing = accounts ? await routeAccounts(accounts, withRoleName(targetsOf(config), roleName)) : undefined;
-  } catch (err) {
-    accounts?.destroy();
-    throw err;
-  }
+  const { clientsFor, unreachable } = await session.route(targetsOf(config), roleName);
 
   const pkg = expectedPackage(config);
   const tty = deps.tty ?? process.stderr.isTTY === true;
@@ -360,7 +179,8 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     backupDir,
     concurrency: waves[0]?.concurrency ?? 16,
     ...(pkg ? { expectPackage: pkg } : {}),
-    ...(routing ? { clientsFor: routing.clientsFor, unreachable: routing.unreachable } : {}),
+    clientsFor,
+    unreachable,
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,
     onProgress: ({ done, total, secondsLeft }) => {
@@ -373,7 +193,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     },
   };
   const taegisProgress = progressPrinter('Taegis data since the migration', tty, stderr);
-  const extra = extraChecks(routing?.clientsFor ?? (() => clients), {
+  const extra = extraChecks(clientsFor, {
     config,
     ...(taegisApi
       ? {
@@ -397,7 +217,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   let partial: ((reason: string) => VerifyReport) | undefined;
   setInterruptContext({
     command: 'verify',
-    inFlight: `S3 writes already sent complete in AWS (backups in ${backupDir}); "verify -- restore" undoes one`,
+    inFlight: `S3 writes already sent complete in AWS (backups in ${backupDir}); "taegis-migrate restore" undoes one`,
   });
   const unregister = onInterrupt(() => {
     if (partial === undefined) return;
@@ -435,7 +255,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     });
   } finally {
     unregister();
-    if (deps.clients === undefined && deps.accounts === undefined) accounts?.destroy();
+    session.close();
   }
   let report = mergeReports(run.results, run.waves, run.exceeded);
   if (check) report = withDriftFixes(report, f.config);

@@ -18,7 +18,8 @@ import { selectAccounts, selectRegions, type MigrationConfig } from '../config/l
 import { credentialsSecretFor } from '../secret/secret.js';
 import { TaegisError } from '../util/errors.js';
 import { ApprovingIoHost, type RequireApproval } from '../cli/approval.js';
-import { AccountClients, routeAccounts, targetsOf } from '../aws/accounts.js';
+import { targetsOf } from '../aws/accounts.js';
+import { openAccountSession } from '../cli/session.js';
 import { ensureLogGroups, type NeededLogGroup } from '../monitoring/log-groups.js';
 import { functionLogGroup } from '../monitoring/names.js';
 import { ALL_TARGETS_WAVE, runWaves, type FleetWave, type WaveOutcome } from '../cli/fleet.js';
@@ -103,7 +104,8 @@ export interface DeployAppOptions {
   readonly beforeAws?: () => Promise<void>;
   /**
    * Creates the log groups a monitoring stack's metric filters need, when missing (lib/monitoring/log-groups.ts).
-   * @default - each in its own account: the caller's credentials, or the config's `access` role for another account
+   * @default - each in its own account: the caller's credentials, or the config's `access` role for another account;
+   * a target whose account cannot be entered fails with the reason and is not deployed, the others go on
    */
   readonly ensureLogGroups?: (groups: readonly NeededLogGroup[]) => Promise<unknown>;
   /**
@@ -301,22 +303,25 @@ export async function deployApp(config: MigrationConfig, options: DeployAppOptio
           logGroupName: functionLogGroup(f.functionName),
         })),
       );
+    // Targets that cannot start, with the reason: their account cannot be entered to make their log groups.
+    const blocked = new Map<string, string>();
     if (groups.length > 0) {
       if (options.ensureLogGroups) await options.ensureLogGroups(groups);
       else {
         // Each group is made in its own account: another account is entered with the config's `access` role.
-        const accounts = new AccountClients({
-          command: 'deploy',
-          ...(options.profile ? { profile: options.profile } : {}),
-        });
+        const session = openAccountSession({ command: 'deploy', flags: { profile: options.profile } });
         try {
-          const routing = await routeAccounts(
-            accounts,
+          const routing = await session.route(
             targetsOf(config).filter((t) => groups.some((g) => g.account === t.account && g.region === t.region)),
           );
-          await ensureLogGroups(routing.clientsFor, groups);
+          await routing.eachTarget(
+            groups,
+            1,
+            async (clients, g) => void (await ensureLogGroups(() => clients, [g])),
+            (g, reason) => void blocked.set(`${g.account}/${g.region}`, reason),
+          );
         } finally {
-          accounts.destroy();
+          session.close();
         }
       }
     }
@@ -345,6 +350,12 @@ export async function deployApp(config: MigrationConfig, options: DeployAppOptio
       const done = await mapLimit(mine, wave.concurrency, async (u): Promise<TargetDeploy> => {
         const where = `account ${u.account} region ${u.region}`;
         if (u.ids.length === 0) return { ...u, deployed: [] };
+        const why = blocked.get(`${u.account}/${u.region}`);
+        if (why !== undefined) {
+          const error = new TaegisError('CHECK_FAILED', `${why}; nothing was deployed in ${where}`);
+          say(`FAILED ${where}: ${error.message}`);
+          return { ...u, deployed: [], error, reason: error.message };
+        }
         say(`deploying ${where}: ${u.names.join(', ')}`);
         try {
           const result = await toolkit.deploy(cx, {

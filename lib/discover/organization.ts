@@ -1,8 +1,8 @@
 import { paginateListAccounts, type Account } from '@aws-sdk/client-organizations';
 import type { AccountClients } from '../aws/accounts.js';
+import type { AccountSession } from '../cli/session.js';
 import { isAccessDenied, reasonOf } from '../aws/errors.js';
 import { TaegisError } from '../util/errors.js';
-import { mapLimit } from '../util/concurrency.js';
 import { discover, type AccountEntry, type DiscoverReport, type RegionReport } from './discover.js';
 
 export interface OrganizationOptions {
@@ -43,9 +43,11 @@ export async function listOrganizationAccounts(clients: AccountClients, homeRegi
  * listed with the reason, never skipped in silence. Read-only in every account.
  */
 export async function discoverOrganization(
-  clients: AccountClients,
+  session: AccountSession,
   options: OrganizationOptions,
 ): Promise<DiscoverReport> {
+  const clients = session.accounts;
+  if (clients === undefined) throw new Error('discoverOrganization needs a session with clients per account');
   const home = options.homeRegion ?? 'us-east-1';
   // Credentials first: missing ones are bad input (exit 2) before Organizations is asked.
   await clients.caller(home);
@@ -75,17 +77,23 @@ export async function discoverOrganization(
       active.push(id);
     }
   }
-  const region = options.regions[0] ?? home;
-  await clients.plan(active.map((account) => ({ account, region, access: { roleName: options.roleName } })));
-  const unreachable = await clients.probe(() => home);
-  for (const [account, reason] of unreachable) {
+  // STS and Organizations answer in the home region; each account's regions are read with its own clients.
+  const routing = await session.route(
+    active.map((account) => ({ account, region: home })),
+    options.roleName,
+  );
+  for (const [account, reason] of routing.unreachable) {
     const e = entries.get(account)!;
     entries.set(account, { ...e, state: 'not-entered', reason });
   }
-  const readable = active.filter((a) => !unreachable.has(a));
-  const perAccount = await mapLimit(readable, options.concurrency ?? 4, async (account) => {
-    const report = await discover(clients.forAccount(account, home), { regions: options.regions });
-    return report.regions.map((r): RegionReport => ({ ...r, account }));
-  });
+  const perAccount = await routing.eachTarget(
+    active.map((account) => ({ account })),
+    options.concurrency ?? 4,
+    async (accountClients, { account }) => {
+      const report = await discover(accountClients, { regions: options.regions });
+      return report.regions.map((r): RegionReport => ({ ...r, account }));
+    },
+    () => [],
+  );
   return { regions: perAccount.flat(), accounts: [...entries.values()] };
 }

@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AccountClients } from '../../lib/aws/accounts.js';
-import { parseFlags } from '../../lib/cli/run.js';
-import { ExitCode, TaegisError } from '../../lib/util/errors.js';
+import { ExitCode } from '../../lib/util/errors.js';
 import { verifyMain } from '../../lib/commands/verify.js';
 import type { VerifyReport } from '../../lib/verify/report.js';
 import { clientsIn } from '../../test/support/accounts.js';
@@ -22,15 +21,6 @@ import { seed, type BenchStack } from './verify.js';
 const ALL_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1'];
 const MAX_EXTRA_REQUESTS = 0.5;
 const MAX_TIME_RATIO = 1.3;
-
-function count(value: string | undefined, flag: string, def: number, max: number): number {
-  if (value === undefined) return def;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
-    throw new TaegisError('INPUT_INVALID', `--${flag} "${value}" is not a whole number from 1 to ${max}`, {
-      fix: `pass e.g. --${flag} ${def}`,
-    });
-  return Number(value);
-}
 
 interface Run {
   readonly stacks: number;
@@ -99,18 +89,14 @@ async function verifyRun(moto: Moto, dir: string, stacks: readonly BenchStack[],
   }
 }
 
-/** `bench fleet`: see the header. */
-export async function benchFleet(argv: readonly string[]): Promise<ExitCode> {
-  const { values } = parseFlags(argv, {
-    accounts: { type: 'string' },
-    regions: { type: 'string' },
-    stacks: { type: 'string' },
-    concurrency: { type: 'string' },
-  });
-  const accountCount = count(values.accounts, 'accounts', 100, 500);
-  const regionCount = count(values.regions, 'regions', 3, ALL_REGIONS.length);
-  const perTarget = count(values.stacks, 'stacks', 1, 20);
-  const concurrency = count(values.concurrency, 'concurrency', 16, 256);
+/** `npm run bench:fleet`: see the header (flags: ./definition.ts). */
+export async function benchFleet(options: {
+  readonly accounts: number;
+  readonly regions: number;
+  readonly stacks: number;
+  readonly concurrency: number;
+}): Promise<ExitCode> {
+  const { accounts: accountCount, regions: regionCount, stacks: perTarget, concurrency } = options;
   const regions = ALL_REGIONS.slice(0, regionCount);
   const members = Array.from({ length: accountCount }, (_, i) =>
     i === 0 ? MOTO_ACCOUNT : String(100_000_000_001 + i),

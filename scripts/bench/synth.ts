@@ -10,8 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { buildApp } from '../../lib/app/app.js';
 import { templateParseCount } from '../../lib/artifacts/cfn-yaml.js';
 import { parseConfig } from '../../lib/config/load.js';
-import { parseFlags } from '../../lib/cli/run.js';
-import { ExitCode, TaegisError } from '../../lib/util/errors.js';
+import { ExitCode } from '../../lib/util/errors.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -163,18 +162,12 @@ function report(out: (t: string) => void, title: string, r: { s: SynthTiming[]; 
   return ratio;
 }
 
-/** `npm run bench:synth`: see BENCH_USAGE in main.ts. */
-export async function benchSynth(argv: readonly string[], out = (t: string) => console.log(t)): Promise<ExitCode> {
-  const { values } = parseFlags(argv, {
-    runs: { type: 'string', default: '3' },
-    artifacts: { type: 'string' },
-  });
-  if (!/^\d+$/.test(values.runs) || Number(values.runs) < 1) {
-    throw new TaegisError('INPUT_INVALID', `--runs "${values.runs}" is not a whole number from 1`, {
-      fix: 'pass e.g. --runs 3',
-    });
-  }
-  const runs = Number(values.runs);
+/** `npm run bench:synth` (flags: ./definition.ts). */
+export async function benchSynth(
+  values: { readonly runs: number; readonly artifacts: string | undefined },
+  out = (t: string) => console.log(t),
+): Promise<ExitCode> {
+  const runs = values.runs;
   const artifactsDir = values.artifacts ?? path.join(ROOT, 'assets', 'example');
   const dir = mkdtempSync(path.join(tmpdir(), 'taegis-bench-config-'));
   try {

