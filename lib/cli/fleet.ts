@@ -15,7 +15,7 @@ import { outputFileProblem, writeOutputFile } from './output-path.js';
 import { formatTable } from './table.js';
 
 /**
- * Runs by hand over many targets (issue 20): `deploy`, `plan` and `verify` attempt every target of a wave, a failed
+ * Runs by hand over many targets: `deploy`, `plan` and `verify` attempt every target of a wave, a failed
  * target never stops the others, and the run fails (exit 1) only when more targets failed than the wave tolerates.
  * With `--waves` the config's `pipeline.waves` run one after another, and a wave over its tolerance stops the next.
  * The flags themselves are defined in lib/cli/definition/shared.ts.

@@ -3,11 +3,7 @@ import { ExitCode, reportError } from '../util/errors.js';
 /** Exit code of a command stopped by SIGINT (Ctrl-C): 128 + the signal number, as shells report it. */
 export const INTERRUPTED_EXIT_CODE = 130;
 
-/**
- * The CLI's single catch: runs a command, prints a TaegisError's cause and fix on failure and sets
- * `process.exitCode` (0 pass, 1 a check failed, 2 bad input). Entry points call only this.
- * Ctrl-C (SIGINT) stops the command at once with one line on stderr and exit code 130.
- */
+/** What Ctrl-C must still do before the process exits (see onInterrupt). */
 const interruptCleanups = new Set<() => void>();
 
 /**
@@ -42,6 +38,11 @@ export function interruptedLine(): string {
   }`;
 }
 
+/**
+ * The CLI's single catch: runs a command, prints a TaegisError's cause and fix on failure and sets
+ * `process.exitCode` (0 pass, 1 a check failed, 2 bad input, 3 unexpected). Entry points call only this.
+ * Ctrl-C (SIGINT) stops the command at once with one line on stderr and exit code 130.
+ */
 export async function runCli(
   main: (argv: readonly string[]) => Promise<ExitCode>,
   argv = process.argv.slice(2),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The config's `pipeline.drift` section (issue 23): when the scheduled drift watch runs `verify --check` and how it
+ * The config's `pipeline.drift` section: when the scheduled drift watch runs `verify --check` and how it
  * raises the alarm. Both CI routes read it (lib/ci/drift-workflow.ts, lib/pipeline/drift-stack.ts). Messages carry
  * their fix after `\u0000`, as in pipeline.ts.
  */

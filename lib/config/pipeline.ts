@@ -3,7 +3,7 @@ import { FAILURE_TOLERANCE_FORM, parseFailureTolerance } from '../util/tolerance
 import { DriftConfigSchema } from './drift.js';
 
 /**
- * The config's `pipeline` and `credentialsSecret` sections (issue 12). Kept here, next to the code that reads them;
+ * The config's `pipeline` and `credentialsSecret` sections. Kept here, next to the code that reads them;
  * lib/config/schema.ts only plugs them in. Messages carry their fix after `\u0000` (schema.ts's FIX_SEPARATOR; not
  * imported, so this module and schema.ts do not import each other).
  */

@@ -8,8 +8,7 @@
  * snapshots are from 2026-02 to 2026-08: a major tagged after a snapshot is not known here. CodeBuild's row was read
  * from aws/aws-codebuild-docker-images (`ubuntu/standard/<v>/runtimes.yml`, snapshot of 2026-04-09) and the image
  * constants of the pinned aws-cdk-lib (2.276.0). Node.js dates are the Node.js release schedule
- * (github.com/nodejs/Release): not read from a source here, taken as stated in issue 23 and the schedule's
- * published dates.
+ * (github.com/nodejs/Release): not read from a source here, taken from the schedule's published dates.
  *
  * test/facts/ci-runtimes.test.ts fails when a pin names a major this table records as declaring node20 (or older), or a
  * CI Node.js version past its end of life.

@@ -3,7 +3,7 @@
  * targets of STACKS stacks each (the caller's own account and members entered by STS AssumeRole, one bucket per
  * target), runs verify over them through the CLI as a user would (one wave, a failure tolerance, the JSON report and
  * the Markdown summary), and runs the same number of stacks in one account (the same regions) as the reference.
- * Prints requests per stack and wall time of both; issue 20's targets: a fleet adds at most 0.5 requests per stack
+ * Prints requests per stack and wall time of both; the targets: a fleet adds at most 0.5 requests per stack
  * and takes at most 1.3x the time. Exit 1 when a target is missed or verify fails.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

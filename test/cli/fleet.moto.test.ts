@@ -38,7 +38,7 @@ interface DeployJson {
 }
 
 /**
- * Issue 20: one wave of three targets in three accounts (one deploys, one's role cannot be assumed, one's stack
+ * One wave of three targets in three accounts (one deploys, one's role cannot be assumed, one's stack
  * fails), then a second wave. Deployed with the real toolkit through a proxy that refuses the one account's roles.
  */
 describe('GIVEN a fleet with a refused account and a failing stack in its first wave', () => {

@@ -17,7 +17,7 @@ const REGION = 'us-east-1';
 const STACK = 'lab-network-lambda';
 
 /**
- * Issue 8's proof that cdk.json's feature flags change nothing in the vendor stacks, the way a user would see it: the
+ * The proof that cdk.json's feature flags change nothing in the vendor stacks, the way a user would see it: the
  * Lambda stack as the app WITHOUT the flags deployed it (real CDK CLI), then `npm run plan`, which synthesizes WITH
  * cdk.json's flags: CloudFormation (moto) finds nothing to change.
  */
