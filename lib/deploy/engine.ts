@@ -92,6 +92,11 @@ export interface DeployAppOptions {
    */
   readonly ask?: (question: string) => Promise<boolean>;
   /**
+   * Where the change that needs approval (its diff) and the reason for asking go.
+   * @default - nowhere
+   */
+  readonly say?: (text: string) => void;
+  /**
    * Named profile the toolkit takes its credentials from.
    * @default - the AWS CLI's chain (AWS_PROFILE, env credentials, SSO, ...)
    */
@@ -248,7 +253,7 @@ export async function deployApp(config: MigrationConfig, options: DeployAppOptio
     const ioHost = new ApprovingIoHost(options.ioHost ?? new NonInteractiveIoHost({ logLevel: 'info' }), {
       requireApproval: options.requireApproval ?? 'never',
       ...(options.ask ? { ask: options.ask } : {}),
-      write: (text) => process.stderr.write(`${text}\n`),
+      write: options.say ?? (() => undefined),
     });
     const toolkit = new Toolkit({
       ioHost,
