@@ -444,7 +444,7 @@ function deployError(err: unknown, refused: string | undefined): unknown {
   if (!ToolkitError.isToolkitError(err)) return err;
   if (ToolkitError.isAbortError(err) && refused !== undefined) {
     return new TaegisError('CHECK_FAILED', `deploy stopped for approval: ${refused}; that stack was not changed`, {
-      fix: 'review the changes (npm run plan), then deploy from a terminal and answer y, or pass --require-approval never',
+      fix: 'review the changes (taegis-migrate plan), then deploy from a terminal and answer y, or pass --require-approval never',
       cause: err,
     });
   }
