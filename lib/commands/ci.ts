@@ -28,7 +28,7 @@ export async function ciMain(argv: readonly string[], deps: CiCliDeps = {}): Pro
   const lines = { ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}), out };
   if (sub === 'shard') return runShard(shardOptions(values), lines);
   if (sub === 'gate') return runGate(gateOptions(values), lines);
-  return ciGithub(values, deps);
+  return ciGithub(values, deps, out);
 }
 
 /** The output sink from `deps.out`, which takes text as it is. */
@@ -71,8 +71,7 @@ export function ciGateMain(argv: readonly string[], deps: { out?: (t: string) =>
 }
 
 /** `ci github`: prints the workflows, writes them (--write) or compares them with the files (--check). */
-function ciGithub(values: CiValues, deps: CiCliDeps): ExitCode {
-  const { out } = ciOutput(deps);
+function ciGithub(values: CiValues, deps: CiCliDeps, out: (line: string) => void): ExitCode {
   const cwd = deps.cwd ?? process.cwd();
   const config = loadConfig(path.resolve(cwd, configPathFrom(values.config)));
   const configFile = configFileInRepo(config.configPath, cwd);
