@@ -53,7 +53,7 @@ export interface BuildAppOptions {
    */
   readonly nag?: boolean;
   /**
-   * Also check that credentials.txt exists and is not empty (`npm run deploy` sets this unless --exclusively).
+   * Also check that credentials.txt exists and is not empty (`taegis-migrate deploy` sets this unless --exclusively).
    * @default false
    */
   readonly requireCredentials?: boolean;
@@ -68,7 +68,7 @@ export interface BuildAppOptions {
    */
   readonly now?: Date;
   /**
-   * Add the `TaegisPipeline` stack when the config has a `pipeline` section (`npm run plan`/`deploy` leave it out).
+   * Add the `TaegisPipeline` stack when the config has a `pipeline` section (`taegis-migrate plan` and `deploy` leave it out).
    * @default true
    */
   readonly pipeline?: boolean;

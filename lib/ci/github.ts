@@ -15,7 +15,7 @@ import { formatFailureTolerance } from '../util/tolerance.js';
 import { actionRef, CI_NODE_MAJOR } from '../facts/ci-runtimes.js';
 import { RESULTS_DIR } from './shard.js';
 
-/** Where `npm run ci -- github --write` puts the workflow unless told otherwise. */
+/** Where `taegis-migrate ci github --write` puts the workflow unless told otherwise. */
 export const DEFAULT_WORKFLOW_FILE = '.github/workflows/taegis-migrate.yml';
 
 /** Actions the workflow uses, each pinned to the major lib/facts/ci-runtimes.ts records as running on node24. */
@@ -61,7 +61,7 @@ export function githubWorkflow(config: MigrationConfig, options: { readonly conf
   const missing = config.regions.filter((r) => credentialsSecretFor(config, r) === undefined);
   if (missing.length > 0) {
     throw new TaegisError('CONFIG_INVALID', `target ${missing.map(targetName).join(', ')} has no credentials secret`, {
-      fix: 'set "credentialsSecret" (the workflow never sees credentials.txt) and run "npm run secret -- put"',
+      fix: 'set "credentialsSecret" (the workflow never sees credentials.txt) and run "taegis-migrate secret put"',
     });
   }
   const configFile = options.configFile;

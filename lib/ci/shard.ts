@@ -64,7 +64,8 @@ function waveOf(config: MigrationConfig, name: string | undefined): ShardedWave 
 }
 
 export interface ShardDeps {
-  readonly out?: (text: string) => void;
+  /** Prints one line (the edge passes its output sink's). */
+  readonly out: (text: string) => void;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Runs one step of one target; the default runs this program's own command in a child process. */
@@ -106,8 +107,8 @@ export interface ShardOptions {
 }
 
 /** `taegis-migrate ci shard`, after its flags were read. */
-export async function runShard(options: ShardOptions, deps: ShardDeps = {}): Promise<ExitCode> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+export async function runShard(options: ShardOptions, deps: ShardDeps): Promise<ExitCode> {
+  const { out } = deps;
   const cwd = deps.cwd ?? process.cwd();
   const baseEnv = deps.env ?? process.env;
   const { phase, credentialSource: source } = options;
@@ -254,9 +255,9 @@ export interface GateReport {
 /** `taegis-migrate ci gate`, after its flags were read. */
 export function runGate(
   options: { readonly config: string; readonly wave: string | undefined; readonly results: string },
-  deps: { out?: (t: string) => void; cwd?: string } = {},
+  deps: { out: (t: string) => void; cwd?: string },
 ): ExitCode {
-  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const { out } = deps;
   const cwd = deps.cwd ?? process.cwd();
   const config = loadConfig(path.resolve(cwd, options.config));
   const wave = waveOf(config, options.wave);

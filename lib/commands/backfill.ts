@@ -22,7 +22,7 @@ export async function backfillMain(argv: readonly string[], deps: ReplayCliDeps 
   const io = ioOf(deps);
   const { values: f, help } = parseCommand(backfill, argv);
   if (help !== undefined) {
-    io.stdout(help);
+    io.output.out(help);
     return ExitCode.Ok;
   }
   const started = io.now();
@@ -84,7 +84,8 @@ export async function backfillMain(argv: readonly string[], deps: ReplayCliDeps 
   const { config, targets } = selectTargets(f, started);
   const { routing, close } = await openRouting(f, config, targets, 'backfill', deps, io);
   const dryRun = f['dry-run'];
-  let lastProgress = 0;
+  // Long runs say where they are: every 100 objects or 30 s, and at the end; a line each, as stacks run at once.
+  const progress = io.output.progress({ inPlace: false });
   let stacks: StackBackfill[];
   try {
     const pace = pacer(rate, io.sleep);
@@ -101,13 +102,12 @@ export async function backfillMain(argv: readonly string[], deps: ReplayCliDeps 
           checkpoint,
           pace,
           now: io.now,
-          onProgress: ({ stackName, done, total }) => {
-            // Long runs say where they are: every 100 objects or 30 s, and at the end.
-            if (done === total || done % 100 === 0 || Date.now() - lastProgress >= 30_000) {
-              lastProgress = Date.now();
-              io.stderr(`backfill ${stackName}: ${done}/${total} objects`);
-            }
-          },
+          onProgress: ({ stackName, done, total }) =>
+            progress({
+              line: `backfill ${stackName}: ${done}/${total} objects`,
+              last: done === total,
+              milestone: done % 100 === 0,
+            }),
         }),
       (t, reason) => ({
         account: t.account,

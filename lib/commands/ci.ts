@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ci } from '../cli/definition/ci.js';
 import type { FlagValues } from '../cli/definition/types.js';
 import { configPathFrom } from '../cli/flags.js';
+import { createOutput } from '../cli/output.js';
 import { parseCommand } from '../cli/parse.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode } from '../util/errors.js';
@@ -11,6 +12,7 @@ import { driftWorkflow, driftWorkflowFile } from '../ci/drift-workflow.js';
 import { runGate, runShard, type ShardDeps, type ShardOptions } from '../ci/shard.js';
 
 export interface CiCliDeps {
+  /** Writes text as it is (each line with its newline; a workflow as it is). @default process.stdout */
   readonly out?: (text: string) => void;
   readonly cwd?: string;
 }
@@ -18,20 +20,22 @@ export interface CiCliDeps {
 /** `taegis-migrate ci github|shard|gate`. */
 export async function ciMain(argv: readonly string[], deps: CiCliDeps = {}): Promise<ExitCode> {
   const { values, sub, help } = parseCommand(ci, argv);
-  const out = deps.out ?? ((t: string) => process.stdout.write(t));
+  const { out } = ciOutput(deps);
   if (help !== undefined) {
-    out(`${help}\n`);
+    out(help);
     return ExitCode.Ok;
   }
-  // shard and gate print lines; github prints the workflow as it is.
-  const lines = {
-    ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}),
-    ...(deps.out !== undefined ? { out: (t: string) => deps.out!(`${t}\n`) } : {}),
-  };
+  const lines = { ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}), out };
   if (sub === 'shard') return runShard(shardOptions(values), lines);
   if (sub === 'gate') return runGate(gateOptions(values), lines);
-  return ciGithub(values, deps);
+  return ciGithub(values, deps, out);
 }
+
+/** The output sink from `deps.out`, which takes text as it is. */
+const ciOutput = (deps: { readonly out?: (text: string) => void }) => {
+  const { out } = deps;
+  return createOutput(out ? { stdout: (line) => out(`${line}\n`) } : {});
+};
 
 type CiValues = FlagValues<typeof ci.flags>;
 
@@ -51,18 +55,23 @@ const gateOptions = (values: CiValues) => ({
 });
 
 /** `taegis-migrate ci shard [flags]` with the shard's own dependencies (tests pass a step runner). */
-export async function ciShardMain(argv: readonly string[], deps: ShardDeps = {}): Promise<ExitCode> {
-  return runShard(shardOptions(parseCommand(ci, ['shard', ...argv]).values), deps);
+export async function ciShardMain(argv: readonly string[], deps: Partial<ShardDeps> = {}): Promise<ExitCode> {
+  return runShard(shardOptions(parseCommand(ci, ['shard', ...argv]).values), {
+    ...deps,
+    out: deps.out ?? createOutput().out,
+  });
 }
 
 /** `taegis-migrate ci gate [flags]` with the gate's own dependencies. */
 export function ciGateMain(argv: readonly string[], deps: { out?: (t: string) => void; cwd?: string } = {}): ExitCode {
-  return runGate(gateOptions(parseCommand(ci, ['gate', ...argv]).values), deps);
+  return runGate(gateOptions(parseCommand(ci, ['gate', ...argv]).values), {
+    ...deps,
+    out: deps.out ?? createOutput().out,
+  });
 }
 
 /** `ci github`: prints the workflows, writes them (--write) or compares them with the files (--check). */
-function ciGithub(values: CiValues, deps: CiCliDeps): ExitCode {
-  const out = deps.out ?? ((t: string) => process.stdout.write(t));
+function ciGithub(values: CiValues, deps: CiCliDeps, out: (line: string) => void): ExitCode {
   const cwd = deps.cwd ?? process.cwd();
   const config = loadConfig(path.resolve(cwd, configPathFrom(values.config)));
   const configFile = configFileInRepo(config.configPath, cwd);
@@ -76,13 +85,14 @@ function ciGithub(values: CiValues, deps: CiCliDeps): ExitCode {
       [driftWorkflowFile(file), driftText],
     ] as const) {
       const ok = existsSync(f) && readFileSync(f, 'utf8') === t;
-      out(ok ? `${f} is up to date\n` : `${f} differs from the config; run "taegis-migrate ci github --write"\n`);
+      out(ok ? `${f} is up to date` : `${f} differs from the config; run "taegis-migrate ci github --write"`);
       same &&= ok;
     }
     return same ? ExitCode.Ok : ExitCode.CheckFailed;
   }
   if (values.write === undefined) {
-    out(values.drift === true ? driftText : text);
+    // A workflow ends with its newline, which the line gives back.
+    out((values.drift === true ? driftText : text).replace(/\n$/, ''));
     return ExitCode.Ok;
   }
   const file = path.resolve(cwd, values.write);
@@ -93,7 +103,7 @@ function ciGithub(values: CiValues, deps: CiCliDeps): ExitCode {
   ] as const) {
     const unchanged = existsSync(f) && readFileSync(f, 'utf8') === t;
     if (!unchanged) writeFileSync(f, t);
-    out(`${unchanged ? 'unchanged' : 'wrote'} ${f}\n`);
+    out(`${unchanged ? 'unchanged' : 'wrote'} ${f}`);
   }
   return ExitCode.Ok;
 }

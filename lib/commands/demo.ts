@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { demo } from '../cli/definition/demo.js';
+import { createOutput } from '../cli/output.js';
 import { parseCommand } from '../cli/parse.js';
 import { ExitCode } from '../util/errors.js';
 import { checkDemoDir, demoDir, runDemo } from '../demo/demo.js';
@@ -7,7 +8,7 @@ import { checkDemoDir, demoDir, runDemo } from '../demo/demo.js';
 /** `taegis-migrate demo`: flags checked before anything starts. */
 export async function demoMain(
   argv: readonly string[],
-  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  out: (line: string) => void = createOutput().out,
 ): Promise<ExitCode> {
   const { values, help } = parseCommand(demo, argv);
   if (help !== undefined) {

@@ -16,13 +16,20 @@ import { askOnTerminal, defaultRequireApproval } from '../cli/approval.js';
 import { deploy } from '../cli/definition/deploy.js';
 import { configPathFrom, isStdout } from '../cli/flags.js';
 import { parseCommand } from '../cli/parse.js';
-import { outputDirProblem, outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { createOutput } from '../cli/output.js';
+import { outputDirProblem, outputFileProblem } from '../cli/output-path.js';
 import { endpointFrom, setInterruptContext } from '../cli/run.js';
 import { openAccountSession } from '../cli/session.js';
 import { toolkitEndpoint } from '../emulator/moto.js';
 
 export interface DeployCliDeps {
   readonly out?: (text: string) => void;
+  /**
+   * Our lines for stderr (progress per target, warnings, a change awaiting approval); the toolkit's own messages go
+   * to process.stderr through its IoHost.
+   * @default process.stderr
+   */
+  readonly err?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   /** @default process.stdin.isTTY */
   readonly stdinIsTty?: boolean;
@@ -30,7 +37,11 @@ export interface DeployCliDeps {
 
 /** `taegis-migrate deploy`: every flag, the config and the vendor files are checked before the first AWS call. */
 export async function deployMain(argv: readonly string[], deps: DeployCliDeps = {}): Promise<ExitCode> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const output = createOutput({
+    ...(deps.out ? { stdout: deps.out } : {}),
+    ...(deps.err ? { stderr: deps.err } : {}),
+  });
+  const { out } = output;
   const env = deps.env ?? process.env;
   const { values, help } = parseCommand(deploy, argv);
   if (help !== undefined) {
@@ -63,7 +74,7 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
   const session = openAccountSession({ command: 'deploy', flags: values, env, multiAccount: false });
   if (endpoint !== undefined) {
     const toolkit = toolkitEndpoint(endpoint);
-    if (toolkit.note) process.stderr.write(`${toolkit.note}\n`);
+    if (toolkit.note) output.err(toolkit.note);
     env.AWS_ENDPOINT_URL = toolkit.endpoint;
   }
   try {
@@ -91,22 +102,22 @@ export async function deployMain(argv: readonly string[], deps: DeployCliDeps = 
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
       ...(values.output !== undefined ? { outdir: path.resolve(values.output) } : {}),
       beforeAws: () => session.preflight(config.regions[0]?.region ?? 'us-east-1'),
-      warn: (message) => process.stderr.write(`${message}\n`),
+      warn: output.err,
+      say: output.err,
       waves,
-      progress: (line) => process.stderr.write(`${line}\n`),
+      progress: output.err,
     });
     const exitCode = result.exceeded ? ExitCode.CheckFailed : ExitCode.Ok;
     const rows = deployRows(result.targets);
-    if (isStdout(values.json)) out(deployJson(result, rows, exitCode).trimEnd());
-    else {
-      if (result.stacks.length === 0) out('deployed: (nothing)');
-      for (const s of result.stacks) out(`deployed ${s.stackName} in ${s.region} (account ${s.account})`);
-      const failedTable = formatFailedRows(rows);
-      if (failedTable !== '') out(`\nfailed targets:\n${failedTable}`);
-      if (waves.length > 1 || result.targets.some((t) => t.error !== undefined)) out(formatWaves(result.waves));
-    }
-    if (values.json !== undefined && !isStdout(values.json))
-      writeOutputFile(values.json, deployJson(result, rows, exitCode));
+    const failedTable = formatFailedRows(rows);
+    output.report(deployJson(result, rows, exitCode), values.json, {
+      text: [
+        ...(result.stacks.length === 0 ? ['deployed: (nothing)'] : []),
+        ...result.stacks.map((s) => `deployed ${s.stackName} in ${s.region} (account ${s.account})`),
+        ...(failedTable !== '' ? [`\nfailed targets:\n${failedTable}`] : []),
+        ...(waves.length > 1 || result.targets.some((t) => t.error !== undefined) ? [formatWaves(result.waves)] : []),
+      ],
+    });
     writeFleetSummary(
       formatFleetSummary({ command: 'deploy', rows, waves: result.waves, exitCode }),
       fleet.summary,

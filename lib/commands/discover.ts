@@ -6,7 +6,8 @@ import type { AccountClients } from '../aws/accounts.js';
 import { discover as discoverCommand } from '../cli/definition/discover.js';
 import { isStdout } from '../cli/flags.js';
 import { parseCommand } from '../cli/parse.js';
-import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { createOutput } from '../cli/output.js';
+import { outputFileProblem } from '../cli/output-path.js';
 import { openAccountSession } from '../cli/session.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { unknownRegion } from '../config/regions.js';
@@ -32,7 +33,8 @@ export interface DiscoverCliDeps {
 
 /** `taegis-migrate discover`: parses flags, validates them before any AWS call, discovers, prints, optionally writes. */
 export async function discoverMain(argv: readonly string[], deps: DiscoverCliDeps = {}): Promise<ExitCode> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const output = createOutput(deps.out ? { stdout: deps.out } : {});
+  const { out } = output;
   const env = deps.env ?? process.env;
   const today = (deps.now ?? (() => new Date()))();
   const { values, help } = parseCommand(discoverCommand, argv);
@@ -125,11 +127,10 @@ export async function discoverMain(argv: readonly string[], deps: DiscoverCliDep
       ? await discoverOrganization(session, { regions, roleName, only })
       : await discover(clients, { regions });
     const report = expected === undefined ? found : judgePackages(found, expected);
-    if (values.json !== undefined && isStdout(values.json)) out(JSON.stringify(report, null, 2));
-    else out(formatDiscoverReport(report, today));
-    if (values.json !== undefined && !isStdout(values.json)) {
-      out(`wrote ${writeOutputFile(values.json, `${JSON.stringify(report, null, 2)}\n`)}`);
-    }
+    output.report(`${JSON.stringify(report, null, 2)}\n`, values.json, {
+      text: formatDiscoverReport(report, today),
+      announce: true,
+    });
     const incomplete =
       report.regions.some((r) => r.error !== undefined || r.unreadable.length > 0) ||
       (report.accounts ?? []).some((a) => a.state === 'not-entered');

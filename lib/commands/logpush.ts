@@ -1,6 +1,7 @@
 import { logpush } from '../cli/definition/logpush.js';
 import { configPathFrom, isStdout } from '../cli/flags.js';
-import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { createOutput, type Output } from '../cli/output.js';
+import { outputFileProblem } from '../cli/output-path.js';
 import { parseCommand } from '../cli/parse.js';
 import { ExitCode, TaegisError } from '../util/errors.js';
 import { CloudflareClient, DEFAULT_BASE_URL } from '../logpush/client.js';
@@ -12,14 +13,12 @@ import {
   appliedLine,
   healthJson,
   healthLines,
-  maskedOutput,
   setupLines,
   setupSummary,
   stepNotes,
   statusJson,
   unconfiguredNotes,
   statusLines,
-  type Output,
 } from '../logpush/output.js';
 import { resolveAuth, resolveIntegrationKeys } from '../logpush/secrets.js';
 import {
@@ -32,7 +31,9 @@ import {
 /** What the command needs from its surroundings; tests pass their own. */
 export interface LogpushDeps {
   readonly env: NodeJS.ProcessEnv;
+  /** Writes text as it is (each line with its newline). @default process.stdout */
   readonly stdout?: (s: string) => void;
+  /** Writes text as it is (each line with its newline). @default process.stderr */
   readonly stderr?: (s: string) => void;
   /** @default real timers */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -62,9 +63,12 @@ function baseUrlFrom(env: NodeJS.ProcessEnv): string {
 /** `taegis-migrate logpush <setup|status|health>`. Returns the exit code; throws TaegisError (masked) on failure. */
 export async function logpushMain(argv: readonly string[], deps: LogpushDeps): Promise<ExitCode> {
   const masker = new Masker();
-  const out = maskedOutput(masker, {
-    stdout: deps.stdout ?? ((s) => process.stdout.write(s)),
-    stderr: deps.stderr ?? ((s) => process.stderr.write(s)),
+  const { stdout, stderr } = deps;
+  // Everything goes through the masker: no path to stdout or stderr skips it.
+  const out = createOutput({
+    ...(stdout ? { stdout: (line: string) => stdout(`${line}\n`) } : {}),
+    ...(stderr ? { stderr: (line: string) => stderr(`${line}\n`) } : {}),
+    mask: (text) => masker.mask(text),
   });
   try {
     return await run(argv, deps, masker, out);
@@ -92,11 +96,8 @@ async function run(argv: readonly string[], deps: LogpushDeps, masker: Masker, o
   }
   const config = loadLogpushConfig(configPathFrom(flags.config));
   // The JSON report goes where --json says; masked like every other output.
-  const emitJson = (value: unknown) => {
-    const text = masker.mask(JSON.stringify(value, null, 2));
-    if (jsonFile === undefined) out.out(text);
-    else out.out(`wrote ${writeOutputFile(jsonFile, `${text}\n`)}`);
-  };
+  const emitJson = (value: unknown) =>
+    out.report(`${JSON.stringify(value, null, 2)}\n`, jsonFile ?? '-', { announce: true });
   const baseUrl = baseUrlFrom(deps.env);
   const range = command === 'health' ? parseRange(flags.since, flags.until, deps.now) : undefined;
   if (flags.dataset.length > 0) checkDatasets(config, flags.dataset);

@@ -6,7 +6,8 @@ import { targetsOf, type AccountClients } from '../aws/accounts.js';
 import { plan as planCommand } from '../cli/definition/plan.js';
 import { configPathFrom, isStdout } from '../cli/flags.js';
 import { parseCommand } from '../cli/parse.js';
-import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { createOutput } from '../cli/output.js';
+import { outputFileProblem } from '../cli/output-path.js';
 import { openAccountSession } from '../cli/session.js';
 import { selectAccounts, selectRegions } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
@@ -40,7 +41,8 @@ export interface PlanCliDeps {
 
 /** `taegis-migrate plan`: config first (exit 2 before any AWS call), then synth or --assembly, then one change set per stack. */
 export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}): Promise<ExitCode> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const output = createOutput(deps.out ? { stdout: deps.out } : {});
+  const { out } = output;
   const env = deps.env ?? process.env;
   const { values, help } = parseCommand(planCommand, argv);
   if (help !== undefined) {
@@ -71,7 +73,7 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
         appProps: { outdir: tmp, builtinCloudFormationValidation: false },
         nag: false,
         pipeline: false,
-        warn: (message) => process.stderr.write(`${message}\n`),
+        warn: output.err,
       });
       dir = built.app.synth().directory;
     }
@@ -105,12 +107,10 @@ export async function planMain(argv: readonly string[], deps: PlanCliDeps = {}):
       ...(tolerant ? { waves: run.waves } : {}),
     };
     const exitCode = report.result === 'pass' ? ExitCode.Ok : ExitCode.CheckFailed;
-    if (values.json !== undefined && !jsonToFile) out(planJson(report).trimEnd());
-    else {
-      out(formatPlanReport(report));
-      if (tolerant) out(formatWaves(run.waves));
-    }
-    if (jsonToFile) out(`wrote ${writeOutputFile(values.json!, planJson(report))}`);
+    output.report(planJson(report), values.json, {
+      text: [formatPlanReport(report), ...(tolerant ? [formatWaves(run.waves)] : [])],
+      announce: true,
+    });
     const rows = [
       ...planRows(stacks, waves, config.regions[0]!.account),
       ...notStartedRows(waves, run.waves, (t) =>

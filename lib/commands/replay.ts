@@ -1,8 +1,9 @@
 import { targetsOf, type AccountClients } from '../aws/accounts.js';
 import { replay } from '../cli/definition/replay.js';
 import { configPathFrom, isStdout } from '../cli/flags.js';
+import { createOutput, type Output } from '../cli/output.js';
 import { parseCommand } from '../cli/parse.js';
-import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { outputFileProblem } from '../cli/output-path.js';
 import { openAccountSession, type SessionRouting } from '../cli/session.js';
 import { failedEventsFor } from '../config/failed-events.js';
 import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
@@ -32,16 +33,14 @@ export interface ReplayCliDeps {
 }
 
 export interface Io {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
+  readonly output: Output;
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
 export const ioOf = (deps: ReplayCliDeps): Io => ({
-  stdout: deps.stdout ?? ((t) => process.stdout.write(`${t}\n`)),
-  stderr: deps.stderr ?? ((t) => process.stderr.write(`${t}\n`)),
+  output: createOutput(deps),
   env: deps.env ?? process.env,
   now: deps.now ?? (() => new Date()),
   sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
@@ -84,11 +83,9 @@ export async function openRouting(
   return { routing: await session.route(targetsOf({ ...config, regions: used }), roleName), close: session.close };
 }
 
+/** The report as JSON on stdout (`--json -`), else the text, and the JSON file `--json PATH` asks for. */
 export function output(f: { json: string | undefined }, io: Io, report: object, text: string): void {
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (isStdout(f.json)) io.stdout(json.trimEnd());
-  else io.stdout(text);
-  if (f.json !== undefined && !isStdout(f.json)) writeOutputFile(f.json, json);
+  io.output.report(`${JSON.stringify(report, null, 2)}\n`, f.json, { text });
 }
 
 /** `taegis-migrate replay`. Everything is validated before the first AWS call. */
@@ -96,7 +93,7 @@ export async function replayMain(argv: readonly string[], deps: ReplayCliDeps = 
   const io = ioOf(deps);
   const { values: f, help } = parseCommand(replay, argv);
   if (help !== undefined) {
-    io.stdout(help);
+    io.output.out(help);
     return ExitCode.Ok;
   }
   const problems: Problem[] = [];

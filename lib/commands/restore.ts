@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { AccountClients } from '../aws/accounts.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { restore } from '../cli/definition/restore.js';
+import { createOutput } from '../cli/output.js';
 import { outputDirProblem } from '../cli/output-path.js';
 import { parseCommand } from '../cli/parse.js';
 import { openAccountSession } from '../cli/session.js';
@@ -58,7 +59,7 @@ function restoreAccess(roleName: string | undefined, configPath: string | undefi
 
 /** `taegis-migrate restore` and `taegis-migrate verify restore`, after their flags were read. */
 export async function runRestore(f: RestoreFlags, deps: RestoreCliDeps = {}): Promise<ExitCode> {
-  const stdout = deps.stdout ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const output = createOutput(deps);
   const env = deps.env ?? process.env;
   const now = deps.now ?? (() => new Date());
   const backupDir = path.resolve(f['backup-dir']);
@@ -75,7 +76,13 @@ export async function runRestore(f: RestoreFlags, deps: RestoreCliDeps = {}): Pr
     // restoreBackup checks the credentials in the backup's region; an endpoint that does not answer is named here.
     await session.requireEndpoint();
     const access = restoreAccess(roleName, f.config);
-    return await restoreBackup(session, { ...(access ? { access } : {}), file: f.backup, backupDir, now, stdout });
+    return await restoreBackup(session, {
+      ...(access ? { access } : {}),
+      file: f.backup,
+      backupDir,
+      now,
+      stdout: output.out,
+    });
   } finally {
     session.close();
   }
@@ -85,7 +92,7 @@ export async function runRestore(f: RestoreFlags, deps: RestoreCliDeps = {}): Pr
 export async function restoreMain(argv: readonly string[], deps: RestoreCliDeps = {}): Promise<ExitCode> {
   const { values, help } = parseCommand(restore, argv);
   if (help !== undefined) {
-    (deps.stdout ?? ((t: string) => process.stdout.write(`${t}\n`)))(help);
+    createOutput(deps).out(help);
     return ExitCode.Ok;
   }
   return runRestore(values, deps);

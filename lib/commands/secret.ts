@@ -4,6 +4,7 @@ import { targetsOf, type AccountClients } from '../aws/accounts.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { secret } from '../cli/definition/secret.js';
 import { configPathFrom } from '../cli/flags.js';
+import { createOutput } from '../cli/output.js';
 import { parseCommand } from '../cli/parse.js';
 import { openAccountSession } from '../cli/session.js';
 import { selectAccounts, selectRegions } from '../config/load.js';
@@ -23,7 +24,7 @@ export interface SecretCliDeps {
 
 /** `taegis-migrate secret put`: config and credentials.txt first (exit 2 before any AWS call), then one call set per secret. */
 export async function secretMain(argv: readonly string[], deps: SecretCliDeps = {}): Promise<ExitCode> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const { out } = createOutput(deps.out ? { stdout: deps.out } : {});
   // The only subcommand is `put`: the parser refuses any other, and a missing one.
   const { values, help } = parseCommand(secret, argv);
   if (help !== undefined) {

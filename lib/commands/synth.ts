@@ -5,6 +5,7 @@ import { ExitCode, invalidInput } from '../util/errors.js';
 import { synth } from '../cli/definition/synth.js';
 import { configPathFrom } from '../cli/flags.js';
 import { outputDirProblem } from '../cli/output-path.js';
+import { createOutput } from '../cli/output.js';
 import { parseCommand } from '../cli/parse.js';
 
 export interface SynthCliDeps {
@@ -15,8 +16,10 @@ export interface SynthCliDeps {
 
 /** `taegis-migrate synth`: the CDK app in-process, so bad input keeps its exit code 2. */
 export async function synthMain(argv: readonly string[], deps: SynthCliDeps = {}): Promise<ExitCode> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(`${t}\n`));
-  const err = deps.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const { out, err } = createOutput({
+    ...(deps.out ? { stdout: deps.out } : {}),
+    ...(deps.err ? { stderr: deps.err } : {}),
+  });
   const env = deps.env ?? process.env;
   const { values, help } = parseCommand(synth, argv);
   if (help !== undefined) {
@@ -32,7 +35,7 @@ export async function synthMain(argv: readonly string[], deps: SynthCliDeps = {}
     regions: values.region,
     // As in bin/cdk-app.ts: aws-cdk-lib's own template validation is slow and lints the vendor's templates.
     appProps: { outdir, builtinCloudFormationValidation: env.CDK_VALIDATION === 'true' },
-    warn: (message) => err(message),
+    warn: err,
   });
   const assembly = built.app.synth();
   checkAssemblyLimits(assembly, config.configPath);

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { targetsOf } from '../aws/accounts.js';
 import { verify } from '../cli/definition/verify.js';
 import { configPathFrom, isStdout } from '../cli/flags.js';
-import { outputFileProblem, writeOutputFile } from '../cli/output-path.js';
+import { createOutput, type Output } from '../cli/output.js';
+import { outputFileProblem } from '../cli/output-path.js';
 import { parseCommand } from '../cli/parse.js';
 import { onInterrupt, setInterruptContext } from '../cli/run.js';
 import { openAccountSession } from '../cli/session.js';
@@ -77,13 +78,12 @@ function checkWritableFile(flag: string, file: string | undefined, problems: Pro
 
 /** `taegis-migrate verify` and `taegis-migrate verify restore`. Everything is validated before the first AWS call. */
 export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = {}): Promise<ExitCode> {
-  const stdout = deps.stdout ?? ((t: string) => process.stdout.write(`${t}\n`));
-  const stderr = deps.stderr ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const output = createOutput(deps);
   const env = deps.env ?? process.env;
   const now = deps.now ?? (() => new Date());
   const { values: f, sub, help } = parseCommand(verify, argv);
   if (help !== undefined) {
-    stdout(help);
+    output.out(help);
     return ExitCode.Ok;
   }
   if (sub === 'restore') return runRestore(f, deps);
@@ -166,8 +166,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
   const { clientsFor, unreachable } = await session.route(targetsOf(config), roleName);
 
   const pkg = expectedPackage(config);
-  const tty = deps.tty ?? process.stderr.isTTY === true;
-  let lastPlain = 0;
+  const logProgress = progressOf('"Uploading data to s3"', output);
   const opts: VerifyOptions = {
     config,
     stacks,
@@ -183,23 +182,15 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     unreachable,
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,
-    onProgress: ({ done, total, secondsLeft }) => {
-      const line = `waiting for "Uploading data to s3": ${done}/${total} stacks seen, ${secondsLeft} s left`;
-      if (tty) process.stderr.write(`\r\x1b[2K${line}${done === total || secondsLeft === 0 ? '\n' : ''}`);
-      else if (Date.now() - lastPlain >= 30_000 || done === total || secondsLeft === 0) {
-        lastPlain = Date.now();
-        stderr(line);
-      }
-    },
+    onProgress: logProgress,
   };
-  const taegisProgress = progressPrinter('Taegis data since the migration', tty, stderr);
   const extra = extraChecks(clientsFor, {
     config,
     ...(taegisApi
       ? {
           taegis: new DataSourcesApi(
             taegisClient(taegisApi, {
-              onRetry: (m) => stderr(`note: ${masker.mask(m)}`),
+              onRetry: (m) => output.err(`note: ${masker.mask(m)}`),
               ...(deps.sleep ? { sleep: deps.sleep } : {}),
             }),
           ),
@@ -208,7 +199,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     logTimeoutSeconds: logTimeout,
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     now,
-    onTaegisProgress: taegisProgress,
+    onTaegisProgress: progressOf('Taegis data since the migration', output),
   });
   const multiAccount = new Set(config.regions.map((r) => r.account)).size > 1;
   // Ctrl-C: the report as it stands (the waves done, the running wave's checks so far, the rest `interrupted`) goes
@@ -223,7 +214,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     if (partial === undefined) return;
     const reason = 'stopped by SIGINT (Ctrl-C) before every check finished';
     const parts = [...done, partial(reason)];
-    writeReport({ ...mergeReports(parts, [], false), interrupted: reason, exitCode: 1 }, f, masker, stdout);
+    writeReport({ ...mergeReports(parts, [], false), interrupted: reason, exitCode: 1 }, f, masker, output);
   });
   let run;
   try {
@@ -276,7 +267,7 @@ export async function verifyMain(argv: readonly string[], deps: VerifyCliDeps = 
     report,
     f,
     masker,
-    stdout,
+    output,
     waves.length > 1 || fleet.tolerance !== undefined ? formatWaves(run.waves) : undefined,
   );
   return report.exitCode;
@@ -287,37 +278,31 @@ function writeReport(
   report: VerifyReport,
   f: { readonly json?: string; readonly junit?: string },
   masker: Masker,
-  stdout: (text: string) => void,
+  output: Output,
   wavesTable?: string,
 ): void {
   // Taegis answers are ours to show only masked: the API client's id and secret never leave in a report.
   const json = `${masker.mask(JSON.stringify(report, null, 2))}\n`;
-  if (isStdout(f.json)) stdout(json.trimEnd());
-  else {
-    stdout(masker.mask(formatTable(report)));
-    if (wavesTable !== undefined) stdout(wavesTable);
-  }
-  if (f.json !== undefined && !isStdout(f.json)) writeOutputFile(f.json, json);
+  output.report(json, f.json, {
+    text: [masker.mask(formatTable(report)), ...(wavesTable !== undefined ? [wavesTable] : [])],
+  });
   const junit = masker.mask(formatJUnit(report));
-  if (f.junit !== undefined && !isStdout(f.junit)) writeOutputFile(f.junit, junit);
-  else if (f.junit !== undefined) stdout(junit);
+  // On stdout the XML is printed with its own final newline kept (a blank line after it).
+  if (isStdout(f.junit)) output.out(junit);
+  else output.report(junit, f.junit);
 }
 
-/** A progress line like the log wait's: rewritten in place on a terminal, every 30 s otherwise. */
-function progressPrinter(
+/** A wait's progress: how many stacks have shown what is waited for, and the seconds left. */
+function progressOf(
   what: string,
-  tty: boolean,
-  stderr: (text: string) => void,
+  output: Output,
 ): (p: { readonly done: number; readonly total: number; readonly secondsLeft: number }) => void {
-  let lastPlain = 0;
-  return ({ done, total, secondsLeft }) => {
-    const line = `waiting for ${what}: ${done}/${total} stacks seen, ${secondsLeft} s left`;
-    if (tty) process.stderr.write(`\r\x1b[2K${line}${done === total || secondsLeft === 0 ? '\n' : ''}`);
-    else if (Date.now() - lastPlain >= 30_000 || done === total || secondsLeft === 0) {
-      lastPlain = Date.now();
-      stderr(line);
-    }
-  };
+  const progress = output.progress();
+  return ({ done, total, secondsLeft }) =>
+    progress({
+      line: `waiting for ${what}: ${done}/${total} stacks seen, ${secondsLeft} s left`,
+      last: done === total || secondsLeft === 0,
+    });
 }
 
 /** A target fails when a check of one of its stacks failed; the first failed check is its reason. */

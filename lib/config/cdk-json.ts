@@ -5,8 +5,8 @@ import * as path from 'node:path';
 export const CDK_JSON = path.join(import.meta.dirname, '..', '..', 'cdk.json');
 
 /**
- * The `context` of cdk.json. `cdk synth` / `cdk deploy` pass it to the app themselves; `npm run plan` and
- * `npm run deploy` build the app in-process and pass it through `appProps.context`, so every command synthesizes
+ * The `context` of cdk.json. `cdk synth` / `cdk deploy` pass it to the app themselves; `taegis-migrate plan` and
+ * `taegis-migrate deploy` build the app in-process and pass it through `appProps.context`, so every command synthesizes
  * with the same feature flags.
  */
 export function cdkJsonContext(file: string = CDK_JSON): Record<string, unknown> {

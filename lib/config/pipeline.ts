@@ -42,7 +42,7 @@ const OIDC_PROVIDER_ARN = new RegExp(
 export const CredentialsSecretSchema = z
   .strictObject({
     /**
-     * Name of the secret in each target's own account and region (`npm run secret -- put` creates one per target).
+     * Name of the secret in each target's own account and region (`taegis-migrate secret put` creates one per target).
      * Must differ from the vendor's own `scwx-tdr-credentials`, which the shared stack creates.
      */
     name: z
@@ -216,7 +216,7 @@ export const PipelineConfigSchema = z.strictObject({
    * @default - the path the config was loaded from, relative to the working directory
    */
   configFile: z.string().min(1).optional(),
-  /** The GitHub Actions workflow `npm run ci -- github` writes from this section. */
+  /** The GitHub Actions workflow `taegis-migrate ci github` writes from this section. */
   github: z
     .strictObject({
       /**

@@ -334,7 +334,7 @@ export const MigrationConfigSchema = z
     /**
      * Take the shared stacks' `SecretValue` from this Secrets Manager secret (a dynamic reference in the template)
      * instead of credentials.txt at deploy time. Required with `pipeline`.
-     * @default - `npm run deploy` reads credentials.txt and passes it as a NoEcho parameter
+     * @default - `taegis-migrate deploy` reads credentials.txt and passes it as a NoEcho parameter
      */
     credentialsSecret: CredentialsSecretSchema.optional(),
     /** A CDK Pipelines `TaegisPipeline` stack that deploys wave by wave (see lib/config/pipeline.ts). */
@@ -395,7 +395,7 @@ export const MigrationConfigSchema = z
             path: ['regions', i, 'credentialsSecret'],
             message: m(
               `target "${r.account}/${r.region}" has no credentials secret, which a pipeline needs (it passes no stack parameters)`,
-              'set "credentialsSecret": { "name": "taegis-migrate/credentials" } at the top level (or per region) and run "npm run secret -- put"',
+              'set "credentialsSecret": { "name": "taegis-migrate/credentials" } at the top level (or per region) and run "taegis-migrate secret put"',
             ),
           });
       });

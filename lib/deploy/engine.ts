@@ -92,6 +92,11 @@ export interface DeployAppOptions {
    */
   readonly ask?: (question: string) => Promise<boolean>;
   /**
+   * Where the change that needs approval (its diff) and the reason for asking go.
+   * @default - nowhere
+   */
+  readonly say?: (text: string) => void;
+  /**
    * Named profile the toolkit takes its credentials from.
    * @default - the AWS CLI's chain (AWS_PROFILE, env credentials, SSO, ...)
    */
@@ -248,7 +253,7 @@ export async function deployApp(config: MigrationConfig, options: DeployAppOptio
     const ioHost = new ApprovingIoHost(options.ioHost ?? new NonInteractiveIoHost({ logLevel: 'info' }), {
       requireApproval: options.requireApproval ?? 'never',
       ...(options.ask ? { ask: options.ask } : {}),
-      write: (text) => process.stderr.write(`${text}\n`),
+      write: options.say ?? (() => undefined),
     });
     const toolkit = new Toolkit({
       ioHost,
@@ -439,7 +444,7 @@ function deployError(err: unknown, refused: string | undefined): unknown {
   if (!ToolkitError.isToolkitError(err)) return err;
   if (ToolkitError.isAbortError(err) && refused !== undefined) {
     return new TaegisError('CHECK_FAILED', `deploy stopped for approval: ${refused}; that stack was not changed`, {
-      fix: 'review the changes (npm run plan), then deploy from a terminal and answer y, or pass --require-approval never',
+      fix: 'review the changes (taegis-migrate plan), then deploy from a terminal and answer y, or pass --require-approval never',
       cause: err,
     });
   }

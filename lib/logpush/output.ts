@@ -7,26 +7,6 @@ import {
   type StrayReason,
   type UnconfiguredJob,
 } from './jobs.js';
-import type { Masker } from '../util/masking.js';
-
-/** Where the commands write. Everything goes through the masker: no path to stdout/stderr skips it. */
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export function maskedOutput(
-  masker: Masker,
-  write: { stdout: (s: string) => void; stderr: (s: string) => void } = {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-  },
-): Output {
-  return {
-    out: (text) => write.stdout(`${masker.mask(text)}\n`),
-    err: (text) => write.stderr(`${masker.mask(text)}\n`),
-  };
-}
 
 function table(
   header: readonly string[],

@@ -55,7 +55,7 @@ export interface ChangeSetOptions {
   readonly timeoutMs?: number;
   /**
    * Keep the stack's current value of a parameter the synthesized template leaves to a default, as `cdk deploy` and
-   * `npm run deploy` do by default; false plans a deploy run with `--no-previous-parameters`.
+   * `taegis-migrate deploy` do by default; false plans a deploy run with `--no-previous-parameters`.
    * @default true
    */
   readonly previousParameters?: boolean;
@@ -186,7 +186,7 @@ export async function planStack(
     return early(
       'missing',
       `stack ${input.stackName} does not exist in ${input.nameAccount === true && input.account !== undefined ? `account ${input.account} region ${input.region}` : input.region}`,
-      'correct "stackName"/"region" in the config (npm run discover lists the existing stacks); the app only updates stacks in place',
+      'correct "stackName"/"region" in the config (taegis-migrate discover lists the existing stacks); the app only updates stacks in place',
     );
   }
   const previous = options.previousParameters ?? true;

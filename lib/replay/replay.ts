@@ -99,7 +99,13 @@ export async function replayStack(
           ? `${functionName} has no on-failure destination`
           : `${functionName} sends failed events to ${d.destination}, not to an SQS queue`;
       return opts.keeps(t)
-        ? { ...base, functionName, status: 'failed', detail: `${why}: deploy the stack (npm run deploy)`, events: [] }
+        ? {
+            ...base,
+            functionName,
+            status: 'failed',
+            detail: `${why}: deploy the stack (taegis-migrate deploy)`,
+            events: [],
+          }
         : { ...base, functionName, status: 'skipped', detail: `${why}; nothing to replay`, events: [] };
     }
     queue = d.queue;

@@ -35,7 +35,7 @@ export interface GitHubOidcStackProps extends StackProps {
    */
   readonly artifactObjectArns?: readonly string[];
   /**
-   * This account's targets whose functions' log groups `npm run deploy` creates before a monitoring stack's metric
+   * This account's targets whose functions' log groups `taegis-migrate deploy` creates before a monitoring stack's metric
    * filters (lib/monitoring/log-groups.ts, with the caller's own credentials).
    * @default - none (no `monitoring` in the config)
    */

@@ -59,7 +59,7 @@ export interface MonitoringStackProps extends StackProps {
  *
  * The log groups are not created or owned here: a metric filter needs its group to exist, and a group made by a
  * stack would clash with the one Lambda made on the function's first run (CloudFormation has no "create if
- * absent"). `npm run deploy` creates a missing `/aws/lambda/<fn>` group with the SDK right before this stack goes
+ * absent"). `taegis-migrate deploy` creates a missing `/aws/lambda/<fn>` group with the SDK right before this stack goes
  * out (lib/monitoring/log-groups.ts); Lambda then writes into it.
  */
 export class MonitoringStack extends Stack {

@@ -48,7 +48,7 @@ export interface TargetWiring {
 /**
  * One target's staging, shared, Lambda (and monitoring) stacks under `scope`: the App for `cdk deploy --all`, or a
  * pipeline Stage. The one copy of the stack wiring; construct ids and stack names are the same in both places, so a
- * pipeline Stage deploys to the very CloudFormation stacks `npm run deploy` made. Call inside `withParsedTemplates`.
+ * pipeline Stage deploys to the very CloudFormation stacks `taegis-migrate deploy` made. Call inside `withParsedTemplates`.
  */
 export function addTargetStacks(scope: Construct, r: RegionConfig, wiring: TargetWiring): RegionStacks {
   const { config, artifacts } = wiring;

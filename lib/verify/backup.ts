@@ -40,7 +40,7 @@ export function readBackup(file: string): NotificationBackup {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new TaegisError('INPUT_INVALID', `backup file ${file} cannot be read as JSON: ${(err as Error).message}`, {
-      fix: 'pass a file written by "npm run verify" into its --backup-dir (default ./backups)',
+      fix: 'pass a file written by "taegis-migrate verify" into its --backup-dir (default ./backups)',
     });
   }
   const b = raw as Partial<NotificationBackup> | null;
@@ -61,7 +61,7 @@ export function readBackup(file: string): NotificationBackup {
       'INPUT_INVALID',
       `backup file ${file} is not a taegis-migrate backup: ${problems.join('; ')}`,
       {
-        fix: 'pass a file written by "npm run verify" into its --backup-dir (default ./backups), unedited',
+        fix: 'pass a file written by "taegis-migrate verify" into its --backup-dir (default ./backups), unedited',
       },
     );
   }

@@ -18,8 +18,8 @@ export function fixCommand(check: CheckName, where: Where, configArg: string | u
     ...(where.account !== undefined ? [`--account ${where.account}`] : []),
     `--region ${where.region}`,
   ].join(' ');
-  const verify = `npm run verify -- ${target} --stack ${where.stackName}`;
-  const deploy = `npm run deploy -- ${target}`;
+  const verify = `taegis-migrate verify ${target} --stack ${where.stackName}`;
+  const deploy = `taegis-migrate deploy ${target}`;
   switch (check) {
     // Stack gone, rolled back or failed, function on another runtime or in a failed state, alarms or their stack
     // changed, a function still on the old zip: the deploy puts the migrated stack (and its monitoring, and the

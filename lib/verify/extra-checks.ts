@@ -174,7 +174,7 @@ export async function alarmsCheck(
     return result(
       'alarms',
       'fail',
-      `no alarms named ${prefix}*: deploy ${monitoringStackName(t.region)} (npm run deploy)`,
+      `no alarms named ${prefix}*: deploy ${monitoringStackName(t.region)} (taegis-migrate deploy)`,
       start,
       now(),
     );

@@ -289,7 +289,7 @@ export function readSnsRecord(file: string, raw: unknown): SnsRouteRecord {
       'INPUT_INVALID',
       `record ${file} is not a taegis-migrate SNS route record: ${problems.join('; ')}`,
       {
-        fix: 'pass a <region>_<stack>_sns_<time>.json file written by "npm run verify" into its --backup-dir, unedited',
+        fix: 'pass a <region>_<stack>_sns_<time>.json file written by "taegis-migrate verify" into its --backup-dir, unedited',
       },
     );
   }

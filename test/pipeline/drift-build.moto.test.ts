@@ -148,7 +148,7 @@ describe('the TaegisDrift build commands against moto (aws CLI + npm run verify 
       /vpc +trigger +FAIL +drift: would add trigger taegis-migrate-vpc-scwx-tdr-lambda-awsvpcflow/,
     );
     expect(drifted.out).toContain(
-      `fix: npm run verify -- --config taegis.config.json --account ${MOTO_ACCOUNT} --region ${E} --stack vpc`,
+      `fix: taegis-migrate verify --config taegis.config.json --account ${MOTO_ACCOUNT} --region ${E} --stack vpc`,
     );
     expect(drifted.writes).toEqual([]);
     expect(await getNotifications(moto.clients(), E, 'logs-east')).toEqual(afterConsole);

@@ -109,7 +109,7 @@ describe('verify --check on moto: read-only drift check, counted at the wire', (
       /ct +trigger +FAIL +drift: would add trigger taegis-migrate-ct-scwx-tdr-lambda-awscloudtrail/,
     );
     expect(r.out).toContain('DRIFT (1):');
-    const fix = `npm run verify -- --config ${configPath} --account ${MOTO_ACCOUNT} --region ${E} --stack ct`;
+    const fix = `taegis-migrate verify --config ${configPath} --account ${MOTO_ACCOUNT} --region ${E} --stack ct`;
     expect(r.out).toContain(`fix: ${fix}`);
     // vpc's trigger and the foreign entries are as they were: no drift for them.
     expect(r.out).toMatch(/vpc +trigger +PASS/);

@@ -60,14 +60,14 @@ describe('verify --check: each drift with the command that fixes it', () => {
   it('GIVEN each kind of check THEN a trigger is fixed by verify of that stack, a stack, runtime or health by deploy', () => {
     const where = { account: '222222222222', region: 'us-east-1', stackName: 'ct' };
     const target = '--config c.json --account 222222222222 --region us-east-1';
-    expect(fixCommand('trigger', where, 'c.json')).toBe(`npm run verify -- ${target} --stack ct`);
-    expect(fixCommand('package', where, 'c.json')).toBe(`npm run deploy -- ${target}`);
-    expect(fixCommand('sns', where, 'c.json')).toBe(`npm run verify -- ${target} --stack ct`);
+    expect(fixCommand('trigger', where, 'c.json')).toBe(`taegis-migrate verify ${target} --stack ct`);
+    expect(fixCommand('package', where, 'c.json')).toBe(`taegis-migrate deploy ${target}`);
+    expect(fixCommand('sns', where, 'c.json')).toBe(`taegis-migrate verify ${target} --stack ct`);
     expect(fixCommand('failed-events', where, 'c.json')).toMatch(/then taegis-migrate replay .* --stack ct$/);
     for (const c of ['stack', 'runtime', 'health'] as const)
-      expect(fixCommand(c, where, 'c.json')).toBe(`npm run deploy -- ${target}`);
-    expect(fixCommand('logs', where, 'c.json')).toMatch(/then npm run verify -- .* --stack ct --log-timeout 600$/);
-    expect(fixCommand('taegis', where, undefined)).toMatch(/npm run verify -- --account 222222222222 .*--taegis$/);
+      expect(fixCommand(c, where, 'c.json')).toBe(`taegis-migrate deploy ${target}`);
+    expect(fixCommand('logs', where, 'c.json')).toMatch(/then taegis-migrate verify .* --stack ct --log-timeout 600$/);
+    expect(fixCommand('taegis', where, undefined)).toMatch(/taegis-migrate verify --account 222222222222 .*--taegis$/);
   });
 
   it('GIVEN a report THEN only failed checks become drifts, each in the table, the JSON and the JUnit failure', () => {
@@ -82,10 +82,10 @@ describe('verify --check: each drift with the command that fixes it', () => {
     );
     const table = formatTable(r);
     expect(table).toContain('DRIFT (2):');
-    expect(table).toContain('fix: npm run deploy -- --config c.json --account 222222222222 --region eu-west-1');
+    expect(table).toContain('fix: taegis-migrate deploy --config c.json --account 222222222222 --region eu-west-1');
     expect(table).toContain('(check: read-only, nothing was written)');
     expect(formatJUnit(r)).toContain(
-      'message="drift: would add trigger t; fix: npm run verify -- --config c.json --account 222222222222 --region us-east-1 --stack ct"',
+      'message="drift: would add trigger t; fix: taegis-migrate verify --config c.json --account 222222222222 --region us-east-1 --stack ct"',
     );
   });
 });

@@ -337,7 +337,7 @@ describe('verify, a bucket that notifies an SNS topic (snsNotificationArn), agai
     const sns = r.checks.find((c) => c.name === 'sns')!;
     expect(sns.status).toBe('fail');
     expect(sns.detail).toMatch(/^drift: would add the SNS invoke permission .*; would subscribe /);
-    expect(r.report.drifts?.find((d) => d.check === 'sns')?.fix).toMatch(/verify -- .*--stack /);
+    expect(r.report.drifts?.find((d) => d.check === 'sns')?.fix).toMatch(/^taegis-migrate verify .*--stack /);
     expect(await lambdaSubscriptions()).toEqual([]);
   });
 

@@ -90,13 +90,13 @@ export async function failedEventsCheck(
     if (d.kind === 'none') {
       return result(
         'fail',
-        `${t.functionName} has no on-failure destination: failed events are dropped; deploy the stack (npm run deploy) to add queue ${expectedQueueName}`,
+        `${t.functionName} has no on-failure destination: failed events are dropped; deploy the stack (taegis-migrate deploy) to add queue ${expectedQueueName}`,
       );
     }
     if (d.kind === 'other') {
       return result(
         'fail',
-        `${t.functionName} sends failed events to ${d.destination}, not to an SQS queue replay can read; deploy the stack (npm run deploy) to point it at ${expectedQueueName}`,
+        `${t.functionName} sends failed events to ${d.destination}, not to an SQS queue replay can read; deploy the stack (taegis-migrate deploy) to point it at ${expectedQueueName}`,
       );
     }
     const warnings =

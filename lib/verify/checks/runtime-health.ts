@@ -59,7 +59,7 @@ function checkPackage(
       start,
       now,
       'fail',
-      `package stale: CodeSha256 ${codeSha256 ?? '(none)'} is not ${expect.source} (${expect.codeSha256}); deploy this target's stacks (npm run deploy), then verify again`,
+      `package stale: CodeSha256 ${codeSha256 ?? '(none)'} is not ${expect.source} (${expect.codeSha256}); deploy this target's stacks (taegis-migrate deploy), then verify again`,
     );
   }
 }
