@@ -176,7 +176,7 @@ export class AccountClients {
           } catch (err) {
             failed.set(
               r.account,
-              `cannot assume ${r.kind === 'assume' ? r.roleArn : ''}: ${reasonOf(err)} (fix: let ${this.sessionName} assume the role: its trust policy must name the caller; see README "Organizations")`,
+              `cannot assume ${r.kind === 'assume' ? r.roleArn : ''}: ${reasonOf(err)} (fix: let ${this.sessionName} assume the role: its trust policy must name the caller; see docs/organizations.md)`,
             );
           }
         }),
@@ -252,7 +252,7 @@ export function staticAccessCheck(targets: readonly Target[]): void {
       'INPUT_INVALID',
       `accounts ${without.join(', ')} have no "access" in the config, and the AWS credentials belong to one account at most; nothing was called`,
       {
-        fix: 'add "access": { "roleName": "<role to assume>" } at the top level of the config (or per regions[] entry); see README "Organizations"',
+        fix: 'add "access": { "roleName": "<role to assume>" } at the top level of the config (or per regions[] entry); see docs/organizations.md',
       },
     );
   }

@@ -52,7 +52,7 @@ export function driftWorkflow(config: MigrationConfig, options: { readonly confi
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {
-      fix: 'add "pipeline" with its "waves" (see README "Pipeline"); the workflows are generated from it',
+      fix: 'add "pipeline" with its "waves" (see docs/pipelines.md); the workflows are generated from it',
     });
   }
   const partitions = [...new Set(config.regions.map((r) => partitionOf(r.region)))];

@@ -55,7 +55,7 @@ export function githubWorkflow(config: MigrationConfig, options: { readonly conf
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {
-      fix: 'add "pipeline" with its "waves" (see README "Pipeline"); the workflow is generated from them',
+      fix: 'add "pipeline" with its "waves" (see docs/pipelines.md); the workflow is generated from them',
     });
   }
   const missing = config.regions.filter((r) => credentialsSecretFor(config, r) === undefined);

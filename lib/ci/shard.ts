@@ -50,7 +50,7 @@ function waveOf(config: MigrationConfig, name: string | undefined): ShardedWave 
   const pc = config.pipeline;
   if (pc === undefined) {
     throw new TaegisError('CONFIG_INVALID', `config ${config.configPath} has no "pipeline" section`, {
-      fix: 'add "pipeline" with its "waves" (see README "Pipeline")',
+      fix: 'add "pipeline" with its "waves" (see docs/pipelines.md)',
     });
   }
   const waves = shardedWaves({ regions: config.regions, pipeline: pc });

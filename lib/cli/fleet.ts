@@ -118,7 +118,7 @@ export function fleetWaves(
   const waves = full.pipeline?.waves;
   if (waves === undefined) {
     throw new TaegisError('INPUT_INVALID', `${flags.waves ? '--waves' : '--wave'}: ${full.configPath} has no waves`, {
-      fix: 'add "pipeline": { "waves": [...] } to the config (README "Fleets"), or leave the flag out',
+      fix: 'add "pipeline": { "waves": [...] } to the config (docs/fleets.md), or leave the flag out',
     });
   }
   const { waves: resolved } = resolveWaves(full.regions, waves);

@@ -203,7 +203,7 @@ export function zodProblems(error: z.ZodError): Problem[] {
         problems.push({
           path: formatPath([...issue.path, key]),
           message: 'is not a known field',
-          fix: 'remove it or correct its spelling (field names are case-sensitive; see README "Config")',
+          fix: 'remove it or correct its spelling (field names are case-sensitive; see docs/config.md)',
         });
       }
       continue;
@@ -212,7 +212,7 @@ export function zodProblems(error: z.ZodError): Problem[] {
       problems.push({
         path: at,
         message: 'is required but missing',
-        fix: `add "${String(issue.path.at(-1) ?? '')}" (see README "Config")`,
+        fix: `add "${String(issue.path.at(-1) ?? '')}" (see docs/config.md)`,
       });
       continue;
     }

@@ -18,7 +18,7 @@ export function loadLogpushConfig(configPath: string): LogpushConfig {
   const abs = path.resolve(configPath);
   const raw = readConfigJson(
     abs,
-    'create it with a "logpush" section (see README "Cloudflare Logpush"), or pass another path with --config PATH',
+    'create it with a "logpush" section (see docs/logpush.md), or pass another path with --config PATH',
   );
   return parseLogpushConfig(raw, abs);
 }
@@ -32,7 +32,7 @@ export function parseLogpushConfig(raw: unknown, configPath: string): LogpushCon
   const isMain = isObject && 'logpush' in raw;
   if (isObject && !isMain && MAIN_ONLY_KEYS.some((k) => k in raw)) {
     throw new TaegisError('CONFIG_INVALID', `config ${configPath} has no "logpush" section`, {
-      fix: 'add a "logpush" section (see README "Cloudflare Logpush to Taegis HTTP ingest"), or pass a standalone logpush config with --config PATH',
+      fix: 'add a "logpush" section (see docs/logpush.md), or pass a standalone logpush config with --config PATH',
     });
   }
   const section = isMain ? raw.logpush : raw;

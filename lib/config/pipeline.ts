@@ -57,7 +57,7 @@ export const CredentialsSecretSchema = z
       .optional(),
     /**
      * Full ARN of one secret shared by several targets of the same region (other accounts read it through the
-     * secret's resource policy and a customer managed KMS key; see README "Credentials in Secrets Manager").
+     * secret's resource policy and a customer managed KMS key; see docs/secrets.md).
      */
     arn: z
       .string()

@@ -1,4 +1,4 @@
-"""Starts moto's server for our tests and taegis-migrate demo (see README "Try it without AWS" and ../../../shared/moto-notes.md).
+"""Starts moto's server for our tests and taegis-migrate demo (see docs/emulator.md and ../../../shared/moto-notes.md).
 
 Usage: python3 lib/emulator/moto_launcher.py -H 127.0.0.1 -p PORT
 

@@ -117,7 +117,7 @@ function fixFor(
   if (status === 429)
     return 'Cloudflare rate-limits API calls (1200 per 5 minutes per user); wait a few minutes and re-run';
   if (status >= 500) return 'Cloudflare had a problem; re-run later (setup is idempotent)';
-  return 'fix the value Cloudflare names in the message (see README "Cloudflare Logpush"), then re-run';
+  return 'fix the value Cloudflare names in the message (see docs/logpush.md), then re-run';
 }
 
 /**

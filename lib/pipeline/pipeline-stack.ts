@@ -82,7 +82,7 @@ class ShardProjectStep extends Step implements ICodePipelineActionFactory {
 }
 
 /**
- * `TaegisPipeline`: CDK Pipelines from the config's `pipeline` section. Synth runs `npm ci` and the README's
+ * `TaegisPipeline`: CDK Pipelines from the config's `pipeline` section. Synth runs `npm ci` and the
  * `cdk synth`, the pipeline updates itself, then one stage per wave: at most `shardsPerWave` shard actions, each a build
  * of one shared CodeBuild project running `taegis-migrate ci shard` (plan, deploy and verify of its share of the
  * wave's targets, a failed target never stopping the others), then a gate action running `taegis-migrate ci gate`

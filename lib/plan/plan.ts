@@ -62,7 +62,7 @@ export async function plan(
       return notPlanned(
         t,
         `account ${t.account}: ${unreachable}`,
-        'let the caller assume the configured role in that account (README "Organizations"), then plan again',
+        'let the caller assume the configured role in that account (docs/organizations.md), then plan again',
       );
     }
     const synthesized = findStack(assembly, t.region, t.stackName, t.account);

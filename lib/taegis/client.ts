@@ -96,7 +96,7 @@ export class TaegisClient {
       const text = await res.text();
       if (res.status === 401 || res.status === 403) {
         throw new TaegisError('TAEGIS_API_ERROR', `Taegis API refused ${operation} (HTTP ${res.status})`, {
-          fix: 'give the API client a role that may read data sources in this tenant (see README "Taegis check"), and check "taegis.tenantId"',
+          fix: 'give the API client a role that may read data sources in this tenant (see docs/verify.md "Taegis check"), and check "taegis.tenantId"',
         });
       }
       if (!res.ok) {

@@ -33,7 +33,7 @@ export function resolveTaegisApi(options: {
   const { section, masker } = options;
   if (section === undefined) {
     throw new TaegisError('CREDENTIALS_MISSING', `--taegis needs a "taegis" section in ${options.configPath}`, {
-      fix: 'add "taegis": { "tenantId": "...", "clientId": { "env": "TAEGIS_CLIENT_ID" }, "clientSecret": { "env": "TAEGIS_CLIENT_SECRET" } } (see README "Taegis check")',
+      fix: 'add "taegis": { "tenantId": "...", "clientId": { "env": "TAEGIS_CLIENT_ID" }, "clientSecret": { "env": "TAEGIS_CLIENT_SECRET" } } (see docs/verify.md "Taegis check")',
     });
   }
   const baseDir = path.dirname(options.configPath);
@@ -59,7 +59,7 @@ export function resolveTaegisApi(options: {
   if (problems.length > 0 || !('value' in id) || !('value' in secret) || baseUrl === undefined) {
     throw new TaegisError('CREDENTIALS_MISSING', 'the Taegis API client is not usable; nothing was called', {
       problems,
-      fix: 'create an API client in XDR (see README "Taegis check") and store its id and secret in the named variables or files',
+      fix: 'create an API client in XDR (see docs/verify.md "Taegis check") and store its id and secret in the named variables or files',
     });
   }
   return { baseUrl, tenantId: section.tenantId, clientId: id.value, clientSecret: secret.value };

@@ -2,7 +2,7 @@ import type { CheckName, CheckResult, Drift, RegionReport, VerifyReport } from '
 
 /**
  * `verify --check` names, for every failed check, the command that puts it right. The commands are the ones a user
- * runs by hand (README "Verify"); the config is named as it was given on the command line.
+ * runs by hand (docs/verify.md); the config is named as it was given on the command line.
  */
 
 interface Where {

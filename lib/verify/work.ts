@@ -68,6 +68,6 @@ export function failed(w: StackWork): boolean {
 export function describeError(err: unknown): string {
   const reason = reasonOf(err);
   return isAccessDenied(err)
-    ? `${reason} (the credentials in use lack a permission verify needs: see README "Verify")`
+    ? `${reason} (the credentials in use lack a permission verify needs: see docs/verify.md)`
     : reason;
 }

@@ -50,7 +50,7 @@ const CASES: Case[] = [
     },
     code: 'CONFIG_INVALID',
     error:
-      'error CONFIG_INVALID: config <dir>/taegis.config.json: 3 problems found; nothing was changed\n  - regions[0].lambdaStacks[0].notificationBucket: is required but missing (fix: add "notificationBucket" (see README "Config"))\n  - regions[0].lambdaStacks[0].snsNotificationArn: is not an SNS topic ARN (fix: use arn:aws:sns:<region>:<account>:<topic>, or remove the field)\n  - taegisregion: is not a known field (fix: remove it or correct its spelling (field names are case-sensitive; see README "Config"))',
+      'error CONFIG_INVALID: config <dir>/taegis.config.json: 3 problems found; nothing was changed\n  - regions[0].lambdaStacks[0].notificationBucket: is required but missing (fix: add "notificationBucket" (see docs/config.md))\n  - regions[0].lambdaStacks[0].snsNotificationArn: is not an SNS topic ARN (fix: use arn:aws:sns:<region>:<account>:<topic>, or remove the field)\n  - taegisregion: is not a known field (fix: remove it or correct its spelling (field names are case-sensitive; see docs/config.md))',
   },
   {
     name: 'a schema problem and values the templates do not allow, all in the same error',

@@ -207,7 +207,7 @@ describe('config', () => {
     const raw = valid();
     delete (raw as { regions?: unknown }).regions;
     expect(problemsOf(raw)).toEqual([
-      { path: 'regions', message: 'is required but missing', fix: 'add "regions" (see README "Config")' },
+      { path: 'regions', message: 'is required but missing', fix: 'add "regions" (see docs/config.md)' },
     ]);
   });
 
