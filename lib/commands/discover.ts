@@ -1,14 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { lambdaCodeSha256 } from '../artifacts/vendor.js';
 import * as path from 'node:path';
-import { AwsClientFactory } from '../aws/clients.js';
-import type { AccountClients } from '../aws/accounts.js';
 import { discover as discoverCommand } from '../cli/definition/discover.js';
 import { isStdout } from '../cli/flags.js';
 import { parseCommand } from '../cli/parse.js';
 import { createOutput } from '../cli/output.js';
 import { outputFileProblem } from '../cli/output-path.js';
-import { openAccountSession } from '../cli/session.js';
+import { openAccountSession, type SessionDeps } from '../cli/session.js';
 import { deriveTaegisRegion } from '../config/schema.js';
 import { unknownRegion } from '../config/regions.js';
 import { normalizeTaegisRegion, TAEGIS_ENVIRONMENTS_HINT } from '../facts/taegis.js';
@@ -20,11 +18,8 @@ import { formatDiscoverReport } from '../discover/report.js';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 
-export interface DiscoverCliDeps {
-  /** Clients to use; default: a factory from `--profile` / `--endpoint-url` / the environment. */
-  readonly clients?: AwsClientFactory;
-  /** Clients per account for --organization (tests aim these at moto). */
-  readonly accounts?: AccountClients;
+/** Things discover needs from outside; tests pass their own (`accounts`: for --organization). */
+export interface DiscoverCliDeps extends SessionDeps {
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   /** Today, for the runtime written to the config and the runtime notes; default: the system clock. */

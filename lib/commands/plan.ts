@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { AwsClientFactory } from '../aws/clients.js';
-import { targetsOf, type AccountClients } from '../aws/accounts.js';
+import { targetsOf } from '../aws/accounts.js';
 import { plan as planCommand } from '../cli/definition/plan.js';
 import { configPathFrom, isStdout } from '../cli/flags.js';
 import { parseCommand } from '../cli/parse.js';
 import { createOutput } from '../cli/output.js';
 import { outputFileProblem } from '../cli/output-path.js';
-import { openAccountSession } from '../cli/session.js';
+import { openAccountSession, type SessionDeps } from '../cli/session.js';
 import { selectAccounts, selectRegions } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, invalidInput } from '../util/errors.js';
@@ -30,10 +29,8 @@ import {
 } from '../cli/fleet.js';
 import { targetName, type Target } from '../config/pipeline.js';
 
-export interface PlanCliDeps {
-  readonly clients?: AwsClientFactory;
-  /** Clients per account (tests aim these at moto); ignored when `clients` is given. */
-  readonly accounts?: AccountClients;
+/** Things plan needs from outside; tests pass their own. */
+export interface PlanCliDeps extends SessionDeps {
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly planOptions?: PlanOptions;

@@ -1,10 +1,10 @@
-import { targetsOf, type AccountClients } from '../aws/accounts.js';
+import { targetsOf } from '../aws/accounts.js';
 import { replay } from '../cli/definition/replay.js';
 import { configPathFrom, isStdout } from '../cli/flags.js';
 import { createOutput, type Output } from '../cli/output.js';
 import { parseCommand } from '../cli/parse.js';
 import { outputFileProblem } from '../cli/output-path.js';
-import { openAccountSession, type SessionRouting } from '../cli/session.js';
+import { openAccountSession, type SessionRouting, type SessionDeps } from '../cli/session.js';
 import { failedEventsFor } from '../config/failed-events.js';
 import { selectAccounts, selectRegions, type MigrationConfig } from '../config/load.js';
 import { ExitCode, TaegisError, type Problem } from '../util/errors.js';
@@ -16,12 +16,7 @@ import { pacer, selectStackTargets, type StackTarget } from '../replay/targets.j
 export const STACKS_AT_ONCE = 4;
 
 /** Things the CLIs need from outside; tests pass their own. */
-export interface ReplayCliDeps {
-  /**
-   * Clients per account (tests aim these at moto).
-   * @default - from --endpoint-url/AWS_ENDPOINT_URL and --profile
-   */
-  readonly accounts?: AccountClients;
+export interface ReplayCliDeps extends Pick<SessionDeps, 'accounts'> {
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;

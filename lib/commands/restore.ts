@@ -1,25 +1,16 @@
 import * as path from 'node:path';
-import type { AccountClients } from '../aws/accounts.js';
-import type { AwsClientFactory } from '../aws/clients.js';
 import { restore } from '../cli/definition/restore.js';
 import { createOutput } from '../cli/output.js';
 import { outputDirProblem } from '../cli/output-path.js';
 import { parseCommand } from '../cli/parse.js';
-import { openAccountSession } from '../cli/session.js';
+import { openAccountSession, type SessionDeps } from '../cli/session.js';
 import { loadConfig } from '../config/load.js';
 import type { AccessConfig } from '../config/schema.js';
 import { ExitCode, TaegisError } from '../util/errors.js';
 import { restoreBackup } from '../verify/restore.js';
 
 /** Things restore needs from outside; tests pass their own. */
-export interface RestoreCliDeps {
-  /** @default - a factory from --endpoint-url/AWS_ENDPOINT_URL and --profile */
-  readonly clients?: AwsClientFactory;
-  /**
-   * Clients per account (tests aim these at moto); ignored when `clients` is given.
-   * @default - from --endpoint-url/AWS_ENDPOINT_URL and --profile
-   */
-  readonly accounts?: AccountClients;
+export interface RestoreCliDeps extends SessionDeps {
   readonly stdout?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly now?: () => Date;

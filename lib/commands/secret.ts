@@ -1,23 +1,19 @@
 import * as path from 'node:path';
 import { readCredentials } from '../artifacts/vendor.js';
-import { targetsOf, type AccountClients } from '../aws/accounts.js';
-import type { AwsClientFactory } from '../aws/clients.js';
+import { targetsOf } from '../aws/accounts.js';
 import { secret } from '../cli/definition/secret.js';
 import { configPathFrom } from '../cli/flags.js';
 import { createOutput } from '../cli/output.js';
 import { parseCommand } from '../cli/parse.js';
-import { openAccountSession } from '../cli/session.js';
+import { openAccountSession, type SessionDeps } from '../cli/session.js';
 import { selectAccounts, selectRegions } from '../config/load.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, TaegisError } from '../util/errors.js';
 import { DEFAULT_SECRET_NAME } from '../config/pipeline.js';
 import { putCredentialsSecrets, secretPlacements } from '../secret/secret.js';
 
-export interface SecretCliDeps {
-  /** One set of clients for every account (single-account tests). */
-  readonly clients?: AwsClientFactory;
-  /** Clients per account (tests aim these at moto); ignored when `clients` is given. */
-  readonly accounts?: AccountClients;
+/** Things secret needs from outside; tests pass their own. */
+export interface SecretCliDeps extends SessionDeps {
   readonly out?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
 }
