@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCommandLine } from '../../lib/cli/parse.js';
+import { checkCommandLine, parseCommand } from '../../lib/cli/parse.js';
+import { TaegisError, type Problem } from '../../lib/util/errors.js';
+import { bench } from '../../scripts/bench/definition.js';
 import { ROOT } from '../support/example.js';
 
 /** The documents a reader follows: every command line in their code blocks must be one the program takes. */
@@ -19,15 +21,32 @@ function documents(): string[] {
   ].filter((f) => existsSync(path.join(ROOT, f)));
 }
 
-/** package.json aliases of the program: `npm run verify` -> ["verify"], `npm run bench:fleet` -> ["bench", "fleet"]. */
+/**
+ * package.json aliases: `npm run verify` -> ["verify"] (the program); `npm run bench:fleet` -> ["bench", "fleet"] (the
+ * benchmark script, whose flags come from scripts/bench/definition.ts).
+ */
 function aliases(): Map<string, string[]> {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const out = new Map<string, string[]>();
   for (const [name, script] of Object.entries(pkg.scripts)) {
     const m = /^node bin\/taegis-migrate\.mjs(?: (.*))?$/.exec(script);
     if (m) out.set(name, m[1] === undefined ? [] : m[1].split(' '));
+    const b = /^node --import tsx scripts\/bench\/main\.ts (\w+)$/.exec(script);
+    if (b) out.set(name, ['bench', b[1]!]);
   }
   return out;
+}
+
+/** A documented line checked against its definition: the program's, or the benchmark script's for `bench`. */
+function check(args: readonly string[]): Problem | undefined {
+  if (args[0] !== 'bench') return checkCommandLine(args);
+  try {
+    parseCommand(bench, args.slice(1), { placeholders: true });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof TaegisError)) throw err;
+    return err.problems[0] ?? { path: 'bench', message: err.message };
+  }
 }
 
 /** The lines of fenced code blocks, a `\` continuation joined to its next line, with their line numbers. */
@@ -116,6 +135,7 @@ describe('command lines in the docs', () => {
   it('GIVEN README.md, CONTRIBUTING.md, ARCHITECTURE.md and docs/*.md WHEN each command line in a code block is checked against the CLI definition THEN every one is a command the program takes', () => {
     const alias = aliases();
     expect(alias.get('verify')).toEqual(['verify']);
+    expect(alias.get('bench:fleet')).toEqual(['bench', 'fleet']);
     const bad: string[] = [];
     let checked = 0;
     for (const doc of documents()) {
@@ -124,7 +144,7 @@ describe('command lines in the docs', () => {
         // A usage pattern (`taegis-migrate <command> --help`) names no command to check.
         if (args === undefined || args.length === 0 || /^<.*>$/.test(args[0]!)) continue;
         checked += 1;
-        const problem = checkCommandLine(args);
+        const problem = check(args);
         if (problem) bad.push(`${doc}:${line}: ${text.trim()}\n    ${problem.path}: ${problem.message}`);
       }
     }
